@@ -1,0 +1,1 @@
+//! Venus pioctls issued directly, over the virtual-file and legacy ioctl transports.

@@ -1,0 +1,50 @@
+//! `coda-rs`: recover Coda File System servers after a disaster.
+//!
+//! The binary only parses arguments, calls the libraries and prints; the
+//! work is done in the `rvm`, `volume-dump` and `cfs-ioctl` crates.
+
+mod cfs;
+mod dump;
+mod exit;
+mod rvm;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Recover Coda File System servers after a disaster.
+#[derive(Parser)]
+#[command(name = "coda-rs", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  coda-rs rvm init --log /vice/LOG --log-size 20M --data /vice/DATA --data-size 256M\n  coda-rs rvm status /vice/LOG"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// RVM log devices and RDS data segments (rvmutl, rdsinit).
+    #[command(subcommand)]
+    Rvm(rvm::RvmCommand),
+    /// Volume dump streams (volutil dump, codareaddump, codadump2tar).
+    #[command(subcommand)]
+    Dump(dump::DumpCommand),
+    /// Venus pioctls (cfs).
+    #[command(subcommand)]
+    Cfs(cfs::CfsCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return exit::clap_error(e),
+    };
+    let result = match cli.command {
+        Command::Rvm(cmd) => rvm::run(cmd),
+        Command::Dump(cmd) => dump::run(cmd),
+        Command::Cfs(cmd) => cfs::run(cmd),
+    };
+    exit::finish(result)
+}

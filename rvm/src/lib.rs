@@ -1,0 +1,1 @@
+//! RVM log devices and RDS data segments, byte-compatible with Coda's `rvmutl` and `rdsinit`.

@@ -1,0 +1,99 @@
+//! Helpers shared by the coda-rs integration tests: where the golden files
+//! live, scratch directories, and a builder for the `coda-rs` binary.
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable that overrides where the golden files are found.
+pub const GOLDEN_ENV: &str = "CODA_RS_GOLDEN";
+
+/// The repository root (the workspace directory).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests crate lives inside the workspace")
+        .to_path_buf()
+}
+
+/// The golden-file directory: `$CODA_RS_GOLDEN`, else `../shared/golden`
+/// relative to the repository root.
+///
+/// Panics with a clear message when the directory is missing: a golden test
+/// that cannot find its truth must fail, not pass.
+pub fn golden_dir() -> PathBuf {
+    let dir = match std::env::var_os(GOLDEN_ENV) {
+        Some(d) => PathBuf::from(d),
+        None => repo_root().join("..").join("shared").join("golden"),
+    };
+    assert!(
+        dir.is_dir(),
+        "golden directory {} not found (set {GOLDEN_ENV})",
+        dir.display()
+    );
+    dir
+}
+
+/// Path of one golden file, e.g. `golden("rvm", "log_init_1M.log")`.
+pub fn golden(group: &str, name: &str) -> PathBuf {
+    let p = golden_dir().join(group).join(name);
+    assert!(p.is_file(), "golden file {} not found", p.display());
+    p
+}
+
+/// Reads a golden file, transparently gunzipping `*.gz` files with the
+/// system `gzip` (present on every machine this project targets).
+pub fn read_golden(group: &str, name: &str) -> Vec<u8> {
+    let p = golden(group, name);
+    if name.ends_with(".gz") {
+        let out = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(&p)
+            .output()
+            .expect("run gzip");
+        assert!(out.status.success(), "gzip -dc {} failed", p.display());
+        out.stdout
+    } else {
+        std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+    }
+}
+
+/// A fresh scratch directory, removed when dropped.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("coda-rs-test")
+        .tempdir()
+        .expect("create scratch dir")
+}
+
+/// Path of the `coda-rs` binary built from this workspace.
+///
+/// `cargo test --workspace` builds it next to the test executables; a
+/// missing binary is a setup error, reported as such.
+pub fn coda_rs_path() -> PathBuf {
+    let exe = std::env::current_exe().expect("current test executable");
+    // target/<profile>/deps/<test> -> target/<profile>/coda-rs
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps");
+    let bin = dir.join("coda-rs");
+    assert!(
+        bin.is_file(),
+        "{} not built: run `cargo build -p coda-rs` or `cargo test --workspace`",
+        bin.display()
+    );
+    bin
+}
+
+/// A command for the `coda-rs` binary built from this workspace, with
+/// `TZ=UTC` so that printed times are reproducible.
+pub fn coda_rs() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(coda_rs_path());
+    cmd.env("TZ", "UTC");
+    cmd
+}
+
+/// True when the tests run as root (loop devices, chown, raw devices).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}

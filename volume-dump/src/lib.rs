@@ -1,0 +1,1 @@
+//! Streaming reader and writer of Coda `volutil dump` streams.
