@@ -4,6 +4,7 @@
 //! work is done in the `rvm`, `volume-dump` and `cfs-ioctl` crates.
 
 mod cfs;
+mod copy;
 mod dump;
 mod exit;
 mod rvm;
@@ -34,6 +35,8 @@ enum Command {
     /// Venus pioctls (cfs).
     #[command(subcommand)]
     Cfs(cfs::CfsCommand),
+    /// Copy volume trees keeping everything, in parallel (restorevolumes).
+    Copy(copy::CopyArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Rvm(cmd) => rvm::run(cmd),
         Command::Dump(cmd) => dump::run(cmd),
         Command::Cfs(cmd) => cfs::run(cmd),
+        Command::Copy(args) => copy::run(args),
     };
     exit::finish(result)
 }

@@ -1,0 +1,318 @@
+//! `coda-rs copy`: parallel, resumable tree copy (the `restorevolumes`
+//! step, §13.6 of the re-initialisation procedure). The work is done by
+//! the `tree-copy` crate; this module parses, calls and prints.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report};
+
+use crate::exit;
+
+/// Test hook: fail reading source files whose path ends with this.
+const ENV_FAIL_READ: &str = "CODA_RS_TEST_FAIL_READ";
+/// Test hook: SIGKILL this process after this many items are finished.
+const ENV_KILL_AFTER: &str = "CODA_RS_TEST_KILL_AFTER";
+
+/// Arguments of `coda-rs copy`.
+#[derive(Args)]
+#[command(after_help = "\
+Examples:
+  coda-rs copy /coda/tmp/restore/u.alice /coda/tmp/inited/u.alice
+  coda-rs copy --pairs volumes.txt --jobs 8 --verify
+  coda-rs copy --resume SRC DST        # finish an interrupted copy
+  coda-rs copy --preserve mode,timestamps --xattrs SRC DST
+
+DST becomes the copy of SRC (it must be missing or empty unless --resume or
+--force). A pairs file holds one `SRC DST` per line; blank lines and lines
+starting with # are ignored. Hard links are kept across all pairs of a run.")]
+pub struct CopyArgs {
+    /// Source tree (a directory).
+    #[arg(required_unless_present = "pairs", conflicts_with = "pairs")]
+    src: Option<PathBuf>,
+    /// Destination: created, or an existing empty directory.
+    #[arg(required_unless_present = "pairs", conflicts_with = "pairs")]
+    dst: Option<PathBuf>,
+    /// Copy many trees in one run: FILE has one `SRC DST` pair per line.
+    #[arg(long, value_name = "FILE")]
+    pairs: Option<PathBuf>,
+    /// Worker threads [default: number of cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Finish an interrupted copy: skip files already complete at the
+    /// destination (same size and mtime).
+    #[arg(long)]
+    resume: bool,
+    /// With --resume, compare content (SHA-256) instead of size and mtime.
+    #[arg(long, requires = "resume")]
+    checksum: bool,
+    /// Merge into a destination that holds data, replacing what is in the way.
+    #[arg(long)]
+    force: bool,
+    /// Re-read both sides after copying and compare content hashes.
+    #[arg(long)]
+    verify: bool,
+    /// Stop at the first failure instead of copying the rest.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Attributes to keep: comma-separated mode, ownership, timestamps,
+    /// links, xattr, or all [default: mode,ownership,timestamps,links].
+    #[arg(long, value_name = "LIST")]
+    preserve: Option<String>,
+    /// Also copy extended attributes.
+    #[arg(long)]
+    xattrs: bool,
+    /// Do not descend into directories on other filesystems.
+    #[arg(long, short = 'x')]
+    one_file_system: bool,
+    /// Print the outcome as one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar and no summary line (failures are still listed).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// Runs `coda-rs copy`.
+pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
+    let pairs = match (&args.pairs, &args.src, &args.dst) {
+        (Some(file), _, _) => read_pairs(file)?,
+        (None, Some(src), Some(dst)) => vec![Pair {
+            src: src.clone(),
+            dst: dst.clone(),
+        }],
+        _ => return Err(exit::usage("copy: give SRC DST or --pairs FILE")),
+    };
+    if pairs.is_empty() {
+        return Err(exit::usage("copy: the pairs file lists no `SRC DST` pair"));
+    }
+    let mut preserve = match &args.preserve {
+        Some(list) => list
+            .parse::<Preserve>()
+            .map_err(|e| exit::usage(e.to_string()))?,
+        None => Preserve::default(),
+    };
+    preserve.xattrs |= args.xattrs;
+    let existing = if args.resume {
+        Existing::Resume
+    } else if args.force {
+        Existing::Force
+    } else {
+        Existing::Refuse
+    };
+    let opts = Options {
+        jobs: args.jobs.map(|n| n as usize),
+        existing,
+        preserve,
+        checksum: args.checksum,
+        verify: args.verify,
+        fail_fast: args.fail_fast,
+        one_file_system: args.one_file_system,
+        fail_read_suffix: std::env::var_os(ENV_FAIL_READ).filter(|s| !s.is_empty()),
+    };
+    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let start = Instant::now();
+    let report = match tree_copy::copy_pairs(&pairs, &opts, &bar) {
+        Ok(r) => r,
+        Err(e) => return Err(map_error(e)),
+    };
+    bar.bar.finish_and_clear();
+    let elapsed = start.elapsed();
+    print_outcome(&report, elapsed, &args)?;
+    Ok(ExitCode::from(if report.ok() {
+        exit::SUCCESS
+    } else {
+        exit::FAILURE
+    }))
+}
+
+fn map_error(e: tree_copy::Error) -> anyhow::Error {
+    use tree_copy::Error as E;
+    match e {
+        E::DstNotEmpty { .. } | E::DstInsideSrc { .. } | E::DstOverlap { .. } => {
+            exit::refused(e.to_string())
+        }
+        E::SrcNotDir { .. } | E::BadPreserve(_) => exit::usage(e.to_string()),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Reads a pairs file: one `SRC DST` per line, `#` comments.
+fn read_pairs(file: &Path) -> anyhow::Result<Vec<Pair>> {
+    let text = if file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("-: read pairs")?
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("{}: read pairs", file.display()))?
+    };
+    let mut pairs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [src, dst] = fields[..] else {
+            return Err(exit::usage(format!(
+                "{}:{}: {} fields (expected `SRC DST`)",
+                file.display(),
+                n + 1,
+                fields.len()
+            )));
+        };
+        pairs.push(Pair {
+            src: src.into(),
+            dst: dst.into(),
+        });
+    }
+    Ok(pairs)
+}
+
+/// The progress bar (hidden when stderr is no terminal), plus the
+/// kill-after test hook.
+struct Bar {
+    bar: ProgressBar,
+    items: AtomicU64,
+    kill_after: Option<u64>,
+}
+
+impl Bar {
+    fn new(visible: bool) -> Bar {
+        let bar = if visible {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_message("scanning");
+            b
+        } else {
+            ProgressBar::hidden()
+        };
+        Bar {
+            bar,
+            items: AtomicU64::new(0),
+            kill_after: std::env::var(ENV_KILL_AFTER)
+                .ok()
+                .and_then(|s| s.parse().ok()),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn scanned(&self, items: u64, bytes: u64) {
+        self.bar.set_length(bytes);
+        self.bar.set_message(format!("0/{items} items"));
+    }
+
+    fn item_done(&self, bytes: u64) {
+        let done = self.items.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar.inc(bytes);
+        if !self.bar.is_hidden() {
+            let total = self.bar.message();
+            let total = total.split('/').nth(1).unwrap_or("").to_string();
+            self.bar.set_message(format!("{done}/{total}"));
+        }
+        if self.kill_after.is_some_and(|n| done >= n) {
+            // Test hook: die as `kill -9` would, mid-copy.
+            let _ = rustix::process::kill_process(
+                rustix::process::getpid(),
+                rustix::process::Signal::KILL,
+            );
+        }
+    }
+}
+
+fn human(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for w in &r.warnings {
+        let _ = writeln!(err, "coda-rs: warning: {w}");
+    }
+    for f in &r.failures {
+        let _ = writeln!(err, "coda-rs: {f}");
+    }
+    let secs = elapsed.as_secs_f64();
+    if !args.quiet {
+        let rate = if secs > 0.0 {
+            r.bytes as f64 / secs
+        } else {
+            0.0
+        };
+        let mut line = format!(
+            "copy: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({}/s)",
+            r.files,
+            r.dirs,
+            r.symlinks,
+            r.hard_links,
+            r.specials,
+            human(r.bytes as f64),
+            secs,
+            human(rate),
+        );
+        if args.resume {
+            line.push_str(&format!("; {} already complete", r.skipped));
+        }
+        if args.verify {
+            line.push_str(&format!("; {} verified", r.verified));
+        }
+        line.push_str(&format!("; {} failed", r.failures.len()));
+        if r.stopped {
+            line.push_str(" (stopped by --fail-fast)");
+        }
+        let _ = writeln!(err, "{line}");
+    }
+    if args.json {
+        let doc = serde_json::json!({
+            "files": r.files,
+            "dirs": r.dirs,
+            "symlinks": r.symlinks,
+            "specials": r.specials,
+            "hard_links": r.hard_links,
+            "bytes": r.bytes,
+            "skipped": r.skipped,
+            "verified": r.verified,
+            "seconds": secs,
+            "stopped": r.stopped,
+            "failures": r.failures.iter().map(|f| serde_json::json!({
+                "path": lossy(f.path.as_os_str().to_owned()),
+                "op": f.op.to_string(),
+                "errno": f.errno,
+                "message": f.message,
+            })).collect::<Vec<_>>(),
+            "warnings": r.warnings.iter().map(|w| serde_json::json!({
+                "path": lossy(w.path.as_os_str().to_owned()),
+                "message": w.message,
+            })).collect::<Vec<_>>(),
+        });
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{doc}")?;
+    }
+    Ok(())
+}
+
+fn lossy(s: OsString) -> String {
+    s.to_string_lossy().into_owned()
+}

@@ -1,0 +1,187 @@
+//! Errors: [`Error`] stops a whole run before anything is copied;
+//! [`Failure`] records one item that could not be copied while the rest
+//! went on.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A reason the copy as a whole cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The source of a pair is not a directory.
+    #[error("{}: not a directory (expected the root of a tree to copy)", path.display())]
+    SrcNotDir {
+        /// The source named by the user.
+        path: PathBuf,
+    },
+    /// The destination holds data and neither `--force` nor `--resume` was given.
+    #[error("{}: destination exists and is not empty (use --resume to finish an interrupted copy or --force to merge into it)", path.display())]
+    DstNotEmpty {
+        /// The destination named by the user.
+        path: PathBuf,
+    },
+    /// The destination lies inside (or is) a source tree: the copy would copy itself.
+    #[error("{}: destination is inside the source {} (expected a destination outside every source)", dst.display(), src.display())]
+    DstInsideSrc {
+        /// The source tree.
+        src: PathBuf,
+        /// The destination inside it.
+        dst: PathBuf,
+    },
+    /// Two pairs write into the same or nested destinations.
+    #[error("{}: destination overlaps the destination {} of another pair", dst.display(), other.display())]
+    DstOverlap {
+        /// One destination.
+        dst: PathBuf,
+        /// The destination it overlaps.
+        other: PathBuf,
+    },
+    /// A `--preserve` list names something unknown.
+    #[error("--preserve: unknown attribute `{0}` (expected mode, ownership, timestamps, links, xattr or all)")]
+    BadPreserve(String),
+    /// A system call on a pair's root failed.
+    #[error("{}: {op}: {source}", path.display())]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// What was being done.
+        op: Op,
+        /// The system error.
+        source: io::Error,
+    },
+    /// The worker thread pool could not be built.
+    #[error("cannot start {jobs} worker threads: {message}")]
+    ThreadPool {
+        /// Number of threads asked for.
+        jobs: usize,
+        /// Rayon's explanation.
+        message: String,
+    },
+}
+
+/// The step during which an item failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Reading a directory's entries.
+    ReadDir,
+    /// `lstat` of a source object.
+    Stat,
+    /// Opening a source file.
+    Open,
+    /// Reading file data.
+    Read,
+    /// Creating or writing the destination file.
+    Write,
+    /// Creating a destination directory.
+    Mkdir,
+    /// Reading or creating a symbolic link.
+    Symlink,
+    /// Creating a device, FIFO or socket.
+    Mknod,
+    /// Creating a hard link.
+    Link,
+    /// Removing a stale destination object (`--force`, `--resume`).
+    Remove,
+    /// Setting owner and group.
+    Chown,
+    /// Setting mode bits.
+    Chmod,
+    /// Setting access and modification times.
+    Utimes,
+    /// Copying extended attributes.
+    Xattr,
+    /// Checking whether a destination file is already complete (`--resume`).
+    Resume,
+    /// Comparing content after the copy (`--verify`).
+    Verify,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::ReadDir => "read directory",
+            Op::Stat => "stat",
+            Op::Open => "open",
+            Op::Read => "read",
+            Op::Write => "write",
+            Op::Mkdir => "mkdir",
+            Op::Symlink => "symlink",
+            Op::Mknod => "mknod",
+            Op::Link => "link",
+            Op::Remove => "remove",
+            Op::Chown => "chown",
+            Op::Chmod => "chmod",
+            Op::Utimes => "set times",
+            Op::Xattr => "xattr",
+            Op::Resume => "resume check",
+            Op::Verify => "verify",
+        })
+    }
+}
+
+/// One item that could not be copied (or verified). The run goes on.
+#[derive(Debug)]
+pub struct Failure {
+    /// The source path of the item.
+    pub path: PathBuf,
+    /// The step that failed.
+    pub op: Op,
+    /// The errno, when a system call failed.
+    pub errno: Option<i32>,
+    /// What went wrong, in words.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure from a system error.
+    pub fn io(path: impl Into<PathBuf>, op: Op, err: &io::Error) -> Failure {
+        let errno = err.raw_os_error();
+        let mut message = err.to_string();
+        if let Some(n) = errno {
+            // `io::Error` appends " (os error N)"; keep only the words.
+            if let Some(cut) = message.find(" (os error") {
+                message.truncate(cut);
+            }
+            message.push_str(&format!(" (errno {n})"));
+        }
+        Failure {
+            path: path.into(),
+            op,
+            errno,
+            message,
+        }
+    }
+
+    /// A failure that is not a system error (for example a content mismatch).
+    pub fn other(path: impl Into<PathBuf>, op: Op, message: impl Into<String>) -> Failure {
+        Failure {
+            path: path.into(),
+            op,
+            errno: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.path.display(), self.op, self.message)
+    }
+}
+
+/// Something preserved less well than asked, without failing the item
+/// (for example a hard link that the destination refused, copied instead).
+#[derive(Debug)]
+pub struct Warning {
+    /// The source path of the item.
+    pub path: PathBuf,
+    /// What happened.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
