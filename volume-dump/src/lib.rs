@@ -1,4 +1,35 @@
 //! Streaming reader and writer of Coda `volutil dump` streams.
+//!
+//! The format is specified in `shared/spec/dump-format.md`; section
+//! numbers in the documentation (`§5`) refer to it.
+//!
+//! * [`DumpReader`] walks a dump strictly forward (files, pipes, tapes),
+//!   checking every rule of spec §9.3; vnode data is streamed, never
+//!   buffered whole.
+//! * [`DumpWriter`] writes the canonical field order, so reading a dump
+//!   and writing it back reproduces it byte for byte.
+//! * [`Dump`] holds a whole (small) dump in memory.
+//! * [`merge`] applies incrementals to a full dump (spec §10) and
+//!   [`verify`] checks a dump as `volutil restore` would (spec §9).
 
 pub mod acl;
 pub mod dirpage;
+mod error;
+mod header;
+mod input;
+pub mod merge;
+mod model;
+mod reader;
+pub mod tag;
+pub mod verify;
+mod vnode;
+mod volume;
+mod writer;
+
+pub use error::{Error, Record, Result};
+pub use header::DumpHeader;
+pub use model::{Data, Dump, Index, IndexEntry};
+pub use reader::{DataReader, DumpReader, Entry, ReadOptions, VnodeEntry};
+pub use vnode::{vnode_type, IndexHeader, VersionVector, Vnode, VnodeClass, VnodeData};
+pub use volume::{volume_type, VolumeDiskData};
+pub use writer::DumpWriter;
