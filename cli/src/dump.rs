@@ -1,14 +1,608 @@
-//! `coda-rs dump`: volume dump streams.
+//! `coda-rs dump`: volume dump streams (codareaddump, codamergedump,
+//! volutil restore's checks).
 
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use volume_dump::merge::{merge, MergeOptions};
+use volume_dump::verify::{verify, Severity, VerifyOptions};
+use volume_dump::{
+    Dump, DumpHeader, DumpReader, Entry, ReadOptions, VersionVector, Vnode, VnodeClass, VnodeData,
+    VolumeDiskData,
+};
+
+use crate::exit;
 
 /// Subcommands of `coda-rs dump`.
 #[derive(Subcommand)]
-pub enum DumpCommand {}
+pub enum DumpCommand {
+    /// List a dump: header, volume data and every vnode (like codareaddump).
+    #[command(after_help = "Examples:\n  \
+        coda-rs dump ls /backup/golden.dump\n  \
+        coda-rs dump ls --json - < golden.dump\n  \
+        coda-rs dump ls --tree golden.dump")]
+    Ls(LsArgs),
+    /// Check a dump completely (spec §9.3), optionally as the server's
+    /// restore would (§9.1).
+    #[command(after_help = "Examples:\n  \
+        coda-rs dump verify golden.dump\n  \
+        coda-rs dump verify --restore-checks golden.dump\n  \
+        cat golden.dump | coda-rs dump verify --json -\n\n\
+        Exit status: 0 no errors (warnings allowed), 1 errors found.")]
+    Verify(VerifyArgs),
+    /// Merge incremental dumps into a full dump (codamergedump).
+    #[command(after_help = "Examples:\n  \
+        coda-rs dump merge merged.dump full.dump incr1.dump\n  \
+        coda-rs dump merge merged.dump full.dump mon.dump tue.dump\n  \
+        ssh server 'volutil dump 1000002' | coda-rs dump merge merged.dump - incr.dump\n\n\
+        The incrementals are applied pairwise, oldest first, exactly as chained\n\
+        codamergedump runs would. OUT must not exist; it appears only when complete.")]
+    Merge(MergeArgs),
+}
+
+/// `coda-rs dump ls`.
+#[derive(Args)]
+pub struct LsArgs {
+    /// The dump file, or `-` for stdin.
+    pub dump: PathBuf,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Accept fields in any order.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+/// `coda-rs dump verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The dump file, or `-` for stdin.
+    pub dump: PathBuf,
+    /// Also apply the rules of the server's `volutil restore` (spec §9.1).
+    #[arg(long)]
+    pub restore_checks: bool,
+    /// Accept fields in any order.
+    #[arg(long)]
+    pub lenient: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coda-rs dump merge`.
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The merged dump to write (must not exist).
+    pub out: PathBuf,
+    /// The full dump, or `-` for stdin (read once, forward).
+    pub full: PathBuf,
+    /// Incremental dumps, oldest first.
+    #[arg(required = true)]
+    pub incrementals: Vec<PathBuf>,
+    /// Merge even if the ordering stamps say an incremental does not apply
+    /// to the dump before it (codamergedump never checks them).
+    #[arg(long)]
+    pub ignore_stamps: bool,
+    /// Accept fields in any order.
+    #[arg(long)]
+    pub lenient: bool,
+}
 
 /// Runs one `coda-rs dump` subcommand.
-pub fn run(cmd: DumpCommand) -> anyhow::Result<ExitCode> {
-    match cmd {}
+pub fn run(cmd: DumpCommand) -> Result<ExitCode> {
+    match cmd {
+        DumpCommand::Ls(a) => ls(a),
+        DumpCommand::Verify(a) => verify_cmd(a),
+        DumpCommand::Merge(a) => merge_cmd(a),
+    }
+}
+
+/// Opens a dump for reading: a file, or stdin for `-`.
+pub fn open_input(path: &Path) -> Result<Box<dyn Read>> {
+    if path == Path::new("-") {
+        Ok(Box::new(io::stdin().lock()))
+    } else {
+        let f = File::open(path).with_context(|| path.display().to_string())?;
+        Ok(Box::new(f))
+    }
+}
+
+fn read_opts(lenient: bool) -> ReadOptions {
+    ReadOptions { lenient }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+// ----- ls ----------------------------------------------------------------
+
+fn ls(a: LsArgs) -> Result<ExitCode> {
+    let subject = a.dump.display().to_string();
+    let input = open_input(&a.dump)?;
+    let mut r = DumpReader::with_options(input, read_opts(a.lenient)).context(subject.clone())?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let header = r.header().clone();
+    let volume = r.volume().clone();
+    let mut indexes: Vec<Value> = Vec::new();
+    let mut end = Value::Null;
+    if !a.json {
+        print_header(&mut out, &header, &volume)?;
+    }
+    let mut class = VnodeClass::Large;
+    while let Some(entry) = r.next_entry().context(subject.clone())? {
+        match &entry {
+            Entry::Index { class: c, .. } => class = *c,
+            Entry::End {
+                offset,
+                trailing_bytes,
+            } => {
+                end = json!({ "offset": offset, "trailing_bytes": trailing_bytes });
+            }
+            _ => {}
+        }
+        if a.json {
+            match &entry {
+                Entry::Index {
+                    offset,
+                    class,
+                    header,
+                } => indexes.push(json!({
+                    "class": class.name(),
+                    "offset": offset,
+                    "vnode_count": header.vnode_count,
+                    "slots": header.slots,
+                    "entries": [],
+                })),
+                Entry::End { .. } => {}
+                e => {
+                    if let Some(Value::Array(list)) =
+                        indexes.last_mut().and_then(|i| i.get_mut("entries"))
+                    {
+                        list.push(entry_json(e));
+                    }
+                }
+            }
+        } else {
+            print_entry(&mut out, &entry, class)?;
+        }
+    }
+    if a.json {
+        let doc = json!({
+            "header": header_json(&header),
+            "volume": volume_json(&volume),
+            "indexes": indexes,
+            "end": end,
+        });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn header_json(h: &DumpHeader) -> Value {
+    json!({
+        "version": h.version,
+        "volume_id": h.volume_id,
+        "parent_id": h.parent_id,
+        "volume_name": lossy(&h.volume_name),
+        "backup_date": h.backup_date,
+        "incremental": h.incremental,
+        "oldest": h.oldest,
+        "latest": h.latest,
+    })
+}
+
+fn vv_json(vv: &VersionVector) -> Value {
+    json!({
+        "versions": vv.versions,
+        "store_host": vv.store_host,
+        "store_unique": vv.store_unique,
+        "flags": vv.flags,
+    })
+}
+
+fn volume_json(v: &VolumeDiskData) -> Value {
+    json!({
+        "id": v.id,
+        "stamp_version": v.stamp_version,
+        "name": lossy(&v.name),
+        "partition": lossy(&v.partition),
+        "in_service": v.in_service,
+        "blessed": v.blessed,
+        "uniquifier": v.uniquifier,
+        "type": v.volume_type,
+        "parent_id": v.parent_id,
+        "group_id": v.group_id,
+        "clone_id": v.clone_id,
+        "backup_id": v.backup_id,
+        "max_quota": v.max_quota,
+        "min_quota": v.min_quota,
+        "max_files": v.max_files,
+        "disk_used": v.disk_used,
+        "file_count": v.file_count,
+        "link_count": v.link_count,
+        "account_number": v.account_number,
+        "owner": v.owner,
+        "creation_date": v.creation_date,
+        "access_date": v.access_date,
+        "update_date": v.update_date,
+        "expiration_date": v.expiration_date,
+        "backup_date": v.backup_date,
+        "offline_message": lossy(&v.offline_message),
+        "motd": lossy(&v.motd),
+        "week_use": v.week_use,
+        "day_use_date": v.day_use_date,
+        "day_use": v.day_use,
+        "version_vector": vv_json(&v.version_vector),
+    })
+}
+
+fn vnode_json(offset: u64, v: &Vnode, data: VnodeData) -> Value {
+    let data = match data {
+        VnodeData::DirPages(n) => json!({ "kind": "pages", "pages": n }),
+        VnodeData::File(n) => json!({ "kind": "file", "size": n }),
+        VnodeData::BadInode => json!({ "kind": "bad_inode" }),
+    };
+    json!({
+        "record": "vnode",
+        "offset": offset,
+        "vnode": v.vnode,
+        "unique": v.unique,
+        "type": v.vnode_type,
+        "mode": format!("{:o}", v.mode),
+        "links": v.links,
+        "length": v.length,
+        "data_version": v.data_version,
+        "version_vector": vv_json(&v.version_vector),
+        "mtime": v.mtime,
+        "author": v.author,
+        "owner": v.owner,
+        "parent_vnode": v.parent_vnode,
+        "parent_unique": v.parent_unique,
+        "acl": v.acl.as_deref().map(lossy),
+        "data": data,
+    })
+}
+
+fn entry_json(e: &Entry) -> Value {
+    match e {
+        Entry::Vnode(ve) => vnode_json(ve.offset, &ve.vnode, ve.data),
+        Entry::Removed {
+            offset,
+            vnode,
+            unique,
+        } => json!({ "record": "removed", "offset": offset, "vnode": vnode, "unique": unique }),
+        Entry::Null { offset } => json!({ "record": "null", "offset": offset }),
+        Entry::Index { .. } | Entry::End { .. } => Value::Null,
+    }
+}
+
+fn print_header(out: &mut impl Write, h: &DumpHeader, v: &VolumeDiskData) -> io::Result<()> {
+    let kind = if h.is_full() {
+        "full".to_string()
+    } else {
+        format!("incremental (level {})", h.incremental)
+    };
+    writeln!(out, "dump: {kind}, version {}", h.version)?;
+    writeln!(
+        out,
+        "volume {:08x} {} (parent {:08x}), backup date {}",
+        h.volume_id,
+        lossy(&h.volume_name),
+        h.parent_id,
+        utc(h.backup_date)
+    )?;
+    writeln!(
+        out,
+        "ordering stamps: oldest {}, latest {}",
+        h.oldest, h.latest
+    )?;
+    writeln!(
+        out,
+        "volume data: id {:08x} name {} partition {} type {} parent {:08x} group {:08x} clone {:08x} backup {:08x}",
+        v.id,
+        lossy(&v.name),
+        lossy(&v.partition),
+        v.volume_type,
+        v.parent_id,
+        v.group_id,
+        v.clone_id,
+        v.backup_id
+    )?;
+    writeln!(
+        out,
+        "  in service {} blessed {} uniquifier {} stamp version {}",
+        v.in_service, v.blessed, v.uniquifier, v.stamp_version
+    )?;
+    writeln!(
+        out,
+        "  quota max {} min {} maxfiles {} diskused {} filecount {} linkcount {} account {} owner {}",
+        v.max_quota, v.min_quota, v.max_files, v.disk_used, v.file_count, v.link_count, v.account_number, v.owner
+    )?;
+    writeln!(
+        out,
+        "  created {} accessed {} updated {} expires {} backup {}",
+        utc(v.creation_date),
+        utc(v.access_date),
+        utc(v.update_date),
+        utc(v.expiration_date),
+        utc(v.backup_date)
+    )?;
+    writeln!(
+        out,
+        "  offline message {:?} motd {:?} dayUse {} dayUseDate {} weekUse {:?}",
+        lossy(&v.offline_message),
+        lossy(&v.motd),
+        v.day_use,
+        utc(v.day_use_date),
+        v.week_use
+    )?;
+    writeln!(out, "  version vector {}", vv_text(&v.version_vector))
+}
+
+fn print_entry(out: &mut impl Write, e: &Entry, class: VnodeClass) -> io::Result<()> {
+    match e {
+        Entry::Index { offset, header, .. } => writeln!(
+            out,
+            "{} index at {offset}: {} vnodes in {} slots",
+            class.name(),
+            header.vnode_count,
+            header.slots
+        ),
+        Entry::Vnode(ve) => {
+            let v = &ve.vnode;
+            let kind = match v.vnode_type {
+                1 => "file",
+                2 => "dir",
+                3 => "symlink",
+                _ => "?",
+            };
+            let data = match ve.data {
+                VnodeData::DirPages(n) => format!("{n} pages"),
+                VnodeData::File(n) => format!("{n} bytes"),
+                VnodeData::BadInode => "BAD INODE".into(),
+            };
+            writeln!(
+                out,
+                "  {:>10}  {:x}.{:x} {kind} mode {:o} links {} length {} dv {} mtime {} owner {} author {} parent {:x}.{:x} vv {} data {data}",
+                ve.offset,
+                v.vnode,
+                v.unique,
+                v.mode,
+                v.links,
+                v.length,
+                v.data_version,
+                utc(v.mtime),
+                v.owner,
+                v.author,
+                v.parent_vnode,
+                v.parent_unique,
+                vv_text(&v.version_vector),
+            )?;
+            if let Some(acl) = &v.acl {
+                writeln!(out, "              acl {:?}", lossy(acl))?;
+            }
+            Ok(())
+        }
+        Entry::Removed {
+            offset,
+            vnode,
+            unique,
+        } => writeln!(out, "  {offset:>10}  {vnode:x}.{unique:x} removed"),
+        Entry::Null { offset } => writeln!(out, "  {offset:>10}  null vnode"),
+        Entry::End {
+            offset,
+            trailing_bytes,
+        } => {
+            write!(out, "end of dump at {offset}")?;
+            if *trailing_bytes > 0 {
+                write!(out, ", {trailing_bytes} trailing bytes")?;
+            }
+            writeln!(out)
+        }
+    }
+}
+
+fn vv_text(vv: &VersionVector) -> String {
+    let sites: Vec<String> = vv.versions.iter().map(|v| v.to_string()).collect();
+    format!(
+        "[{}] [{:x}.{:x}] [{}]",
+        sites.join(" "),
+        vv.store_host,
+        vv.store_unique,
+        vv.flags
+    )
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS` UTC (0 stays `0`).
+pub fn utc(secs: u32) -> String {
+    if secs == 0 {
+        return "0".into();
+    }
+    let days = i64::from(secs / 86_400);
+    let rem = secs % 86_400;
+    // Civil-from-days (proleptic Gregorian), Howard Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+// ----- verify ------------------------------------------------------------
+
+fn verify_cmd(a: VerifyArgs) -> Result<ExitCode> {
+    let subject = a.dump.display().to_string();
+    let input = open_input(&a.dump)?;
+    let opts = VerifyOptions {
+        read: read_opts(a.lenient),
+        restore_checks: a.restore_checks,
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let rep = match verify(input, opts) {
+        Ok(rep) => rep,
+        Err(e) => {
+            if a.json {
+                let doc = json!({ "ok": false, "fatal": e.to_string(), "offset": e.offset() });
+                writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            }
+            return Err(anyhow::Error::new(e).context(subject));
+        }
+    };
+    let errors = rep.count(Severity::Error);
+    let warnings = rep.count(Severity::Warning);
+    if a.json {
+        let problems: Vec<Value> = rep
+            .problems
+            .iter()
+            .map(|p| {
+                json!({
+                    "offset": p.offset,
+                    "severity": match p.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                    "message": p.message,
+                })
+            })
+            .collect();
+        let doc = json!({
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "problems": problems,
+            "header": header_json(&rep.header),
+            "vnodes": { "large": rep.vnodes[0], "small": rep.vnodes[1] },
+            "removed": rep.removed,
+            "bytes": rep.bytes,
+            "trailing_bytes": rep.trailing_bytes,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        for p in &rep.problems {
+            let sev = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            writeln!(
+                out,
+                "{subject}: byte offset {}: {sev}: {}",
+                p.offset, p.message
+            )?;
+        }
+        let kind = if rep.header.is_full() {
+            "full dump".to_string()
+        } else {
+            format!("incremental dump (level {})", rep.header.incremental)
+        };
+        writeln!(
+            out,
+            "{subject}: {}: {kind} of {} ({:08x}), {} directories, {} files/symlinks, {} removals, {} bytes; {errors} errors, {warnings} warnings",
+            if errors == 0 { "ok" } else { "FAILED" },
+            lossy(&rep.header.volume_name),
+            rep.header.volume_id,
+            rep.vnodes[0],
+            rep.vnodes[1],
+            rep.removed,
+            rep.bytes,
+        )?;
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILURE)
+    })
+}
+
+// ----- merge -------------------------------------------------------------
+
+fn merge_cmd(a: MergeArgs) -> Result<ExitCode> {
+    if a.out == Path::new("-") {
+        return Err(exit::usage(
+            "OUT must be a regular file (its index counts are patched after writing), not stdout",
+        ));
+    }
+    if a.out.symlink_metadata().is_ok() {
+        return Err(exit::refused(format!(
+            "{}: exists; merge never overwrites its output",
+            a.out.display()
+        )));
+    }
+    let mut incrementals = Vec::new();
+    for p in &a.incrementals {
+        if p == Path::new("-") {
+            return Err(exit::usage(
+                "incremental dumps must be files (only FULL may be `-`)",
+            ));
+        }
+        let bytes = std::fs::read(p).with_context(|| p.display().to_string())?;
+        let d = Dump::read(&bytes[..], read_opts(a.lenient))
+            .with_context(|| p.display().to_string())?;
+        incrementals.push(d);
+    }
+    let dir = match a.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".coda-rs-merge")
+        .tempfile_in(&dir)
+        .with_context(|| dir.display().to_string())?;
+    let input = open_input(&a.full)?;
+    let opts = MergeOptions {
+        read: read_opts(a.lenient),
+        check_stamps: !a.ignore_stamps,
+    };
+    let report = merge(input, &incrementals, tmp.as_file_mut(), opts)
+        .with_context(|| a.full.display().to_string())?;
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| a.out.display().to_string())?;
+    let file = tmp.persist_noclobber(&a.out).map_err(|e| {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
+            exit::refused(format!(
+                "{}: exists; merge never overwrites its output",
+                a.out.display()
+            ))
+        } else {
+            anyhow::Error::new(e.error).context(a.out.display().to_string())
+        }
+    })?;
+    let mut perms = file.metadata()?.permissions();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        perms.set_mode(0o644);
+    }
+    file.set_permissions(perms)?;
+    for w in &report.warnings {
+        eprintln!("coda-rs: warning: {w}");
+    }
+    println!(
+        "{}: full dump of {} ({:08x}), stamps {} -> {}, {} + {} vnodes, {} bytes",
+        a.out.display(),
+        lossy(&report.header.volume_name),
+        report.header.volume_id,
+        report.header.oldest,
+        report.header.latest,
+        report.vnode_counts[0],
+        report.vnode_counts[1],
+        report.bytes
+    );
+    Ok(ExitCode::SUCCESS)
 }
