@@ -1,0 +1,124 @@
+//! `coda-rs cfs` behaviour that needs no venus: refusals and usage errors.
+//! Everything that talks to venus is proven through the real kernel in
+//! `cfs_qemu.rs`.
+
+use coda_rs_tests::{coda_rs, scratch};
+
+/// Entries of a directory, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn flushes_need_yes_when_stdin_is_not_a_terminal() {
+    let dir = scratch();
+    for args in [
+        vec!["flushcache"],
+        vec!["flushobject", "/coda/x"],
+        vec!["fl", "/coda/x"],
+        vec!["flushvolume", "/coda/x"],
+    ] {
+        let out = coda_rs()
+            .arg("cfs")
+            .args(&args)
+            .arg("--mountpoint")
+            .arg(dir.path())
+            .write_stdin("y\n")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--yes") && err.contains("nothing sent"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
+fn a_mount_point_that_is_not_coda_is_refused_and_left_untouched() {
+    let dir = scratch();
+    let mnt = dir.path();
+    let inside = mnt.join("usr");
+    std::fs::create_dir(&inside).unwrap();
+    for transport in ["file", "ioctl"] {
+        for args in [
+            vec!["flushcache", "--yes"],
+            vec!["lv", inside.to_str().unwrap()],
+            vec![
+                "mkmount",
+                inside.join("vol1").to_str().unwrap(),
+                "users:jan",
+            ],
+            vec!["rmmount", inside.join("vol1").to_str().unwrap()],
+            vec!["getfid", inside.to_str().unwrap()],
+            vec!["la", inside.to_str().unwrap()],
+            vec!["sa", inside.to_str().unwrap(), "jan", "all"],
+            vec!["checkservers"],
+            vec!["whereis", inside.to_str().unwrap()],
+        ] {
+            let out = coda_rs()
+                .arg("cfs")
+                .args(&args)
+                .args(["--transport", transport, "--mountpoint"])
+                .arg(mnt)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.starts_with("coda-rs: "), "{err}");
+            assert!(err.contains("not a Coda mount"), "{err}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+    assert_eq!(entries(mnt), vec!["usr"]);
+    assert!(entries(&inside).is_empty());
+}
+
+#[test]
+fn mount_point_comes_from_venus_conf() {
+    let dir = scratch();
+    let conf = dir.path().join("conf");
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::create_dir_all(&mnt).unwrap();
+    std::fs::write(
+        conf.join("venus.conf"),
+        format!("# test\nmountpoint=\"{}\"\n", mnt.display()),
+    )
+    .unwrap();
+    let out = coda_rs()
+        .args(["cfs", "checkservers"])
+        .env("CODACONFPATH", &conf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: not a Coda mount", mnt.display())),
+        "{err}"
+    );
+    assert!(entries(&mnt).is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["sa", "/coda/x", "jan", "rx"],
+        vec!["lv"],
+        vec!["mkmount"],
+        vec!["flushobject"],
+        vec!["checkservers", "not-an-address"],
+        vec!["lv", "--transport", "pigeon", "/coda"],
+    ] {
+        let out = coda_rs().arg("cfs").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
