@@ -7,6 +7,8 @@ mod cfs;
 mod copy;
 mod dump;
 mod exit;
+mod plan;
+mod reinit;
 mod rvm;
 
 use std::process::ExitCode;
@@ -37,6 +39,12 @@ enum Command {
     Cfs(cfs::CfsCommand),
     /// Copy volume trees keeping everything, in parallel (restorevolumes).
     Copy(copy::CopyArgs),
+    /// Backup and recreation planning from VolumeList and VRList.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// The reinitialisation procedure as a resumable runbook.
+    #[command(subcommand)]
+    Reinit(reinit::ReinitCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +57,8 @@ fn main() -> ExitCode {
         Command::Dump(cmd) => dump::run(cmd),
         Command::Cfs(cmd) => cfs::run(cmd),
         Command::Copy(args) => copy::run(args),
+        Command::Plan(cmd) => plan::run(cmd),
+        Command::Reinit(cmd) => reinit::run(cmd),
     };
     exit::finish(result)
 }

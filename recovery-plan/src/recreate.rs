@@ -1,0 +1,152 @@
+//! The `volutil create_rep` script of `partial-reinit.sh` (Spec §15.4),
+//! built with exact id matching.
+//!
+//! The real script finds a volume's group with `grep <volid> VRList`, a
+//! substring match: volume `1000001` also matches a line listing
+//! `11000001`, and then the script writes the wrong group id (or two ids
+//! joined by a newline). Here a volume belongs to a group only when its id
+//! equals one of that group's replica ids as numbers (VolumeList ids have no
+//! leading zeros, VRList ids are zero-padded).
+
+use std::fmt;
+
+use crate::volume_list::{VolumeEntry, VolumeList};
+use crate::vrlist::VrList;
+
+/// The first lines of the script, as `partial-reinit.sh` writes them.
+pub const PREAMBLE: &str = "#!/bin/sh\n\n";
+
+/// One `volutil create_rep <partition> <name> <groupid> <volid>` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateRep {
+    /// Partition, e.g. `/vicepa`.
+    pub partition: String,
+    /// Replica name, e.g. `testvol.0`.
+    pub name: String,
+    /// Group (replicated volume) id.
+    pub group_id: u32,
+    /// The replica's volume id, recreated with the same id.
+    pub volume_id: u32,
+    /// Host of the VolumeList section the volume is listed in.
+    pub host: Option<String>,
+}
+
+impl fmt::Display for CreateRep {
+    /// The script line without its newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "volutil create_rep {} {} {:x} {:x}",
+            self.partition, self.name, self.group_id, self.volume_id
+        )
+    }
+}
+
+/// Why a VolumeList volume gets no `create_rep` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRecreatedReason {
+    /// Name ends in `.backup`.
+    BackupClone,
+    /// Name ends in `.restored`.
+    Restored,
+    /// No VRList group lists the id as a replica (the real script says
+    /// "Cannot find repid").
+    NoGroup,
+    /// Several VRList groups list the id; the lists contradict each other.
+    SeveralGroups(Vec<u32>),
+}
+
+impl fmt::Display for NotRecreatedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotRecreatedReason::BackupClone => f.write_str("backup clone (name ends in .backup)"),
+            NotRecreatedReason::Restored => {
+                f.write_str("restored volume (name ends in .restored)")
+            }
+            NotRecreatedReason::NoGroup => f.write_str(
+                "no VRList group lists it as a replica; check that you have a backup before reinitializing",
+            ),
+            NotRecreatedReason::SeveralGroups(groups) => {
+                f.write_str("listed as a replica by several VRList groups (")?;
+                for (i, g) in groups.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{g:x}")?;
+                }
+                f.write_str("); fix the VRList first")
+            }
+        }
+    }
+}
+
+/// A volume that will not be recreated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRecreated {
+    /// Volume name.
+    pub name: String,
+    /// Volume id.
+    pub volume_id: u32,
+    /// Why.
+    pub reason: NotRecreatedReason,
+}
+
+/// The whole result: lines to run and volumes left out, both in VolumeList
+/// order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecreatePlan {
+    /// The `create_rep` lines.
+    pub create: Vec<CreateRep>,
+    /// Volumes without a line.
+    pub not_recreated: Vec<NotRecreated>,
+}
+
+impl RecreatePlan {
+    /// Plans every volume line of `volumes` (Spec §15.4 step 2).
+    pub fn new(volumes: &VolumeList, vrlist: &VrList) -> Self {
+        let mut plan = RecreatePlan::default();
+        for v in volumes.volumes() {
+            match classify(v, vrlist) {
+                Ok(group_id) => plan.create.push(CreateRep {
+                    partition: v.partition.clone(),
+                    name: v.name.clone(),
+                    group_id,
+                    volume_id: v.id,
+                    host: v.host.clone(),
+                }),
+                Err(reason) => plan.not_recreated.push(NotRecreated {
+                    name: v.name.clone(),
+                    volume_id: v.id,
+                    reason,
+                }),
+            }
+        }
+        plan
+    }
+
+    /// The script: [`PREAMBLE`], then one line per volume.
+    pub fn script(&self) -> String {
+        let mut s = String::from(PREAMBLE);
+        for c in &self.create {
+            s.push_str(&c.to_string());
+            s.push('\n');
+        }
+        s
+    }
+}
+
+fn classify(v: &VolumeEntry, vrlist: &VrList) -> Result<u32, NotRecreatedReason> {
+    if v.is_backup_clone() {
+        return Err(NotRecreatedReason::BackupClone);
+    }
+    if v.is_restored() {
+        return Err(NotRecreatedReason::Restored);
+    }
+    match vrlist.groups_with_replica(v.id).as_slice() {
+        [] => Err(NotRecreatedReason::NoGroup),
+        [g] => Ok(g.group_id),
+        several => Err(NotRecreatedReason::SeveralGroups(
+            several.iter().map(|g| g.group_id).collect(),
+        )),
+    }
+}

@@ -1,0 +1,418 @@
+//! The reinitialisation procedure (Coda manual chapter 13, sections
+//! 13.1-13.9) as a list of concrete steps for one server.
+//!
+//! Each step is done by `coda-rs` (and can be run by `coda-rs reinit run`),
+//! by a Coda server tool the operator runs (`volutil`, `startserver`, ...),
+//! or by hand. Step ids are `<section>.<n>`, e.g. `13.4.2`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::recreate::{CreateRep, RecreatePlan};
+
+/// The `format` value of runbook files this version writes and reads.
+pub const FORMAT: &str = "coda-rs reinit runbook v1";
+
+/// Who carries out a step, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// `coda-rs <args...>`; `reinit run` executes it.
+    CodaRs {
+        /// Arguments after the program name.
+        args: Vec<String>,
+    },
+    /// A command the operator runs (on the server, or a shell command).
+    Server {
+        /// The command line.
+        command: String,
+    },
+    /// Something to do by hand; no command.
+    Manual {
+        /// What to do.
+        text: String,
+    },
+}
+
+impl Action {
+    /// The command line as an operator would type it.
+    pub fn command_line(&self) -> String {
+        match self {
+            Action::CodaRs { args } => {
+                let mut s = String::from("coda-rs");
+                for a in args {
+                    s.push(' ');
+                    s.push_str(&shell_quote(a));
+                }
+                s
+            }
+            Action::Server { command } => command.clone(),
+            Action::Manual { text } => text.clone(),
+        }
+    }
+
+    /// True when `coda-rs reinit run` can execute the step.
+    pub fn is_coda_rs(&self) -> bool {
+        matches!(self, Action::CodaRs { .. })
+    }
+}
+
+/// One step of the procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// `<section>.<n>`, e.g. `13.2.2`.
+    pub id: String,
+    /// The procedure section, `13.1`..`13.9`.
+    pub section: String,
+    /// What the step achieves.
+    pub title: String,
+    /// How.
+    pub action: Action,
+}
+
+/// Where things are on this server; everything the commands need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The server's host name in the VolumeList, if the list had several.
+    pub server: Option<String>,
+    /// The state directory (runbook, journal, list copies).
+    pub state_dir: PathBuf,
+    /// VolumeList copy in the state directory.
+    pub volume_list: PathBuf,
+    /// VRList copy in the state directory.
+    pub vrlist: PathBuf,
+    /// Tape size for `plan dumplists`, as given (e.g. `1.5G`).
+    pub tape_size: String,
+    /// Where `plan dumplists` writes the dumplist files.
+    pub dumplist_dir: PathBuf,
+    /// Directory holding one dump file per replica,
+    /// `<groupid %08x>.<volid %08x>`.
+    pub dump_dir: PathBuf,
+    /// RVM log device or file.
+    pub rvm_log: PathBuf,
+    /// RVM log size (e.g. `20M`).
+    pub rvm_log_size: String,
+    /// RVM data segment device or file.
+    pub rvm_data: PathBuf,
+    /// RVM data segment size (e.g. `256M`).
+    pub rvm_data_size: String,
+    /// Where dumps are restored (manual: `/coda/tmp/restore`).
+    pub restore_dir: PathBuf,
+    /// Where the recreated volumes are mounted (manual: `/coda/tmp/inited`).
+    pub inited_dir: PathBuf,
+}
+
+/// The steps for one server, with the inputs they were made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Runbook {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Creation time (Unix seconds).
+    pub created: u64,
+    /// Paths and sizes used in the commands.
+    pub settings: Settings,
+    /// The volumes recreated (and restored) by the procedure.
+    pub volumes: Vec<RunbookVolume>,
+    /// Volumes of this server that the procedure does not recreate, with
+    /// the reason (`plan recreate` explains each).
+    pub not_recreated: Vec<String>,
+    /// The steps in order.
+    pub steps: Vec<Step>,
+}
+
+/// A volume the procedure recreates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookVolume {
+    /// Replica name, e.g. `testvol.0`.
+    pub name: String,
+    /// Group id.
+    pub group_id: u32,
+    /// Replica (volume) id.
+    pub volume_id: u32,
+    /// Partition.
+    pub partition: String,
+    /// Its dump file.
+    pub dump: PathBuf,
+}
+
+impl Runbook {
+    /// Builds the steps of sections 13.1-13.9 for the volumes in `plan`.
+    pub fn build(settings: Settings, plan: &RecreatePlan, created: u64) -> Runbook {
+        let volumes: Vec<RunbookVolume> = plan
+            .create
+            .iter()
+            .map(|c| RunbookVolume {
+                name: c.name.clone(),
+                group_id: c.group_id,
+                volume_id: c.volume_id,
+                partition: c.partition.clone(),
+                dump: dump_file(&settings.dump_dir, c),
+            })
+            .collect();
+        let not_recreated = plan
+            .not_recreated
+            .iter()
+            .map(|n| format!("{} ({:x}): {}", n.name, n.volume_id, n.reason))
+            .collect();
+        let mut b = Builder::default();
+        let s = &settings;
+
+        b.section("13.1");
+        b.coda_rs(
+            "Write dumplists: every volume, replicas counted, packed per tape",
+            vec![
+                "plan".into(),
+                "dumplists".into(),
+                "--volume-list".into(),
+                path(&s.volume_list),
+                "--vrlist".into(),
+                path(&s.vrlist),
+                "--tape-size".into(),
+                s.tape_size.clone(),
+                "-o".into(),
+                path(&s.dumplist_dir),
+            ],
+        );
+        for v in &volumes {
+            b.server(
+                &format!(
+                    "Dump {}, or take its dump from the last good backup",
+                    v.name
+                ),
+                format!(
+                    "volutil dump {:x} {}",
+                    v.volume_id,
+                    shell_quote(&path(&v.dump))
+                ),
+            );
+        }
+
+        b.section("13.2");
+        b.server("Shut the file server down", "volutil shutdown".to_string());
+        b.coda_rs(
+            "Reinitialise RVM (log and data segment, same sizes as before)",
+            vec![
+                "rvm".into(),
+                "init".into(),
+                "--log".into(),
+                path(&s.rvm_log),
+                "--log-size".into(),
+                s.rvm_log_size.clone(),
+                "--data".into(),
+                path(&s.rvm_data),
+                "--data-size".into(),
+                s.rvm_data_size.clone(),
+                "--force".into(),
+            ],
+        );
+        b.server(
+            "Start the file server on the new RVM",
+            "startserver".to_string(),
+        );
+
+        b.section("13.3");
+        for c in &plan.create {
+            b.server(&format!("Recreate {}", c.name), c.to_string());
+        }
+        b.server(
+            "Rebuild the volume location database",
+            "bldvldb.sh".to_string(),
+        );
+
+        b.section("13.4");
+        for v in &volumes {
+            b.coda_rs(
+                &format!("Restore the dump of {}", v.name),
+                vec![
+                    "dump".into(),
+                    "restore".into(),
+                    path(&v.dump),
+                    "--into".into(),
+                    path(&s.restore_dir.join(&v.name)),
+                ],
+            );
+        }
+
+        b.section("13.5");
+        b.server(
+            "Create the mount directory for the recreated volumes",
+            format!("mkdir -p {}", shell_quote(&path(&s.inited_dir))),
+        );
+        for v in &volumes {
+            b.coda_rs(
+                &format!("Mount the recreated {}", v.name),
+                vec![
+                    "cfs".into(),
+                    "mkmount".into(),
+                    path(&s.inited_dir.join(&v.name)),
+                    v.name.clone(),
+                ],
+            );
+        }
+
+        b.section("13.6");
+        for v in &volumes {
+            b.coda_rs(
+                &format!("Copy {} into the recreated volume", v.name),
+                vec![
+                    "copy".into(),
+                    "--resume".into(),
+                    path(&s.restore_dir.join(&v.name)),
+                    path(&s.inited_dir.join(&v.name)),
+                ],
+            );
+            b.coda_rs(
+                &format!("Verify {} against its dump", v.name),
+                vec![
+                    "dump".into(),
+                    "verify".into(),
+                    path(&v.dump),
+                    "--against".into(),
+                    path(&s.inited_dir.join(&v.name)),
+                ],
+            );
+        }
+
+        b.section("13.7");
+        for v in &volumes {
+            b.coda_rs(
+                &format!("Unmount {}", v.name),
+                vec![
+                    "cfs".into(),
+                    "rmmount".into(),
+                    path(&s.inited_dir.join(&v.name)),
+                ],
+            );
+        }
+        b.server(
+            "Remove the restore and mount directories",
+            format!(
+                "rm -rf {} && rmdir {}",
+                shell_quote(&path(&s.restore_dir)),
+                shell_quote(&path(&s.inited_dir))
+            ),
+        );
+
+        b.section("13.8");
+        b.coda_rs(
+            "Flush this client's cache (repeat on every client)",
+            vec!["cfs".into(), "flushcache".into(), "--yes".into()],
+        );
+
+        b.section("13.9");
+        b.manual(
+            "Test the system",
+            "Test Coda (list, read and write files in each recreated volume), then let the users back in",
+        );
+
+        Runbook {
+            format: FORMAT.to_string(),
+            created,
+            settings,
+            volumes,
+            not_recreated,
+            steps: b.steps,
+        }
+    }
+
+    /// The step with this id.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Position of the step with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+}
+
+/// The dump file of a replica: `<dump_dir>/<groupid %08x>.<volid %08x>`,
+/// the name Coda's backup program gave it.
+pub fn dump_file(dump_dir: &Path, c: &CreateRep) -> PathBuf {
+    dump_dir.join(format!("{:08x}.{:08x}", c.group_id, c.volume_id))
+}
+
+#[derive(Default)]
+struct Builder {
+    steps: Vec<Step>,
+    section: String,
+    n: usize,
+}
+
+impl Builder {
+    fn section(&mut self, section: &str) {
+        self.section = section.to_string();
+        self.n = 0;
+    }
+
+    fn push(&mut self, title: &str, action: Action) {
+        self.n += 1;
+        self.steps.push(Step {
+            id: format!("{}.{}", self.section, self.n),
+            section: self.section.clone(),
+            title: title.to_string(),
+            action,
+        });
+    }
+
+    fn coda_rs(&mut self, title: &str, args: Vec<String>) {
+        self.push(title, Action::CodaRs { args });
+    }
+
+    fn server(&mut self, title: &str, command: String) {
+        self.push(title, Action::Server { command });
+    }
+
+    fn manual(&mut self, title: &str, text: &str) {
+        self.push(
+            title,
+            Action::Manual {
+                text: text.to_string(),
+            },
+        );
+    }
+}
+
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Quotes an argument for a POSIX shell when it needs quoting.
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}  {}: {}",
+            self.id,
+            self.title,
+            self.action.command_line()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("/vice/LOG"), "/vice/LOG");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}

@@ -1,0 +1,113 @@
+//! Sizes on the command line: plain bytes or a number with a K/M/G/T
+//! suffix (powers of 1024, case-insensitive), fractions allowed
+//! (`shared/spec/cli-conventions.md`, "Arguments").
+
+use crate::{Error, Result};
+
+/// Parses `1.5G`, `20M`, `4096`, `0.5t`, `64k` into bytes. A fraction that
+/// does not come out whole is rounded down to the byte.
+///
+/// ```
+/// assert_eq!(recovery_plan::size::parse_size("1.5G").unwrap(), 1_610_612_736);
+/// assert_eq!(recovery_plan::size::parse_size("20m").unwrap(), 20 << 20);
+/// ```
+pub fn parse_size(text: &str) -> Result<u64> {
+    let bad = |reason| Error::BadSize {
+        text: text.to_string(),
+        reason,
+    };
+    let t = text.trim();
+    let (number, shift) = match t.as_bytes().last() {
+        None => return Err(bad("empty")),
+        Some(b'k' | b'K') => (&t[..t.len() - 1], 10),
+        Some(b'm' | b'M') => (&t[..t.len() - 1], 20),
+        Some(b'g' | b'G') => (&t[..t.len() - 1], 30),
+        Some(b't' | b'T') => (&t[..t.len() - 1], 40),
+        Some(_) => (t, 0),
+    };
+    let (whole, frac) = match number.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (number, ""),
+    };
+    if whole.is_empty() && frac.is_empty() {
+        return Err(bad("no digits"));
+    }
+    if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("not a number"));
+    }
+    if frac.len() > 18 {
+        return Err(bad("too many decimal places"));
+    }
+    let too_big = || bad("too large");
+    let whole: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| too_big())?
+    };
+    let scale = 10u128.pow(frac.len() as u32);
+    let frac: u128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| too_big())?
+    };
+    let scaled = whole
+        .checked_mul(scale)
+        .and_then(|v| v.checked_add(frac))
+        .and_then(|v| v.checked_mul(1u128 << shift))
+        .ok_or_else(too_big)?;
+    u64::try_from(scaled / scale).map_err(|_| too_big())
+}
+
+/// Formats bytes for people: `1.50 GiB`, `512 B`.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut unit = 0;
+    let mut value = bytes as f64;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_are_powers_of_1024() {
+        assert_eq!(parse_size("1536").unwrap(), 1536);
+        assert_eq!(parse_size("1K").unwrap(), 1024);
+        assert_eq!(parse_size("20M").unwrap(), 20 * 1024 * 1024);
+        assert_eq!(parse_size("1.5G").unwrap(), 3 * 512 * 1024 * 1024);
+        assert_eq!(parse_size("2t").unwrap(), 2 * 1024u64.pow(4));
+        assert_eq!(parse_size(".5k").unwrap(), 512);
+        assert_eq!(parse_size("0.1K").unwrap(), 102);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            "",
+            "G",
+            ".",
+            "1.2.3G",
+            "-1M",
+            "1X",
+            "1 G",
+            "99999999999999999999T",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(512), "512 B");
+        assert_eq!(human(1_610_612_736), "1.50 GiB");
+    }
+}
