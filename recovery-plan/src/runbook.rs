@@ -187,6 +187,10 @@ impl Runbook {
                     shell_quote(&path(&v.dump))
                 ),
             );
+            b.coda_rs(
+                &format!("Check that the dump of {} is complete and readable", v.name),
+                vec!["dump".into(), "verify".into(), path(&v.dump)],
+            );
         }
 
         b.section("13.2");
