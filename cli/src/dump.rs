@@ -9,11 +9,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use volume_dump::merge::{merge, MergeOptions};
+use volume_dump::tree::{Fid, Namespace};
 use volume_dump::verify::{verify, Severity, VerifyOptions};
 use volume_dump::{
-    Dump, DumpHeader, DumpReader, Entry, ReadOptions, VersionVector, Vnode, VnodeClass, VnodeData,
-    VolumeDiskData,
+    vnode_type, Dump, DumpHeader, DumpReader, Entry, ReadOptions, VersionVector, Vnode, VnodeClass,
+    VnodeData, VolumeDiskData,
 };
 
 use crate::exit;
@@ -53,6 +55,11 @@ pub struct LsArgs {
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Also list the reconstructed tree: every path from the directory
+    /// pages, with type, mode, owner, mtime, size, sha256, symlink target
+    /// and directory ACL.
+    #[arg(long)]
+    pub tree: bool,
     /// Accept fields in any order.
     #[arg(long)]
     pub lenient: bool,
@@ -136,7 +143,11 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
         print_header(&mut out, &header, &volume)?;
     }
     let mut class = VnodeClass::Large;
+    let mut tree = a.tree.then(|| TreeListing::new(&volume.name));
     while let Some(entry) = r.next_entry().context(subject.clone())? {
+        if let Some(t) = tree.as_mut() {
+            t.visit(&entry, &mut r, &subject)?;
+        }
         match &entry {
             Entry::Index { class: c, .. } => class = *c,
             Entry::End {
@@ -173,18 +184,179 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
             print_entry(&mut out, &entry, class)?;
         }
     }
+    let tree = tree.map(TreeListing::finish);
     if a.json {
-        let doc = json!({
+        let mut doc = json!({
             "header": header_json(&header),
             "volume": volume_json(&volume),
             "indexes": indexes,
             "end": end,
         });
+        if let Some(t) = tree {
+            doc["tree"] = Value::Array(t);
+        }
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
+    } else if let Some(t) = tree {
+        writeln!(out, "tree:")?;
+        for e in &t {
+            let size = e.get("size").map_or_else(String::new, Value::to_string);
+            write!(
+                out,
+                "  {:<7} {:>4} {:>6} {:>10} {} {}",
+                e["type"].as_str().unwrap_or(""),
+                e["mode"].as_str().unwrap_or(""),
+                e["owner"].to_string(),
+                size,
+                utc(e["mtime"].as_u64().unwrap_or(0) as u32),
+                e["path"].as_str().unwrap_or("")
+            )?;
+            if let Some(Value::String(target)) = e.get("target") {
+                write!(out, " -> {target}")?;
+            }
+            writeln!(out)?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the `--tree` listing while the dump streams past: directories
+/// (large index) first give the names, then every object is listed at
+/// each of its paths (spec §11.7; keys as in the golden manifests).
+struct TreeListing {
+    ns: Namespace,
+    dirs: Vec<(Vnode, Option<Fid>)>,
+    out: Vec<Value>,
+    class: VnodeClass,
+    dirs_listed: bool,
+}
+
+impl TreeListing {
+    fn new(root_name: &[u8]) -> Self {
+        TreeListing {
+            ns: Namespace::new(root_name),
+            dirs: Vec::new(),
+            out: Vec::new(),
+            class: VnodeClass::Large,
+            dirs_listed: false,
+        }
+    }
+
+    fn visit<R: Read>(
+        &mut self,
+        entry: &Entry,
+        r: &mut DumpReader<R>,
+        subject: &str,
+    ) -> Result<()> {
+        match entry {
+            Entry::Index { class, .. } => {
+                self.class = *class;
+                if *class == VnodeClass::Small {
+                    self.list_dirs();
+                }
+            }
+            Entry::Vnode(ve) if self.class == VnodeClass::Large => {
+                let pages = r.read_data_to_vec().context(subject.to_string())?;
+                let fid = (ve.vnode.vnode, ve.vnode.unique);
+                let dotdot = match self.ns.add_directory(fid, &pages) {
+                    Ok((_, dotdot)) => dotdot,
+                    Err(e) => {
+                        eprintln!(
+                            "coda-rs: warning: {subject}: byte offset {}: directory {:x}.{:x}: {e}",
+                            ve.offset, fid.0, fid.1
+                        );
+                        None
+                    }
+                };
+                self.dirs.push((ve.vnode.clone(), dotdot));
+            }
+            Entry::Vnode(ve) => {
+                let v = &ve.vnode;
+                let mut hasher = Sha256::new();
+                let mut target = Vec::new();
+                let mut size = 0u64;
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = r.read_data(&mut buf).context(subject.to_string())?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    if v.vnode_type == vnode_type::SYMLINK && target.len() < 64 * 1024 {
+                        target.extend_from_slice(&buf[..n]);
+                    }
+                    size += n as u64;
+                }
+                let digest: String = hasher
+                    .finalize()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                let fid = (v.vnode, v.unique);
+                let kind = if v.vnode_type == vnode_type::SYMLINK {
+                    "symlink"
+                } else {
+                    "file"
+                };
+                for path in self.paths(fid) {
+                    let mut e = json!({
+                        "path": path,
+                        "type": kind,
+                        "vnode": v.vnode,
+                        "unique": v.unique,
+                        "size": size,
+                        "mode": format!("{:o}", v.mode & 0o7777),
+                        "owner": v.owner,
+                        "mtime": v.mtime,
+                        "links": v.links,
+                        "sha256": digest,
+                    });
+                    if kind == "symlink" {
+                        e["target"] = Value::String(lossy(&target));
+                    }
+                    if ve.data == VnodeData::BadInode {
+                        e["bad_inode"] = Value::Bool(true);
+                    }
+                    self.out.push(e);
+                }
+            }
+            Entry::End { .. } => self.list_dirs(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn paths(&self, fid: Fid) -> Vec<String> {
+        let n = self.ns.names(fid).len().max(1);
+        (0..n).map(|k| lossy(&self.ns.path(fid, k))).collect()
+    }
+
+    fn list_dirs(&mut self) {
+        if self.dirs_listed {
+            return;
+        }
+        self.dirs_listed = true;
+        for (v, _) in &self.dirs {
+            for path in self.paths((v.vnode, v.unique)) {
+                self.out.push(json!({
+                    "path": path,
+                    "type": "dir",
+                    "vnode": v.vnode,
+                    "unique": v.unique,
+                    "mode": format!("{:o}", v.mode & 0o7777),
+                    "owner": v.owner,
+                    "mtime": v.mtime,
+                    "acl": v.acl.as_deref().map(lossy),
+                }));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Value> {
+        self.list_dirs();
+        self.out
+    }
 }
 
 fn header_json(h: &DumpHeader) -> Value {

@@ -5,10 +5,13 @@
 use std::collections::HashSet;
 use std::io::Read;
 
+use crate::dirpage::DirPages;
 use crate::error::Result;
 use crate::header::DumpHeader;
 use crate::reader::{DumpReader, Entry, ReadOptions};
 use crate::tag::PAGE_SIZE;
+use crate::tree::{Fid, Namespace, ROOT};
+use crate::vnode::Vnode;
 use crate::vnode::{VnodeClass, VnodeData};
 use crate::volume::{volume_type, VolumeDiskData};
 
@@ -132,6 +135,11 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
         }
     }
 
+    let mut ns = Namespace::new(b"");
+    // Every fid seen, with the offset of its record; every directory
+    // entry, with the offset of its directory's record.
+    let mut present: HashSet<Fid> = HashSet::new();
+    let mut referenced: Vec<(Fid, u64, Fid)> = Vec::new();
     let mut class = VnodeClass::Large;
     let mut last_slot: Option<u32> = None;
     let mut seen: HashSet<(u32, u32)> = HashSet::new();
@@ -145,6 +153,7 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
             }
             Entry::Vnode(ve) => {
                 let vn = &ve.vnode;
+                present.insert((vn.vnode, vn.unique));
                 rep.vnodes[(class == VnodeClass::Small) as usize] += 1;
                 if (vn.vnode, vn.unique) == (1, 1) {
                     root = true;
@@ -170,6 +179,8 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
                 }
                 match ve.data {
                     VnodeData::DirPages(n) => {
+                        let pages = r.read_data_to_vec()?;
+                        check_directory(&mut f, &mut ns, &mut referenced, ve.offset, vn, &pages);
                         if u64::from(vn.length) != u64::from(n) * PAGE_SIZE as u64 {
                             f.err(
                                 ve.offset,
@@ -232,6 +243,9 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
                 if full && !root {
                     f.err(offset, "full dump without the root directory 1.1".into());
                 }
+                if full {
+                    check_references(&mut f, &ns, &present, &referenced);
+                }
             }
         }
     }
@@ -276,6 +290,103 @@ pub fn acl_entries(text: &[u8]) -> std::result::Result<usize, String> {
         }
     }
     Ok(total)
+}
+
+/// Directory pages (spec §12.7) and entries (§11.7, §12.5).
+fn check_directory(
+    f: &mut Findings,
+    ns: &mut Namespace,
+    referenced: &mut Vec<(Fid, u64, Fid)>,
+    offset: u64,
+    vn: &Vnode,
+    pages: &[u8],
+) {
+    let me = (vn.vnode, vn.unique);
+    let name = format!("directory {:#x}.{:#x}", vn.vnode, vn.unique);
+    let dir = match DirPages::new(pages) {
+        Ok(d) => d,
+        Err(e) => return f.err(offset, format!("{name}: {e}")),
+    };
+    if let Err(e) = dir.check() {
+        f.err(
+            offset,
+            format!("{name}: pages fail the salvager's checks: {e}"),
+        );
+    }
+    match ns.add_directory(me, pages) {
+        Err(e) => f.err(offset, format!("{name}: {e}")),
+        Ok((dot, dotdot)) => {
+            if dot != Some(me) {
+                f.err(
+                    offset,
+                    format!("{name}: `.` does not refer to the directory itself"),
+                );
+            }
+            let parent = if me == ROOT {
+                ROOT
+            } else {
+                (vn.parent_vnode, vn.parent_unique)
+            };
+            if dotdot != Some(parent) {
+                f.err(
+                    offset,
+                    format!(
+                        "{name}: `..` does not refer to its parent {:#x}.{:#x}",
+                        parent.0, parent.1
+                    ),
+                );
+            }
+        }
+    }
+    for e in dir.entries().flatten() {
+        if e.name.contains(&b'/') {
+            f.err(
+                offset,
+                format!(
+                    "{name}: entry {:?} contains `/`",
+                    String::from_utf8_lossy(e.name)
+                ),
+            );
+        }
+        if e.name != b"." && e.name != b".." {
+            referenced.push(((e.vnode, e.unique), offset, me));
+        }
+    }
+}
+
+/// Full dumps: every entry names a vnode of the dump, every vnode but the
+/// root has a name.
+fn check_references(
+    f: &mut Findings,
+    ns: &Namespace,
+    present: &HashSet<Fid>,
+    referenced: &[(Fid, u64, Fid)],
+) {
+    for &(fid, offset, dir) in referenced {
+        if !present.contains(&fid) {
+            f.err(
+                offset,
+                format!(
+                    "directory {:#x}.{:#x} has an entry for {:#x}.{:#x}, which is not in the dump",
+                    dir.0, dir.1, fid.0, fid.1
+                ),
+            );
+        }
+    }
+    let mut orphans: Vec<&Fid> = present
+        .iter()
+        .filter(|&&fid| fid != ROOT && ns.names(fid).is_empty())
+        .collect();
+    orphans.sort();
+    for fid in orphans {
+        f.warn(
+            0,
+            format!(
+                "vnode {:#x}.{:#x} is in no directory (it would land in lost+found)",
+                fid.0, fid.1
+            ),
+        );
+    }
 }
 
 struct Findings(Vec<Problem>);
