@@ -25,8 +25,10 @@ pub enum PlanCommand {
     /// Divide every volume into tape-sized dumplist files (procedure 13.1).
     #[command(after_help = "\
 Examples:
-  coda-rs plan dumplists --volume-list /vice/vol/BigVolumeList --vrlist /vice/db/VRList --tape-size 1.5G -o /vice/db/dumplists
-  coda-rs plan dumplists --volume-list a.list --volume-list b.list --vrlist VRList --tape-size 800M --schedule FIIIIII
+  cd /vice/vol && coda-rs plan dumplists --volume-list BigVolumeList \\
+      --vrlist ../db/VRList --tape-size 1.5G -o /vice/db/dumplists
+  coda-rs plan dumplists --volume-list remote/a.list --volume-list remote/b.list \\
+      --vrlist ../db/VRList --tape-size 800M --schedule FIIIIII --json
 
 Every volume is planned once: a replicated volume by its group id, with the
 sizes of all its replicas added up and all of them on one tape; any other
@@ -38,8 +40,10 @@ decreasing. Without -o the dumplists are printed after the summary.")]
     /// matching volume ids exactly.
     #[command(after_help = "\
 Examples:
-  coda-rs plan recreate --volume-list /vice/vol/VolumeList --vrlist /vice/db/VRList > /tmp/reinit_script
-  coda-rs plan recreate --volume-list /vice/vol/BigVolumeList --vrlist /vice/db/VRList --server vm
+  coda-rs plan recreate --volume-list /vice/vol/VolumeList \\
+      --vrlist /vice/db/VRList > /tmp/reinit_script
+  coda-rs plan recreate --volume-list /vice/vol/BigVolumeList \\
+      --vrlist /vice/db/VRList --server vm
 
 The script goes to stdout; every volume that gets no create_rep line is
 listed on stderr with the reason.")]

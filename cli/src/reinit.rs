@@ -17,11 +17,12 @@ use recovery_plan::journal::{
 use recovery_plan::recreate::RecreatePlan;
 use recovery_plan::runbook::{Action, Runbook, Settings, Step};
 use recovery_plan::size::parse_size;
+use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
 use serde_json::json;
 
 use crate::exit;
-use crate::plan::{filter_server, read_volume_lists};
+use crate::plan::filter_server;
 
 /// `coda-rs reinit` subcommands.
 #[derive(Subcommand)]
@@ -52,7 +53,11 @@ Examples:
     #[command(after_help = "\
 Examples:
   coda-rs reinit run 13.2.2 --state /root/reinit
-  coda-rs reinit run \"$(coda-rs reinit next --state /root/reinit --id)\" --state /root/reinit")]
+  coda-rs reinit run \"$(coda-rs reinit next --id --state /root/reinit)\" \\
+      --state /root/reinit
+
+Only coda-rs steps can be run; the outcome (exit status, times) is
+recorded. Steps for the server's own tools are marked with `done`.")]
     Run(RunArgs),
 }
 
@@ -175,6 +180,20 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Reads a whole input file, `-` meaning stdin.
+fn read_input(p: &Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if p.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("-: read stdin")?;
+    } else {
+        bytes = std::fs::read(p).with_context(|| format!("{}: read", p.display()))?;
+    }
+    Ok(bytes)
+}
+
 fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
     std::path::absolute(p).with_context(|| format!("{}: make absolute", p.display()))
 }
@@ -194,14 +213,16 @@ fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
             state.file(RUNBOOK_FILE).display()
         )));
     }
+    // Read each input once: the bytes are both parsed and kept as copies.
     let mut list_bytes = Vec::new();
+    let mut all = VolumeList::default();
     for p in &args.volume_list {
-        list_bytes.extend(std::fs::read(p).with_context(|| format!("{}: read", p.display()))?);
+        let bytes = read_input(p)?;
+        all.extend(VolumeList::parse(&bytes, &p.display().to_string())?);
+        list_bytes.extend(bytes);
     }
-    let vr_bytes =
-        std::fs::read(&args.vrlist).with_context(|| format!("{}: read", args.vrlist.display()))?;
-    let all = read_volume_lists(&args.volume_list)?;
-    let vrlist = VrList::read(&args.vrlist)?;
+    let vr_bytes = read_input(&args.vrlist)?;
+    let vrlist = VrList::parse(&vr_bytes, &args.vrlist.display().to_string())?;
     let hosts = all.hosts();
     if args.server.is_none() && hosts.len() > 1 {
         return Err(exit::usage(format!(

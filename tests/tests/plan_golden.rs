@@ -207,3 +207,53 @@ fn malformed_lines_are_reported_with_file_and_line() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A BigVolumeList is the per-server lists concatenated (§15.2): each
+/// server's partition lines come before its volumes.
+const BIG_VOLUME_LIST: &str = "P/vicepa Halpha T1 F1\n\
+Wshared.0 I1000001 H1 P/vicepa m0 M0 U2 W1000001 C0 D0 B0 A0\n\
+Wsolo.0 I1000003 H1 P/vicepa m0 M0 U2 W1000003 C0 D0 B0 A0\n\
+P/vicepb Hbeta T1 F1\n\
+Wshared.1 I2000001 H2 P/vicepb m0 M0 U2 W2000001 C0 D0 B0 A0\n";
+const BIG_VRLIST: &str = "shared 7f000001 2 01000001 02000001 0 0 0 0 0 0\n\
+solo 7f000002 1 01000003 0 0 0 0 0 0 0\n";
+
+#[test]
+fn recreate_for_one_server_of_a_big_volume_list() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("BigVolumeList"), BIG_VOLUME_LIST).unwrap();
+    std::fs::write(dir.path().join("VRList"), BIG_VRLIST).unwrap();
+    let run = |server: Option<&str>| {
+        let mut c = coda_rs();
+        c.current_dir(dir.path()).args([
+            "plan",
+            "recreate",
+            "--volume-list",
+            "BigVolumeList",
+            "--vrlist",
+            "VRList",
+        ]);
+        if let Some(s) = server {
+            c.args(["--server", s]);
+        }
+        c.output().unwrap()
+    };
+    let all = run(None);
+    assert_eq!(
+        String::from_utf8(all.stdout).unwrap(),
+        "#!/bin/sh\n\n\
+         volutil create_rep /vicepa shared.0 7f000001 1000001\n\
+         volutil create_rep /vicepa solo.0 7f000002 1000003\n\
+         volutil create_rep /vicepb shared.1 7f000001 2000001\n"
+    );
+    let beta = run(Some("beta"));
+    assert!(beta.status.success(), "{beta:?}");
+    assert_eq!(
+        String::from_utf8(beta.stdout).unwrap(),
+        "#!/bin/sh\n\nvolutil create_rep /vicepb shared.1 7f000001 2000001\n"
+    );
+    let nobody = run(Some("gamma"));
+    assert_eq!(nobody.status.code(), Some(2), "{nobody:?}");
+    let err = String::from_utf8(nobody.stderr).unwrap();
+    assert!(err.contains("alpha, beta"), "{err}");
+}

@@ -479,3 +479,54 @@ fn torn_journal_write_is_ignored() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn several_servers_need_a_choice() {
+    let dir = scratch();
+    let root = dir.path();
+    std::fs::write(
+        root.join("BigVolumeList"),
+        "P/vicepa Halpha T1 F1\nWv.0 I1000001 H1 P/vicepa m0 M0 U2 W1000001 C0 D0 B0 A0\n\
+         P/vicepa Hbeta T1 F1\nWv.1 I2000001 H2 P/vicepa m0 M0 U2 W2000001 C0 D0 B0 A0\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("VRList"), "v 7f000001 2 01000001 02000001\n").unwrap();
+    let init = |extra: &[&str]| {
+        coda_rs()
+            .current_dir(root)
+            .args([
+                "reinit",
+                "init",
+                "--volume-list",
+                "BigVolumeList",
+                "--vrlist",
+                "VRList",
+                "--state",
+                "state",
+                "--dump-dir",
+                "dumps",
+                "--rvm-log",
+                "LOG",
+                "--rvm-log-size",
+                "1M",
+                "--rvm-data",
+                "DATA",
+                "--rvm-data-size",
+                "4M",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = init(&[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!root.join("state").exists());
+    let out = init(&["--server", "beta"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("volutil create_rep /vicepa v.1 7f000001 2000001"),
+        "{text}"
+    );
+    assert!(!text.contains("v.0 "), "{text}");
+}
