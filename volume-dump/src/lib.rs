@@ -21,7 +21,7 @@ pub mod merge;
 mod model;
 mod reader;
 pub mod tag;
-pub mod tree;
+pub mod tar;
 pub mod verify;
 mod vnode;
 mod volume;
