@@ -22,6 +22,7 @@ mod model;
 mod reader;
 pub mod tag;
 pub mod tar;
+pub mod tree;
 pub mod verify;
 mod vnode;
 mod volume;
