@@ -29,10 +29,14 @@ Examples:
   coda-rs copy --pairs volumes.txt --jobs 8 --verify
   coda-rs copy --resume SRC DST        # finish an interrupted copy
   coda-rs copy --preserve mode,timestamps --xattrs SRC DST
+  coda-rs copy --acls /coda/tmp/restore/u.bob /coda/tmp/inited/u.bob
 
 DST becomes the copy of SRC (it must be missing or empty unless --resume or
 --force). A pairs file holds one `SRC DST` per line; blank lines and lines
-starting with # are ignored. Hard links are kept across all pairs of a run.")]
+starting with # are ignored. Hard links are kept across all pairs of a run;
+on a Coda mount objects are identified by fid (getfid pioctl), and a link
+that Coda refuses (it allows them only within one directory) becomes a copy
+with a warning.")]
 pub struct CopyArgs {
     /// Source tree (a directory).
     #[arg(required_unless_present = "pairs", conflicts_with = "pairs")]
@@ -63,15 +67,21 @@ pub struct CopyArgs {
     #[arg(long)]
     fail_fast: bool,
     /// Attributes to keep: comma-separated mode, ownership, timestamps,
-    /// links, xattr, or all [default: mode,ownership,timestamps,links].
+    /// links, xattr, acl, or all [default: mode,ownership,timestamps,links].
     #[arg(long, value_name = "LIST")]
     preserve: Option<String>,
     /// Also copy extended attributes.
     #[arg(long)]
     xattrs: bool,
+    /// Also copy Coda directory ACLs (SRC and DST both on a Coda mount).
+    #[arg(long)]
+    acls: bool,
     /// Do not descend into directories on other filesystems.
     #[arg(long, short = 'x')]
     one_file_system: bool,
+    /// Walk the sources and report what would be copied, changing nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
     /// Print the outcome as one JSON document on stdout.
     #[arg(long)]
     json: bool,
@@ -100,6 +110,7 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         None => Preserve::default(),
     };
     preserve.xattrs |= args.xattrs;
+    preserve.acls |= args.acls;
     let existing = if args.resume {
         Existing::Resume
     } else if args.force {
@@ -115,6 +126,7 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         verify: args.verify,
         fail_fast: args.fail_fast,
         one_file_system: args.one_file_system,
+        dry_run: args.dry_run,
         fail_read_suffix: std::env::var_os(ENV_FAIL_READ).filter(|s| !s.is_empty()),
     };
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
@@ -139,7 +151,7 @@ fn map_error(e: tree_copy::Error) -> anyhow::Error {
         E::DstNotEmpty { .. } | E::DstInsideSrc { .. } | E::DstOverlap { .. } => {
             exit::refused(e.to_string())
         }
-        E::SrcNotDir { .. } | E::BadPreserve(_) => exit::usage(e.to_string()),
+        E::SrcNotDir { .. } | E::BadPreserve(_) | E::NotCoda { .. } => exit::usage(e.to_string()),
         other => anyhow::Error::new(other),
     }
 }
@@ -261,8 +273,13 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
         } else {
             0.0
         };
+        let what = if args.dry_run {
+            "copy (dry run)"
+        } else {
+            "copy"
+        };
         let mut line = format!(
-            "copy: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({}/s)",
+            "{what}: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({}/s)",
             r.files,
             r.dirs,
             r.symlinks,
@@ -296,6 +313,7 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
             "verified": r.verified,
             "seconds": secs,
             "stopped": r.stopped,
+            "dry_run": args.dry_run,
             "failures": r.failures.iter().map(|f| serde_json::json!({
                 "path": lossy(f.path.as_os_str().to_owned()),
                 "op": f.op.to_string(),

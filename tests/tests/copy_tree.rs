@@ -320,11 +320,20 @@ fn preserve_list_limits_what_is_kept() {
             os(&src),
             os(&dir.path().join("d2")),
             OsStr::new("--preserve"),
-            OsStr::new("mode,acl"),
+            OsStr::new("mode,bogus"),
         ],
         &[],
     );
     assert_eq!(code, Some(2), "unknown attribute is a usage error: {err}");
+    assert!(err.contains("unknown attribute `bogus`"), "{err}");
+    // Coda ACLs need a Coda mount on both sides; nothing is created.
+    let (code, _, err) = run_copy(
+        &[os(&src), os(&dir.path().join("d3")), OsStr::new("--acls")],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not on a Coda mount"), "{err}");
+    assert!(!dir.path().join("d3").exists());
 }
 
 #[test]
@@ -349,4 +358,41 @@ fn verify_compares_every_file() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["verified"], 20);
     assert!(err.contains("20 verified"), "{err}");
+}
+
+#[test]
+fn dry_run_counts_and_changes_nothing() {
+    let dir = scratch();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("a/b")).unwrap();
+    write_pattern(&src.join("a/f"), 1000, 1);
+    write_pattern(&src.join("a/b/g"), 24, 2);
+    fs::hard_link(src.join("a/f"), src.join("h")).unwrap();
+    symlink("a/f", src.join("s")).unwrap();
+    let dst = dir.path().join("dst");
+    let (code, out, err) = run_copy(
+        &[
+            os(&src),
+            os(&dst),
+            OsStr::new("--dry-run"),
+            OsStr::new("--json"),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!dst.exists(), "a dry run creates nothing");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            &doc["files"],
+            &doc["dirs"],
+            &doc["hard_links"],
+            &doc["symlinks"],
+            &doc["bytes"]
+        ),
+        (&2.into(), &3.into(), &1.into(), &1.into(), &1024.into()),
+        "{doc}"
+    );
+    assert_eq!(doc["dry_run"], true);
+    assert!(err.contains("copy (dry run): 2 files, 3 dirs"), "{err}");
 }

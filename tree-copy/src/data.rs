@@ -38,10 +38,10 @@ pub enum DataError {
     Write(io::Error),
 }
 
-/// Copies the first `size` bytes of `src` into the empty file `dst` and
-/// sets `dst`'s length to `size`. When `sparse` is set, only the data
-/// segments are copied and holes stay holes. Returns the number of data
-/// bytes moved.
+/// Copies the first `size` bytes of `src` into the empty file `dst` (less
+/// when the source shrinks meanwhile). When `sparse` is set, only the
+/// data segments are copied, holes stay holes and `dst`'s length is set
+/// to `size`. Returns the number of bytes asked for in data segments.
 pub fn copy_data(src: &File, dst: &File, size: u64, sparse: bool) -> Result<u64, DataError> {
     let mut method = Method::CopyFileRange;
     let mut moved = 0;
@@ -74,8 +74,10 @@ pub fn copy_data(src: &File, dst: &File, size: u64, sparse: bool) -> Result<u64,
     } else {
         moved += copy_range(src, dst, 0, size, &mut method)?;
     }
-    // Trailing holes (and a source that shrank) are settled here.
-    dst.set_len(size).map_err(DataError::Write)?;
+    if sparse {
+        // A trailing hole is made by the length alone.
+        dst.set_len(size).map_err(DataError::Write)?;
+    }
     Ok(moved)
 }
 

@@ -37,8 +37,14 @@ pub enum Error {
         /// The destination it overlaps.
         other: PathBuf,
     },
+    /// Coda ACLs were asked for but a side of a pair is not on a Coda mount.
+    #[error("{}: not on a Coda mount (expected both SRC and DST inside the Coda mount point for --acls)", path.display())]
+    NotCoda {
+        /// The side that is not on Coda.
+        path: PathBuf,
+    },
     /// A `--preserve` list names something unknown.
-    #[error("--preserve: unknown attribute `{0}` (expected mode, ownership, timestamps, links, xattr or all)")]
+    #[error("--preserve: unknown attribute `{0}` (expected mode, ownership, timestamps, links, xattr, acl or all)")]
     BadPreserve(String),
     /// A system call on a pair's root failed.
     #[error("{}: {op}: {source}", path.display())]
@@ -91,6 +97,10 @@ pub enum Op {
     Utimes,
     /// Copying extended attributes.
     Xattr,
+    /// Asking venus for a fid (identity on a Coda mount).
+    GetFid,
+    /// Copying a Coda directory ACL.
+    Acl,
     /// Checking whether a destination file is already complete (`--resume`).
     Resume,
     /// Comparing content after the copy (`--verify`).
@@ -114,6 +124,8 @@ impl fmt::Display for Op {
             Op::Chmod => "chmod",
             Op::Utimes => "set times",
             Op::Xattr => "xattr",
+            Op::GetFid => "getfid",
+            Op::Acl => "acl",
             Op::Resume => "resume check",
             Op::Verify => "verify",
         })
@@ -150,6 +162,16 @@ impl Failure {
             op,
             errno,
             message,
+        }
+    }
+
+    /// A failure reported by venus.
+    pub fn venus(path: impl Into<PathBuf>, op: Op, err: &crate::coda::VenusError) -> Failure {
+        Failure {
+            path: path.into(),
+            op,
+            errno: err.errno,
+            message: err.message.clone(),
         }
     }
 

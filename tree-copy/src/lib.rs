@@ -1,12 +1,13 @@
 //! Parallel, resumable copy of directory trees that keeps everything:
 //! content, file types, hard links (across every tree of a run), holes,
 //! mode bits, owner and group, times with nanoseconds and, on request,
-//! extended attributes. This is the `restorevolumes` step of Coda's
+//! extended attributes and Coda ACLs. This is the `restorevolumes` step of Coda's
 //! server re-initialisation (manual §13.6), behind `coda-rs copy`.
 //!
 //! A run goes through these phases, each parallel with rayon:
 //! [`walk`] every source tree (one `lstat` per object), [`plan`] the items
-//! (hard-link groups via [`links`]), create the directories, copy files,
+//! (hard-link groups via [`links`]; on a Coda mount objects are told apart
+//! by fid, see [`coda`]), create the directories, copy files,
 //! symlinks and specials ([`data`], [`meta`]; [`resume`] skips complete
 //! files), create the remaining hard links, set directory metadata
 //! deepest first (so that creating children does not move the parents'
@@ -15,6 +16,7 @@
 //! One failed item never stops the others (unless
 //! [`Options::fail_fast`]); every failure is in the [`Report`].
 
+pub mod coda;
 pub mod data;
 pub mod error;
 pub mod links;
@@ -32,7 +34,7 @@ use std::str::FromStr;
 pub use error::{Error, Failure, Op, Warning};
 pub use plan::Pair;
 pub use report::{NoProgress, Progress, Report};
-pub use run::copy_pairs;
+pub use run::{copy_pairs, copy_pairs_with};
 
 /// Which attributes the copy keeps besides content and file types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub struct Preserve {
     pub links: bool,
     /// Extended attributes.
     pub xattrs: bool,
+    /// Coda directory ACLs (both sides on a Coda mount).
+    pub acls: bool,
 }
 
 impl Default for Preserve {
@@ -58,6 +62,7 @@ impl Default for Preserve {
             timestamps: true,
             links: true,
             xattrs: false,
+            acls: false,
         }
     }
 }
@@ -71,6 +76,7 @@ impl Preserve {
             timestamps: false,
             links: false,
             xattrs: false,
+            acls: false,
         }
     }
 }
@@ -79,7 +85,9 @@ impl FromStr for Preserve {
     type Err = Error;
 
     /// Parses a comma-separated list: `mode`, `ownership`, `timestamps`,
-    /// `links`, `xattr` (the names `cp --preserve` uses) or `all`.
+    /// `links`, `xattr` (the names `cp --preserve` uses), `acl` (Coda
+    /// directory ACLs) or `all` (everything but `acl`, which needs Coda on
+    /// both sides).
     fn from_str(s: &str) -> Result<Preserve, Error> {
         let mut p = Preserve::none();
         for word in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
@@ -89,6 +97,7 @@ impl FromStr for Preserve {
                 "timestamps" | "times" => p.timestamps = true,
                 "links" => p.links = true,
                 "xattr" | "xattrs" => p.xattrs = true,
+                "acl" | "acls" => p.acls = true,
                 "all" => {
                     p = Preserve {
                         xattrs: true,
@@ -131,6 +140,9 @@ pub struct Options {
     pub fail_fast: bool,
     /// Do not descend into directories on other filesystems.
     pub one_file_system: bool,
+    /// Walk and plan only: the report counts what would be copied and
+    /// nothing is created.
+    pub dry_run: bool,
     /// Test hook: opening a source file whose path ends with this fails
     /// with EIO, as an unreadable disk block would.
     #[doc(hidden)]
@@ -147,9 +159,10 @@ mod tests {
         assert!(p.mode && p.timestamps && !p.ownership && !p.links && !p.xattrs);
         let all: Preserve = "all".parse().unwrap();
         assert!(all.mode && all.ownership && all.timestamps && all.links && all.xattrs);
+        assert!("acl".parse::<Preserve>().unwrap().acls);
         assert!(matches!(
-            "mode,acl".parse::<Preserve>(),
-            Err(Error::BadPreserve(w)) if w == "acl"
+            "mode,bogus".parse::<Preserve>(),
+            Err(Error::BadPreserve(w)) if w == "bogus"
         ));
     }
 }

@@ -15,6 +15,17 @@ pub enum ObjectId {
         /// `st_ino`.
         ino: u64,
     },
+    /// A Coda fid (from the getfid pioctl) and a key of its realm.
+    Fid {
+        /// Hash of the realm name.
+        realm: u64,
+        /// Volume id.
+        volume: u32,
+        /// Vnode number.
+        vnode: u32,
+        /// Uniquifier.
+        unique: u32,
+    },
 }
 
 impl ObjectId {
@@ -31,15 +42,15 @@ impl ObjectId {
     }
 }
 
-/// Finds hard-link groups. `entries` is every entry of the run in order;
-/// the result gives, for each entry, the index of the first entry of its
-/// group when it is a later name of an object already seen.
-pub fn primaries<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<Option<usize>> {
+/// Finds hard-link groups. `ids` holds the identity of every entry of the
+/// run, in order (`None` for entries that cannot be hard links); the
+/// result gives, for each entry, the index of the first entry of its group
+/// when it is a later name of an object already seen.
+pub fn primaries(ids: impl Iterator<Item = Option<ObjectId>>) -> Vec<Option<usize>> {
     let mut first: HashMap<ObjectId, usize> = HashMap::new();
-    entries
-        .enumerate()
-        .map(|(i, e)| {
-            let id = ObjectId::of(e)?;
+    ids.enumerate()
+        .map(|(i, id)| {
+            let id = id?;
             match first.get(&id) {
                 Some(&p) => Some(p),
                 None => {
@@ -90,7 +101,7 @@ mod tests {
             entry(Kind::Symlink, 2, 10, 2),
         ];
         assert_eq!(
-            primaries(es.iter()),
+            primaries(es.iter().map(ObjectId::of)),
             vec![None, None, None, Some(0), None, Some(2)]
         );
     }

@@ -139,10 +139,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Builds the plan from each pair's walked entries. With `links`,
-    /// later names of an object already met (in any pair) become hard
-    /// links to its first copy.
-    pub fn build(pairs: Vec<Pair>, trees: Vec<Vec<Entry>>, links: bool) -> Plan {
+    /// Builds the plan from each pair's walked entries; every object is
+    /// copied on its own until [`Plan::link`] says otherwise.
+    pub fn build(pairs: Vec<Pair>, trees: Vec<Vec<Entry>>) -> Plan {
         let mut items = Vec::with_capacity(trees.iter().map(Vec::len).sum());
         for (pair, tree) in trees.into_iter().enumerate() {
             for entry in tree {
@@ -159,26 +158,41 @@ impl Plan {
                 });
             }
         }
-        if links {
-            let prim = links::primaries(items.iter().map(|i| &i.entry));
-            for (item, p) in items.iter_mut().zip(prim) {
-                if let Some(primary) = p {
-                    item.action = Action::Link { primary };
-                }
+        let mut plan = Plan {
+            pairs,
+            items,
+            objects: 0,
+            bytes: 0,
+        };
+        plan.count();
+        plan
+    }
+
+    /// Turns later names of an object already met (in any pair) into hard
+    /// links to its first copy. `ids` holds each item's identity, `None`
+    /// where it cannot be a hard link (see [`links::ObjectId::of`]).
+    pub fn link(&mut self, ids: Vec<Option<links::ObjectId>>) {
+        let prim = links::primaries(ids.into_iter());
+        for (item, p) in self.items.iter_mut().zip(prim) {
+            if let Some(primary) = p {
+                item.action = Action::Link { primary };
             }
         }
-        let objects = items.iter().filter(|i| i.action != Action::Dir).count() as u64;
-        let bytes = items
+        self.count();
+    }
+
+    fn count(&mut self) {
+        self.objects = self
+            .items
+            .iter()
+            .filter(|i| i.action != Action::Dir)
+            .count() as u64;
+        self.bytes = self
+            .items
             .iter()
             .filter(|i| i.action == Action::File)
             .map(|i| i.entry.meta.size)
             .sum();
-        Plan {
-            pairs,
-            items,
-            objects,
-            bytes,
-        }
     }
 
     /// Source path of item `i`.

@@ -12,8 +12,10 @@ use rayon::prelude::*;
 use rustix::fs::{FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
+use crate::coda::{SystemVenus, Venus};
 use crate::data::{self, DataError};
 use crate::error::{Error, Failure, Op, Warning};
+use crate::links::ObjectId;
 use crate::meta::{self, MetaError};
 use crate::plan::{self, Action, Pair, Plan, Resolved};
 use crate::report::{Progress, Report};
@@ -27,7 +29,9 @@ const DONE: u8 = 1;
 const SKIPPED: u8 = 2;
 const FAILED: u8 = 3;
 
-/// Copies every pair: each `dst` becomes a copy of its `src`.
+/// Copies every pair: each `dst` becomes a copy of its `src`. Sources
+/// on a Coda mount are asked for fids through the local venus
+/// ([`SystemVenus`]).
 ///
 /// Returns `Err` only when the run cannot start (a refused or
 /// overlapping destination, a missing source); failures of single items
@@ -37,8 +41,40 @@ pub fn copy_pairs(
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
+    copy_pairs_with(pairs, opts, progress, &SystemVenus::default())
+}
+
+/// [`copy_pairs`] with a given [`Venus`] for Coda fids and ACLs.
+pub fn copy_pairs_with(
+    pairs: &[Pair],
+    opts: &Options,
+    progress: &dyn Progress,
+    venus: &dyn Venus,
+) -> Result<Report, Error> {
     let resolved = plan::resolve(pairs)?;
-    prepare_roots(&resolved, opts.existing)?;
+    let coda: Vec<bool> = resolved
+        .iter()
+        .map(|r| venus.is_coda(&r.pair.src))
+        .collect();
+    if opts.preserve.acls {
+        for (r, &src_on_coda) in resolved.iter().zip(&coda) {
+            if !src_on_coda {
+                return Err(Error::NotCoda {
+                    path: r.pair.src.clone(),
+                });
+            }
+            let dst = &r.pair.dst;
+            let probe = if dst.exists() {
+                dst.as_path()
+            } else {
+                dst.parent().unwrap_or(dst)
+            };
+            if !venus.is_coda(probe) {
+                return Err(Error::NotCoda { path: dst.clone() });
+            }
+        }
+    }
+    prepare_roots(&resolved, opts.existing, opts.dry_run)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = opts.jobs {
         builder = builder.num_threads(n.max(1));
@@ -47,12 +83,12 @@ pub fn copy_pairs(
         jobs: opts.jobs.unwrap_or(0),
         message: e.to_string(),
     })?;
-    Ok(pool.install(|| run(resolved, opts, progress)))
+    Ok(pool.install(|| run(resolved, coda, opts, progress, venus)))
 }
 
 /// Checks every destination root, then creates the missing ones: a
 /// refusal leaves the filesystem untouched.
-fn prepare_roots(pairs: &[Resolved], existing: Existing) -> Result<(), Error> {
+fn prepare_roots(pairs: &[Resolved], existing: Existing, dry_run: bool) -> Result<(), Error> {
     let mut to_create = Vec::new();
     for r in pairs {
         let dst = &r.pair.dst;
@@ -87,6 +123,9 @@ fn prepare_roots(pairs: &[Resolved], existing: Existing) -> Result<(), Error> {
             }
         }
     }
+    if dry_run {
+        return Ok(());
+    }
     for dst in to_create {
         fs::DirBuilder::new()
             .mode(0o700)
@@ -119,8 +158,11 @@ fn add(c: &AtomicU64, n: u64) {
 
 struct Copier<'a> {
     plan: Plan,
+    /// Per pair: is the source on a Coda mount.
+    coda: Vec<bool>,
     opts: &'a Options,
     progress: &'a dyn Progress,
+    venus: &'a dyn Venus,
     state: Vec<AtomicU8>,
     counters: Counters,
     failures: Mutex<Vec<Failure>>,
@@ -129,7 +171,13 @@ struct Copier<'a> {
     umask: u32,
 }
 
-fn run(resolved: Vec<Resolved>, opts: &Options, progress: &dyn Progress) -> Report {
+fn run(
+    resolved: Vec<Resolved>,
+    coda: Vec<bool>,
+    opts: &Options,
+    progress: &dyn Progress,
+    venus: &dyn Venus,
+) -> Report {
     let walked: Vec<_> = resolved
         .par_iter()
         .map(|r| walk::walk(&r.pair.src, r.src_meta, opts.one_file_system))
@@ -141,24 +189,93 @@ fn run(resolved: Vec<Resolved>, opts: &Options, progress: &dyn Progress) -> Repo
         failures.extend(fails);
     }
     let pairs = resolved.into_iter().map(|r| r.pair).collect();
-    let plan = Plan::build(pairs, trees, opts.preserve.links);
+    let mut plan = Plan::build(pairs, trees);
+    let warnings = Mutex::new(Vec::new());
+    if opts.preserve.links {
+        let ids = identities(&plan, &coda, venus, &warnings);
+        plan.link(ids);
+    }
     progress.scanned(plan.objects, plan.bytes);
+    if opts.dry_run {
+        return dry_run_report(&plan, failures, warnings);
+    }
     let stop = opts.fail_fast && !failures.is_empty();
     let copier = Copier {
         state: (0..plan.items.len())
             .map(|_| AtomicU8::new(PENDING))
             .collect(),
         plan,
+        coda,
         opts,
         progress,
+        venus,
         counters: Counters::default(),
         failures: Mutex::new(failures),
-        warnings: Mutex::new(Vec::new()),
+        warnings,
         stop: AtomicBool::new(stop),
         umask: current_umask(),
     };
     copier.run_phases();
     copier.into_report()
+}
+
+/// What a run would do: counts from the plan, nothing touched.
+fn dry_run_report(plan: &Plan, failures: Vec<Failure>, warnings: Mutex<Vec<Warning>>) -> Report {
+    let mut r = Report {
+        failures,
+        warnings: warnings.into_inner().unwrap_or_else(|e| e.into_inner()),
+        bytes: plan.bytes,
+        ..Report::default()
+    };
+    for it in &plan.items {
+        match it.action {
+            Action::Dir => r.dirs += 1,
+            Action::File => r.files += 1,
+            Action::Symlink => r.symlinks += 1,
+            Action::Special => r.specials += 1,
+            Action::Link { .. } => r.hard_links += 1,
+        }
+    }
+    r
+}
+
+/// The identity of every item that may be a hard link: (dev, inode), or
+/// the fid on a Coda mount. An object whose fid cannot be had is copied
+/// on its own (with a warning) rather than risk linking two objects whose
+/// inode numbers merely collide.
+fn identities(
+    plan: &Plan,
+    coda: &[bool],
+    venus: &dyn Venus,
+    warnings: &Mutex<Vec<Warning>>,
+) -> Vec<Option<ObjectId>> {
+    (0..plan.items.len())
+        .into_par_iter()
+        .map(|i| {
+            let item = &plan.items[i];
+            let inode = ObjectId::of(&item.entry)?;
+            if !coda[item.pair] {
+                return Some(inode);
+            }
+            let src = plan.src(i);
+            match venus.object_id(&src) {
+                Ok(fid) => Some(fid),
+                Err(e) => {
+                    warnings
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(Warning {
+                            message: format!(
+                                "{}; copied without its hard links",
+                                Failure::venus("", Op::GetFid, &e).message
+                            ),
+                            path: src,
+                        });
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn current_umask() -> u32 {
@@ -287,9 +404,11 @@ impl Copier<'_> {
     /// Removes whatever is at `dst` (never a directory) before it is
     /// recreated, when merging.
     fn clear(&self, src: &Path, dst: &Path) -> Result<(), Failure> {
+        if !self.merging() {
+            return Ok(()); // creation reports EEXIST
+        }
         match fs::symlink_metadata(dst) {
             Err(_) => Ok(()),
-            Ok(_) if !self.merging() => Ok(()), // creation reports EEXIST
             Ok(m) if m.is_dir() => Err(Failure::other(
                 src,
                 Op::Remove,
@@ -330,6 +449,15 @@ impl Copier<'_> {
         let dst = self.plan.dst(i);
         let m = self.meta(i);
         self.apply_path(&src, &dst, m, false)?;
+        if self.opts.preserve.acls && self.coda[self.plan.items[i].pair] {
+            let acl = self
+                .venus
+                .get_acl(&src)
+                .map_err(|e| Failure::venus(&src, Op::Acl, &e))?;
+            self.venus
+                .set_acl(&dst, &acl)
+                .map_err(|e| Failure::venus(&src, Op::Acl, &e))?;
+        }
         if !self.opts.preserve.mode {
             let mode = m.perm() & 0o777 & !self.umask;
             rustix::fs::chmodat(
