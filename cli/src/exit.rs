@@ -1,8 +1,6 @@
 //! Exit codes and error printing shared by every subcommand
 //! (`shared/spec/cli-conventions.md`).
 
-#![allow(dead_code)] // the helpers are taken into use as the subcommands land
-
 use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;

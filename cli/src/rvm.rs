@@ -1,14 +1,380 @@
-//! `coda-rs rvm`: RVM log devices and RDS data segments.
+//! `coda-rs rvm`: RVM log devices and RDS data segments (rvmutl, rdsinit).
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-use clap::Subcommand;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use rvm::heap::HeapParams;
+use rvm::log_device::LocatedLog;
+use rvm::reader::ChecksumRule;
+use rvm::size::{parse_log_size, parse_number};
+use rvm::text::{status_text, StatusContext};
+use rvm::{ErrorClass, Timeval};
+use serde::Serialize;
+
+use crate::exit;
 
 /// Subcommands of `coda-rs rvm`.
 #[derive(Subcommand)]
-pub enum RvmCommand {}
+pub enum RvmCommand {
+    /// Format an RVM log (like `rvmutl` `i LOG SIZE`).
+    #[command(
+        after_help = "Examples:\n  coda-rs rvm init-log /vice/LOG 20M\n  coda-rs rvm init-log /dev/sdb1 100M --force"
+    )]
+    InitLog(InitLogArgs),
+    /// Build an RDS data segment and record it in the log (like `rdsinit -f`).
+    #[command(
+        after_help = "Examples:\n  coda-rs rvm init-data /vice/LOG /vice/DATA 256M 0x50000000 0xfef0000 1M 80 64\n  coda-rs rvm init-data LOG DATA 2097152 0x50000000 983040 1048576 80 64 --sparse"
+    )]
+    InitData(InitDataArgs),
+    /// Format a log and a data segment with vice-setup-rvm's recipe.
+    #[command(
+        after_help = "Examples:\n  coda-rs rvm init --log /vice/LOG --log-size 20M --data /vice/DATA --data-size 256M\n  coda-rs rvm init --log /dev/sdb1 --log-size 90M --data /dev/sdb2 --data-size 1G --force"
+    )]
+    Init(InitArgs),
+    /// Print the status of a log (like `rvmutl` `status`).
+    #[command(
+        after_help = "Examples:\n  coda-rs rvm status /vice/LOG\n  coda-rs rvm status --raw log.img --json"
+    )]
+    Status(StatusArgs),
+}
+
+/// `coda-rs rvm init-log`.
+#[derive(Args)]
+pub struct InitLogArgs {
+    /// Log file or block device.
+    log: PathBuf,
+    /// Size of the record area: bytes, or with suffix K, M, G, S (512-byte sectors), P (pages), B; rounded down to 512.
+    size: String,
+    /// Overwrite a target that already holds a log, a segment or other data.
+    #[arg(long)]
+    force: bool,
+}
+
+/// `coda-rs rvm init-data`.
+#[derive(Args)]
+pub struct InitDataArgs {
+    /// An initialized RVM log.
+    log: PathBuf,
+    /// Data segment file or block device.
+    data: PathBuf,
+    /// Length of the data segment.
+    datalen: String,
+    /// Virtual address of the heap (e.g. 0x50000000).
+    saddr: String,
+    /// Length of the heap region.
+    heaplen: String,
+    /// Length of the statics region.
+    staticlen: String,
+    /// Number of free lists.
+    nlists: String,
+    /// Chunk size in bytes (at least 40, a multiple of 8).
+    chunk: String,
+    /// Overwrite a data segment that holds data; discard pending log records.
+    #[arg(long)]
+    force: bool,
+    /// Leave the zero-filled parts of a regular file as holes.
+    #[arg(long)]
+    sparse: bool,
+}
+
+/// `coda-rs rvm init`.
+#[derive(Args)]
+pub struct InitArgs {
+    /// Log file or block device.
+    #[arg(long)]
+    log: PathBuf,
+    /// Size of the log's record area (e.g. 20M).
+    #[arg(long)]
+    log_size: String,
+    /// Data segment file or block device.
+    #[arg(long)]
+    data: PathBuf,
+    /// Size of the data segment (e.g. 256M); heap = size − 1M − 64K.
+    #[arg(long)]
+    data_size: String,
+    /// Overwrite targets that hold data.
+    #[arg(long)]
+    force: bool,
+    /// Leave the zero-filled parts of a regular data file as holes.
+    #[arg(long)]
+    sparse: bool,
+    /// Print the server.conf settings as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `coda-rs rvm status`.
+#[derive(Args)]
+pub struct StatusArgs {
+    /// Log file or block device.
+    log: PathBuf,
+    /// Read a raw-partition image stored in a regular file (status at 8192).
+    #[arg(long)]
+    raw: bool,
+    /// Print every status field as JSON.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Runs one `coda-rs rvm` subcommand.
 pub fn run(cmd: RvmCommand) -> anyhow::Result<ExitCode> {
-    match cmd {}
+    match cmd {
+        RvmCommand::InitLog(a) => init_log(a),
+        RvmCommand::InitData(a) => init_data(a),
+        RvmCommand::Init(a) => init(a),
+        RvmCommand::Status(a) => status(a),
+    }
+}
+
+/// Maps a library error to the exit-code classes of the CLI conventions.
+fn lib(e: rvm::Error) -> anyhow::Error {
+    match e.class() {
+        ErrorClass::Usage => exit::usage(e.to_string()),
+        ErrorClass::Refused => exit::refused(e.to_string()),
+        ErrorClass::Failure => e.into(),
+    }
+}
+
+fn number(name: &str, s: &str) -> anyhow::Result<u64> {
+    parse_number(s).map_err(|e| {
+        exit::usage(format!(
+            "{name}: {} (expected a number: decimal, 0x hex or 0 octal, optional K/M/G/T)",
+            e.0
+        ))
+    })
+}
+
+fn log_size(name: &str, s: &str) -> anyhow::Result<u64> {
+    parse_log_size(s).map_err(|e| {
+        exit::usage(format!(
+            "{name}: {} (expected a size such as 20M, 1048576 or 2048s, above 512 bytes)",
+            e.0
+        ))
+    })
+}
+
+/// A progress bar on stderr that only shows on a terminal.
+fn progress_bar(label: &str) -> (ProgressBar, impl FnMut(u64, u64)) {
+    let bar = ProgressBar::hidden();
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(label.to_string());
+    }
+    let b = bar.clone();
+    (bar, move |done, total| {
+        b.set_length(total);
+        b.set_position(done);
+    })
+}
+
+fn rate(bytes: u64, secs: f64) -> String {
+    if secs <= 0.0 {
+        return String::new();
+    }
+    format!(", {:.0} MiB/s", bytes as f64 / (1 << 20) as f64 / secs)
+}
+
+fn do_init_log(path: &Path, size: u64, force: bool) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let (bar, mut cb) = progress_bar("formatting log");
+    let r = rvm::init_log(
+        path,
+        size,
+        rvm::InitLogOptions { force },
+        Timeval::now(),
+        &mut cb,
+    )
+    .map_err(lib)?;
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{}: RVM log formatted: {} log, {} bytes of records, {} bytes in all ({secs:.3} s{})",
+        path.display(),
+        if r.raw { "raw-partition" } else { "file" },
+        r.status.log_size,
+        r.total,
+        rate(r.total, secs)
+    );
+    Ok(())
+}
+
+fn do_init_data(
+    log: &Path,
+    data: &Path,
+    p: &HeapParams,
+    force: bool,
+    sparse: bool,
+) -> anyhow::Result<rvm::InitDataReport> {
+    let start = Instant::now();
+    let (bar, mut cb) = progress_bar("zero-filling data segment");
+    let r = rvm::init_data(
+        log,
+        data,
+        p,
+        rvm::InitDataOptions { force, sparse },
+        &mut cb,
+    )
+    .map_err(lib)?;
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    if r.discarded {
+        eprintln!(
+            "coda-rs: {}: warning: pending log records were discarded (--force)",
+            log.display()
+        );
+    }
+    eprintln!(
+        "{}: RDS data segment built: {} bytes, heap {} bytes at {:#x} ({} free chunks of {}), statics {} bytes; log head = tail = {} ({secs:.3} s{})",
+        data.display(),
+        r.data_size,
+        p.heaplen,
+        p.saddr,
+        r.layout.n_chunks,
+        p.chunk,
+        p.staticlen,
+        r.status.log_tail,
+        rate(r.data_size, secs)
+    );
+    Ok(r)
+}
+
+fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
+    let size = log_size("SIZE", &a.size)?;
+    do_init_log(&a.log, size, a.force)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
+    let p = HeapParams {
+        datalen: number("DATALEN", &a.datalen)?,
+        saddr: number("SADDR", &a.saddr)?,
+        heaplen: number("HEAPLEN", &a.heaplen)?,
+        staticlen: number("STATICLEN", &a.staticlen)?,
+        nlists: number("NLISTS", &a.nlists)?,
+        chunk: number("CHUNK", &a.chunk)?,
+    };
+    do_init_data(&a.log, &a.data, &p, a.force, a.sparse)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ServerConf {
+    rvm_log: String,
+    rvm_data: String,
+    rvm_data_length: u64,
+}
+
+fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
+    let lsize = log_size("--log-size", &a.log_size)?;
+    let dsize = number("--data-size", &a.data_size)?;
+    let p = HeapParams::coda_standard(dsize);
+    // Check everything the data step will check before formatting the log.
+    p.validate().map_err(|e| match e {
+        rvm::Error::Parameter { name, value, rule } => exit::usage(format!(
+            "--data-size {}: gives {name} {value}: {rule}",
+            a.data_size
+        )),
+        other => lib(other),
+    })?;
+    if a.log == a.data {
+        return Err(exit::usage(format!(
+            "{}: --log and --data name the same file",
+            a.log.display()
+        )));
+    }
+    // The data target must be usable before the log is touched.
+    let target = rvm::device::Target::inspect(&a.data).map_err(lib)?;
+    if !a.force {
+        if let Some(reason) = rvm::log_device::holds_data(&a.data, target).map_err(lib)? {
+            return Err(exit::refused(format!(
+                "{}: {reason}; refusing to overwrite it (use --force)",
+                a.data.display()
+            )));
+        }
+    }
+    do_init_log(&a.log, lsize, a.force)?;
+    let r = do_init_data(&a.log, &a.data, &p, a.force, a.sparse)?;
+    let conf = ServerConf {
+        rvm_log: rvm::device::absolute(&a.log)
+            .map_err(lib)?
+            .display()
+            .to_string(),
+        rvm_data: r.data_path.display().to_string(),
+        rvm_data_length: dsize,
+    };
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &conf)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "# server.conf settings for this RVM pair")?;
+        writeln!(out, "rvm_log={}", conf.rvm_log)?;
+        writeln!(out, "rvm_data={}", conf.rvm_data)?;
+        writeln!(out, "rvm_data_length={}", conf.rvm_data_length)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    path: String,
+    raw: bool,
+    status_offset: u64,
+    total_log_size: u64,
+    space_used: u64,
+    space_available: u64,
+    first_record_number: u64,
+    last_record_number: u64,
+    disk_log_head: u64,
+    disk_log_tail: u64,
+    disk_prev_log_tail: u64,
+    #[serde(flatten)]
+    status: &'a rvm::StatusBlock,
+}
+
+fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
+    let log = LocatedLog::open(&a.log, a.raw, false, ChecksumRule::Rvm).map_err(lib)?;
+    let path = rvm::device::absolute(&a.log)
+        .map_err(lib)?
+        .display()
+        .to_string();
+    let s = &log.status;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let used = s.space_used(log.num_bytes);
+        let j = StatusJson {
+            path,
+            raw: log.device.is_raw(),
+            status_offset: log.device.status_offset(),
+            total_log_size: log.num_bytes,
+            space_used: used,
+            space_available: s.log_size.wrapping_sub(used),
+            first_record_number: s.first_rec_num,
+            last_record_number: s.next_rec_num.wrapping_sub(1),
+            disk_log_head: log.disk.log_head,
+            disk_log_tail: log.disk.log_tail,
+            disk_prev_log_tail: log.disk.prev_log_tail,
+            status: s,
+        };
+        serde_json::to_writer_pretty(&mut out, &j).context("cannot write JSON")?;
+        writeln!(out)?;
+    } else {
+        let ctx = StatusContext {
+            path: &path,
+            raw: log.device.is_raw(),
+            num_bytes: log.num_bytes,
+            disk_prev_log_tail: log.scan.disk_prev_log_tail,
+        };
+        out.write_all(status_text(s, &ctx).as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,1 +1,33 @@
-//! RVM log devices and RDS data segments, byte-compatible with Coda's `rvmutl` and `rdsinit`.
+//! RVM log devices and RDS data segments, byte-compatible with Coda's
+//! `rvmutl` and `rdsinit` (LP64 little-endian layout, spec
+//! `shared/spec/rvm-format.md`).
+//!
+//! Modules follow the spec's nouns: [`status`] (the status block, §4),
+//! [`record`] (log records, §5), [`reader`] (tail location, §6),
+//! [`segment`] and [`heap`] (the data segment, §7), [`rdsinit`] (§8),
+//! [`log_device`] (files and raw partitions, §3, §10), [`text`] (rvmutl's
+//! output, §12).
+
+#![warn(missing_docs)]
+
+pub mod checksum;
+pub mod device;
+pub mod error;
+pub mod heap;
+pub mod le;
+pub mod log_device;
+pub mod rdsinit;
+pub mod reader;
+pub mod record;
+pub mod segment;
+pub mod size;
+pub mod status;
+pub mod text;
+pub mod uname;
+
+pub use error::{Error, ErrorClass, Result};
+pub use heap::{HeapLayout, HeapParams};
+pub use log_device::{init_log, InitLogOptions, InitLogReport, LogDevice};
+pub use rdsinit::{init_data, InitDataOptions, InitDataReport};
+pub use status::StatusBlock;
+pub use uname::{Timeval, Uname};

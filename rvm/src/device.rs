@@ -1,0 +1,237 @@
+//! What lives at a path (regular file, block device, nothing), and the
+//! bulk I/O the formatters need: zero fill by allocation or BLKZEROOUT,
+//! byte fill with large writes, device sizes.
+
+use std::fs::File;
+use std::io::ErrorKind;
+use std::os::unix::fs::{FileExt, FileTypeExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Size of the buffer used for fills (large sequential writes, never 4 KiB).
+pub const FILL_CHUNK: usize = 4 << 20;
+
+/// What a path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Nothing there yet (the parent directory exists).
+    Missing,
+    /// A regular file of this many bytes.
+    File(u64),
+    /// A block device of this many bytes.
+    Block(u64),
+}
+
+impl Target {
+    /// Inspects `path`: refuses directories, other special files and paths
+    /// whose parent directory does not exist.
+    pub fn inspect(path: &Path) -> Result<Target> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(Target::File(m.len())),
+            Ok(m) if m.file_type().is_block_device() => {
+                let f =
+                    File::open(path).map_err(|e| Error::io(path, "cannot open the device", e))?;
+                Ok(Target::Block(device_size(&f, path)?))
+            }
+            Ok(m) if m.is_dir() => Err(Error::Target {
+                path: path.to_path_buf(),
+                what: "is a directory".into(),
+                expected: "a regular file or a block device".into(),
+            }),
+            Ok(_) => Err(Error::Target {
+                path: path.to_path_buf(),
+                what: "is a special file that is neither a regular file nor a block device".into(),
+                expected: "a regular file or a block device".into(),
+            }),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let parent = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                if parent.is_dir() {
+                    Ok(Target::Missing)
+                } else {
+                    Err(Error::Target {
+                        path: path.to_path_buf(),
+                        what: format!("the parent directory {} does not exist", parent.display()),
+                        expected: "an existing directory".into(),
+                    })
+                }
+            }
+            Err(e) => Err(Error::io(path, "cannot inspect", e)),
+        }
+    }
+}
+
+/// Size of a block device in bytes (`BLKGETSIZE64`).
+#[doc(alias = "BLKGETSIZE64")]
+pub fn device_size(file: &File, path: &Path) -> Result<u64> {
+    const BLKGETSIZE64: libc::c_ulong = 0x8008_1272; // _IOR(0x12, 114, size_t)
+    let mut size: u64 = 0;
+    // SAFETY: BLKGETSIZE64 writes one u64 through the pointer, which points
+    // to a live, properly aligned u64 for the duration of the call; the fd
+    // is open for the lifetime of `file`.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKGETSIZE64 as _, &mut size as *mut u64) };
+    if rc != 0 {
+        return Err(Error::io(
+            path,
+            "cannot get the device size (BLKGETSIZE64)",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(size)
+}
+
+/// Zeroes `[offset, offset + len)` of a block device with `BLKZEROOUT`
+/// (both must be multiples of 512). Returns false if the device does not
+/// support it.
+#[doc(alias = "BLKZEROOUT")]
+fn blkzeroout(file: &File, path: &Path, offset: u64, len: u64) -> Result<bool> {
+    const BLKZEROOUT: libc::c_ulong = 0x127f; // _IO(0x12, 127)
+    let range: [u64; 2] = [offset, len];
+    // SAFETY: BLKZEROOUT reads two u64 (start, length) through the pointer,
+    // which points to a live array of two u64 for the duration of the call.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKZEROOUT as _, range.as_ptr()) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EOPNOTSUPP) | Some(libc::ENOTTY) | Some(libc::EINVAL) => Ok(false),
+        _ => Err(Error::io(path, "cannot zero the device (BLKZEROOUT)", e)),
+    }
+}
+
+/// Makes `[offset, offset + len)` read as zeros, fast: block devices by
+/// BLKZEROOUT, regular files (which must already be at least that long
+/// or be extended by this call) by allocation (`fallocate`), or, with
+/// `sparse`, by leaving the hole. Falls back to large writes.
+pub fn zero_fill(
+    file: &File,
+    path: &Path,
+    block: bool,
+    offset: u64,
+    len: u64,
+    sparse: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    if block {
+        if offset % 512 == 0 && len % 512 == 0 && blkzeroout(file, path, offset, len)? {
+            progress(len, len);
+            return Ok(());
+        }
+    } else {
+        let end = offset + len;
+        let cur = file
+            .metadata()
+            .map_err(|e| Error::io(path, "cannot stat", e))?
+            .len();
+        if cur < end {
+            file.set_len(end)
+                .map_err(|e| Error::io(path, "cannot set the file size", e))?;
+        }
+        if sparse {
+            progress(len, len);
+            return Ok(());
+        }
+        match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), offset, len) {
+            Ok(()) => {
+                progress(len, len);
+                return Ok(());
+            }
+            Err(e) if e == rustix::io::Errno::OPNOTSUPP || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => {
+                return Err(Error::io(
+                    path,
+                    "cannot allocate space (fallocate)",
+                    e.into(),
+                ));
+            }
+        }
+    }
+    fill(file, path, offset, len, 0, progress)
+}
+
+/// Writes `len` copies of `byte` at `offset` in large chunks.
+pub fn fill(
+    file: &File,
+    path: &Path,
+    offset: u64,
+    len: u64,
+    byte: u8,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
+    let buf = vec![byte; FILL_CHUNK.min(len as usize)];
+    let mut done = 0u64;
+    while done < len {
+        let n = (len - done).min(buf.len() as u64) as usize;
+        file.write_all_at(&buf[..n], offset + done)
+            .map_err(|e| Error::io(path, format!("cannot write at byte {}", offset + done), e))?;
+        done += n as u64;
+        progress(done, len);
+    }
+    Ok(())
+}
+
+/// Writes `buf` at `offset`, naming the path and offset on failure.
+pub fn write_at(file: &File, path: &Path, buf: &[u8], offset: u64) -> Result<()> {
+    file.write_all_at(buf, offset).map_err(|e| {
+        Error::io(
+            path,
+            format!("cannot write {} bytes at byte {offset}", buf.len()),
+            e,
+        )
+    })
+}
+
+/// Reads exactly `buf.len()` bytes at `offset`.
+pub fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> Result<()> {
+    file.read_exact_at(buf, offset).map_err(|e| {
+        Error::io(
+            path,
+            format!("cannot read {} bytes at byte {offset}", buf.len()),
+            e,
+        )
+    })
+}
+
+/// `fdatasync`.
+pub fn sync(file: &File, path: &Path) -> Result<()> {
+    file.sync_data()
+        .map_err(|e| Error::io(path, "cannot sync (fdatasync)", e))
+}
+
+/// True if the first `len` bytes at `offset` of `file` are all zero
+/// (short files count only what exists).
+pub fn is_zero(file: &File, path: &Path, offset: u64, len: u64) -> Result<bool> {
+    let mut buf = vec![0u8; len as usize];
+    let mut got = 0usize;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], offset + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, "cannot read", e)),
+        }
+    }
+    Ok(buf[..got].iter().all(|&b| b == 0))
+}
+
+/// Makes `path` absolute the way RVM does: unchanged if it starts with
+/// `/`, else the working directory + `/` + path (no normalization).
+pub fn absolute(path: &Path) -> Result<PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::io(path, "cannot get the working directory", e))?;
+    let mut s = cwd.into_os_string();
+    s.push("/");
+    s.push(path.as_os_str());
+    Ok(PathBuf::from(s))
+}

@@ -1,0 +1,105 @@
+//! The one error type of the `rvm` crate.
+
+use std::path::PathBuf;
+
+/// How the command-line tool should classify an [`Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// A bad parameter or argument; nothing was written.
+    Usage,
+    /// Refused for safety: the target holds data and `force` was not given.
+    Refused,
+    /// The operation failed (I/O error, damaged input, ...).
+    Failure,
+}
+
+/// Everything that can go wrong in this crate. Each variant names the file
+/// (or parameter) concerned so that one line tells the whole story.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An operating-system call failed.
+    #[error("{}: {context}: {source}", path.display())]
+    Io {
+        /// File or device concerned.
+        path: PathBuf,
+        /// What was being done, e.g. "cannot open for writing".
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes at `offset` are not what the format requires.
+    #[error("{}: at byte {offset}: {what} (expected {expected})", path.display())]
+    Corrupt {
+        /// File or device concerned.
+        path: PathBuf,
+        /// Absolute byte offset in the file.
+        offset: u64,
+        /// What was found.
+        what: String,
+        /// What the format requires there.
+        expected: String,
+    },
+    /// A parameter breaks a rule; nothing was written.
+    #[error("{name} {value}: {rule}")]
+    Parameter {
+        /// Parameter name as the user knows it (e.g. `CHUNK`).
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The rule it breaks.
+        rule: String,
+    },
+    /// The target holds data; writing needs `force`.
+    #[error("{}: {reason}; refusing to overwrite it (use --force)", path.display())]
+    Refused {
+        /// File or device concerned.
+        path: PathBuf,
+        /// What it holds.
+        reason: String,
+    },
+    /// The target cannot be used at all (a directory, too small a device, ...).
+    #[error("{}: {what} (expected {expected})", path.display())]
+    Target {
+        /// File or device concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        what: String,
+        /// What is needed.
+        expected: String,
+    },
+    /// The log cannot be recovered the way real RVM would (e.g. quirk Q2).
+    #[error("{}: {what}", path.display())]
+    Unrecoverable {
+        /// Log concerned.
+        path: PathBuf,
+        /// Why.
+        what: String,
+    },
+}
+
+impl Error {
+    /// How a command-line tool should report this error (exit code class).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Parameter { .. } | Error::Target { .. } => ErrorClass::Usage,
+            Error::Refused { .. } => ErrorClass::Refused,
+            _ => ErrorClass::Failure,
+        }
+    }
+
+    pub(crate) fn io(
+        path: &std::path::Path,
+        context: impl Into<String>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

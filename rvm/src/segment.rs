@@ -1,0 +1,69 @@
+//! The data-segment header page (spec §7.1).
+
+use crate::le::{cstr_at, offset_at, put_cstr, put_offset, put_u32, put_u64, u32_at, u64_at};
+
+/// Page size baked into the segment layout (x86_64 Linux, spec §0).
+pub const PAGE_SIZE: u64 = 4096;
+/// Struct id of a segment header.
+pub const SEGMENT_ID: u32 = 1;
+/// Segment loader version string (two spaces before 15).
+pub const SEGMENT_VERSION: &str = "RVM Segment Loader Release 0.1  15 Nov. 1990";
+/// Most regions that fit in the header page.
+pub const MAX_REGIONS: usize = 127;
+
+/// One region of a segment: where it lies in the file and where it is mapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// File offset.
+    pub offset: u64,
+    /// Length in bytes.
+    pub length: u64,
+    /// Virtual address it is mapped at.
+    pub vmaddr: u64,
+}
+
+/// The segment header page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentHeader {
+    /// Regions in table order.
+    pub regions: Vec<Region>,
+}
+
+impl SegmentHeader {
+    /// Encodes the 4096-byte header page.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut page = vec![0u8; PAGE_SIZE as usize];
+        put_u32(&mut page, 0, SEGMENT_ID);
+        put_cstr(&mut page, 4, 128, SEGMENT_VERSION);
+        put_u64(&mut page, 136, self.regions.len() as u64);
+        for (i, r) in self.regions.iter().take(MAX_REGIONS).enumerate() {
+            let at = 144 + 32 * i;
+            put_offset(&mut page, at, r.offset);
+            put_u64(&mut page, at + 16, r.length);
+            put_u64(&mut page, at + 24, r.vmaddr);
+        }
+        page
+    }
+
+    /// Decodes a header page; `None` unless struct id and version match.
+    pub fn decode(page: &[u8]) -> Option<Self> {
+        if u32_at(page, 0) != SEGMENT_ID || cstr_at(page, 4, 128) != SEGMENT_VERSION {
+            return None;
+        }
+        let n = u64_at(page, 136);
+        if n as usize > MAX_REGIONS {
+            return None;
+        }
+        let regions = (0..n as usize)
+            .map(|i| {
+                let at = 144 + 32 * i;
+                Region {
+                    offset: offset_at(page, at).1,
+                    length: u64_at(page, at + 16),
+                    vmaddr: u64_at(page, at + 24),
+                }
+            })
+            .collect();
+        Some(SegmentHeader { regions })
+    }
+}

@@ -1,0 +1,597 @@
+//! The log status block (spec §4): 2560 bytes at offset 0 (file logs) or
+//! 8192 (raw partitions).
+
+use serde::Serialize;
+
+use crate::checksum::checksum;
+use crate::le::{cstr_at, offset_at, put_cstr, put_offset, put_u32, put_u64, u32_at, u64_at};
+use crate::uname::Timeval;
+
+/// Size of the status area (spec §3.1).
+pub const STATUS_SIZE: usize = 2560;
+/// Struct id of a status block (spec §0.2).
+pub const STATUS_ID: u32 = 24;
+/// `version` string (spec §4.1).
+pub const RVM_VERSION: &str = "RVM Interface Version 1.3  7 Mar 1994";
+/// `log_version` string (spec §4.1; note the trailing space).
+pub const LOG_VERSION: &str = "RVM Log Version  1.4 Oct 17, 1997 ";
+/// `statistics_version` string (spec §4.1).
+pub const STATISTICS_VERSION: &str = "RVM Statistics Version 1.1 8 Dec 1992";
+
+/// The status block, every field of spec §4.2 (offsets are the low words
+/// of RVM `offset` values; high words are always 0 on 64-bit builds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)] // field meanings: spec §4.2, same names
+pub struct StatusBlock {
+    pub struct_id: u32,
+    pub chk_sum: u64,
+    pub version: String,
+    pub log_version: String,
+    pub statistics_version: String,
+    pub update_cnt: i64,
+    pub valid: bool,
+    pub log_empty: bool,
+    pub log_start: u64,
+    pub log_size: u64,
+    pub log_head: u64,
+    pub log_tail: u64,
+    pub prev_log_head: u64,
+    pub prev_log_tail: u64,
+    pub status_init: Timeval,
+    pub status_write: Timeval,
+    pub last_trunc: Timeval,
+    pub prev_trunc: Timeval,
+    pub first_write: Timeval,
+    pub last_write: Timeval,
+    pub first_uname: Timeval,
+    pub last_uname: Timeval,
+    pub last_commit: Timeval,
+    pub wrap_time: Timeval,
+    pub first_rec_num: u64,
+    pub last_rec_num: u64,
+    pub next_rec_num: u64,
+    pub n_abort: u64,
+    pub n_flush_commit: u64,
+    pub n_no_flush_commit: u64,
+    pub n_split: u64,
+    pub n_truncation_wait: u64,
+    pub n_flush: u64,
+    pub n_rvm_flush: u64,
+    pub n_special: u64,
+    pub range_overlap: u64,
+    pub trans_overlap: u64,
+    pub n_range_elim: u64,
+    pub n_trans_elim: u64,
+    pub n_trans_coalesced: u64,
+    pub flush_time: Timeval,
+    pub last_flush_time: u64,
+    pub last_truncation_time: u64,
+    pub last_tree_build_time: u64,
+    pub last_tree_apply_time: u64,
+    pub flush_times: [u64; 10],
+    pub range_lengths: [u64; 13],
+    pub range_elims: [u64; 6],
+    pub trans_elims: [u64; 6],
+    pub range_overlaps: [u64; 13],
+    pub trans_overlaps: [u64; 13],
+    pub tot_abort: u64,
+    pub tot_flush_commit: u64,
+    pub tot_no_flush_commit: u64,
+    pub tot_split: u64,
+    pub tot_flush: u64,
+    pub tot_rvm_flush: u64,
+    pub tot_special: u64,
+    pub tot_wrap: u64,
+    pub log_dev_max: u64,
+    pub tot_log_written: u64,
+    pub tot_range_overlap: u64,
+    pub tot_trans_overlap: u64,
+    pub tot_range_elim: u64,
+    pub tot_trans_elim: u64,
+    pub tot_trans_coalesced: u64,
+    pub tot_rvm_truncate: u64,
+    pub tot_async_truncation: u64,
+    pub tot_sync_truncation: u64,
+    pub tot_truncation_wait: u64,
+    pub tot_recovery: u64,
+    pub tot_flush_time: Timeval,
+    pub tot_truncation_time: Timeval,
+    pub tot_tree_build_times: [u64; 5],
+    pub tot_tree_apply_times: [u64; 5],
+    pub tot_truncation_times: [u64; 5],
+    pub tot_flush_times: [u64; 10],
+    pub tot_range_lengths: [u64; 13],
+    pub tot_range_elims: [u64; 6],
+    pub tot_trans_elims: [u64; 6],
+    pub tot_range_overlaps: [u64; 13],
+    pub tot_trans_overlaps: [u64; 13],
+    pub tot_trans_coalesces: [u64; 6],
+    pub flush_state: u64,
+    pub trunc_state: u64,
+}
+
+/// Why a status block was rejected (spec §4.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusProblem {
+    /// struct_id is not 24.
+    StructId(u32),
+    /// The stored checksum does not match.
+    Checksum {
+        /// Stored value.
+        stored: u64,
+        /// Computed value.
+        computed: u64,
+    },
+    /// A version string differs (field offset, found, expected).
+    Version(usize, String, &'static str),
+    /// An S-class offset has a non-zero high word (field offset).
+    HighWord(usize),
+}
+
+impl StatusProblem {
+    /// (relative byte offset, what was found, what was expected)
+    pub fn describe(&self) -> (usize, String, String) {
+        match self {
+            StatusProblem::StructId(id) => {
+                (0, format!("status struct id {id}"), format!("{STATUS_ID}"))
+            }
+            StatusProblem::Checksum { stored, computed } => (
+                8,
+                format!("status checksum {stored:#018x} does not match the contents"),
+                format!("{computed:#018x}"),
+            ),
+            StatusProblem::Version(at, found, want) => (
+                *at,
+                format!("version string {found:?}"),
+                format!("{want:?}"),
+            ),
+            StatusProblem::HighWord(at) => {
+                (*at, "non-zero high word in a log offset".into(), "0".into())
+            }
+        }
+    }
+}
+
+/// One direction of the field codec: the field list below is written once
+/// and used for both decoding and encoding, so the two cannot drift apart.
+trait Codec {
+    fn u64(&mut self, at: usize, v: &mut u64);
+    fn i64(&mut self, at: usize, v: &mut i64) {
+        let mut x = *v as u64;
+        self.u64(at, &mut x);
+        *v = x as i64;
+    }
+    fn bool32(&mut self, at: usize, v: &mut bool);
+    fn offset(&mut self, at: usize, v: &mut u64);
+    fn tv(&mut self, at: usize, v: &mut Timeval);
+    fn array<const N: usize>(&mut self, at: usize, v: &mut [u64; N]) {
+        for (i, x) in v.iter_mut().enumerate() {
+            self.u64(at + 8 * i, x);
+        }
+    }
+}
+
+struct Decode<'a>(&'a [u8]);
+struct Encode<'a>(&'a mut [u8]);
+
+impl Codec for Decode<'_> {
+    fn u64(&mut self, at: usize, v: &mut u64) {
+        *v = u64_at(self.0, at);
+    }
+    fn bool32(&mut self, at: usize, v: &mut bool) {
+        *v = u32_at(self.0, at) != 0;
+    }
+    fn offset(&mut self, at: usize, v: &mut u64) {
+        *v = offset_at(self.0, at).1;
+    }
+    fn tv(&mut self, at: usize, v: &mut Timeval) {
+        *v = Timeval::read(self.0, at);
+    }
+}
+
+impl Codec for Encode<'_> {
+    fn u64(&mut self, at: usize, v: &mut u64) {
+        put_u64(self.0, at, *v);
+    }
+    fn bool32(&mut self, at: usize, v: &mut bool) {
+        put_u32(self.0, at, u32::from(*v));
+    }
+    fn offset(&mut self, at: usize, v: &mut u64) {
+        put_offset(self.0, at, *v);
+    }
+    fn tv(&mut self, at: usize, v: &mut Timeval) {
+        v.write(self.0, at);
+    }
+}
+
+impl Default for StatusBlock {
+    fn default() -> Self {
+        Self::decode_unchecked(&[0u8; STATUS_SIZE])
+    }
+}
+
+impl StatusBlock {
+    /// The block `rvmutl i` writes (spec §4.3): `log_start` 2560 (file)
+    /// or 10752 (raw), head = tail = log_start, created at `t`.
+    pub fn fresh(log_start: u64, log_size: u64, t: Timeval) -> Self {
+        StatusBlock {
+            struct_id: STATUS_ID,
+            version: RVM_VERSION.into(),
+            log_version: LOG_VERSION.into(),
+            statistics_version: STATISTICS_VERSION.into(),
+            update_cnt: 100,
+            valid: true,
+            log_empty: true,
+            log_start,
+            log_size,
+            log_head: log_start,
+            log_tail: log_start,
+            status_init: t,
+            status_write: t.plus_usec(1),
+            last_trunc: t,
+            prev_trunc: t,
+            next_rec_num: 1,
+            ..Default::default()
+        }
+    }
+
+    fn fields(&mut self, c: &mut impl Codec) {
+        c.i64(400, &mut self.update_cnt);
+        c.bool32(408, &mut self.valid);
+        c.bool32(412, &mut self.log_empty);
+        c.offset(416, &mut self.log_start);
+        c.offset(432, &mut self.log_size);
+        c.offset(448, &mut self.log_head);
+        c.offset(464, &mut self.log_tail);
+        c.offset(480, &mut self.prev_log_head);
+        c.offset(496, &mut self.prev_log_tail);
+        c.tv(512, &mut self.status_init);
+        c.tv(528, &mut self.status_write);
+        c.tv(544, &mut self.last_trunc);
+        c.tv(560, &mut self.prev_trunc);
+        c.tv(576, &mut self.first_write);
+        c.tv(592, &mut self.last_write);
+        c.tv(608, &mut self.first_uname);
+        c.tv(624, &mut self.last_uname);
+        c.tv(640, &mut self.last_commit);
+        c.tv(656, &mut self.wrap_time);
+        c.u64(672, &mut self.first_rec_num);
+        c.u64(680, &mut self.last_rec_num);
+        c.u64(688, &mut self.next_rec_num);
+        c.u64(696, &mut self.n_abort);
+        c.u64(704, &mut self.n_flush_commit);
+        c.u64(712, &mut self.n_no_flush_commit);
+        c.u64(720, &mut self.n_split);
+        c.u64(728, &mut self.n_truncation_wait);
+        c.u64(736, &mut self.n_flush);
+        c.u64(744, &mut self.n_rvm_flush);
+        c.u64(752, &mut self.n_special);
+        c.offset(760, &mut self.range_overlap);
+        c.offset(776, &mut self.trans_overlap);
+        c.u64(792, &mut self.n_range_elim);
+        c.u64(800, &mut self.n_trans_elim);
+        c.u64(808, &mut self.n_trans_coalesced);
+        c.tv(816, &mut self.flush_time);
+        c.u64(832, &mut self.last_flush_time);
+        c.u64(840, &mut self.last_truncation_time);
+        c.u64(848, &mut self.last_tree_build_time);
+        c.u64(856, &mut self.last_tree_apply_time);
+        c.array(864, &mut self.flush_times);
+        c.array(944, &mut self.range_lengths);
+        c.array(1048, &mut self.range_elims);
+        c.array(1096, &mut self.trans_elims);
+        c.array(1144, &mut self.range_overlaps);
+        c.array(1248, &mut self.trans_overlaps);
+        c.u64(1352, &mut self.tot_abort);
+        c.u64(1360, &mut self.tot_flush_commit);
+        c.u64(1368, &mut self.tot_no_flush_commit);
+        c.u64(1376, &mut self.tot_split);
+        c.u64(1384, &mut self.tot_flush);
+        c.u64(1392, &mut self.tot_rvm_flush);
+        c.u64(1400, &mut self.tot_special);
+        c.u64(1408, &mut self.tot_wrap);
+        c.u64(1416, &mut self.log_dev_max);
+        c.offset(1424, &mut self.tot_log_written);
+        c.offset(1440, &mut self.tot_range_overlap);
+        c.offset(1456, &mut self.tot_trans_overlap);
+        c.u64(1472, &mut self.tot_range_elim);
+        c.u64(1480, &mut self.tot_trans_elim);
+        c.u64(1488, &mut self.tot_trans_coalesced);
+        c.u64(1496, &mut self.tot_rvm_truncate);
+        c.u64(1504, &mut self.tot_async_truncation);
+        c.u64(1512, &mut self.tot_sync_truncation);
+        c.u64(1520, &mut self.tot_truncation_wait);
+        c.u64(1528, &mut self.tot_recovery);
+        c.tv(1536, &mut self.tot_flush_time);
+        c.tv(1552, &mut self.tot_truncation_time);
+        c.array(1568, &mut self.tot_tree_build_times);
+        c.array(1608, &mut self.tot_tree_apply_times);
+        c.array(1648, &mut self.tot_truncation_times);
+        c.array(1688, &mut self.tot_flush_times);
+        c.array(1768, &mut self.tot_range_lengths);
+        c.array(1872, &mut self.tot_range_elims);
+        c.array(1920, &mut self.tot_trans_elims);
+        c.array(1968, &mut self.tot_range_overlaps);
+        c.array(2072, &mut self.tot_trans_overlaps);
+        c.array(2176, &mut self.tot_trans_coalesces);
+        c.u64(2224, &mut self.flush_state);
+        c.u64(2232, &mut self.trunc_state);
+    }
+
+    /// Decodes a status area without validating it.
+    pub fn decode_unchecked(buf: &[u8]) -> Self {
+        let mut s = StatusBlock {
+            struct_id: u32_at(buf, 0),
+            chk_sum: u64_at(buf, 8),
+            version: cstr_at(buf, 16, 128),
+            log_version: cstr_at(buf, 144, 128),
+            statistics_version: cstr_at(buf, 272, 128),
+            update_cnt: 0,
+            valid: false,
+            log_empty: false,
+            log_start: 0,
+            log_size: 0,
+            log_head: 0,
+            log_tail: 0,
+            prev_log_head: 0,
+            prev_log_tail: 0,
+            status_init: Timeval::default(),
+            status_write: Timeval::default(),
+            last_trunc: Timeval::default(),
+            prev_trunc: Timeval::default(),
+            first_write: Timeval::default(),
+            last_write: Timeval::default(),
+            first_uname: Timeval::default(),
+            last_uname: Timeval::default(),
+            last_commit: Timeval::default(),
+            wrap_time: Timeval::default(),
+            first_rec_num: 0,
+            last_rec_num: 0,
+            next_rec_num: 0,
+            n_abort: 0,
+            n_flush_commit: 0,
+            n_no_flush_commit: 0,
+            n_split: 0,
+            n_truncation_wait: 0,
+            n_flush: 0,
+            n_rvm_flush: 0,
+            n_special: 0,
+            range_overlap: 0,
+            trans_overlap: 0,
+            n_range_elim: 0,
+            n_trans_elim: 0,
+            n_trans_coalesced: 0,
+            flush_time: Timeval::default(),
+            last_flush_time: 0,
+            last_truncation_time: 0,
+            last_tree_build_time: 0,
+            last_tree_apply_time: 0,
+            flush_times: [0; 10],
+            range_lengths: [0; 13],
+            range_elims: [0; 6],
+            trans_elims: [0; 6],
+            range_overlaps: [0; 13],
+            trans_overlaps: [0; 13],
+            tot_abort: 0,
+            tot_flush_commit: 0,
+            tot_no_flush_commit: 0,
+            tot_split: 0,
+            tot_flush: 0,
+            tot_rvm_flush: 0,
+            tot_special: 0,
+            tot_wrap: 0,
+            log_dev_max: 0,
+            tot_log_written: 0,
+            tot_range_overlap: 0,
+            tot_trans_overlap: 0,
+            tot_range_elim: 0,
+            tot_trans_elim: 0,
+            tot_trans_coalesced: 0,
+            tot_rvm_truncate: 0,
+            tot_async_truncation: 0,
+            tot_sync_truncation: 0,
+            tot_truncation_wait: 0,
+            tot_recovery: 0,
+            tot_flush_time: Timeval::default(),
+            tot_truncation_time: Timeval::default(),
+            tot_tree_build_times: [0; 5],
+            tot_tree_apply_times: [0; 5],
+            tot_truncation_times: [0; 5],
+            tot_flush_times: [0; 10],
+            tot_range_lengths: [0; 13],
+            tot_range_elims: [0; 6],
+            tot_trans_elims: [0; 6],
+            tot_range_overlaps: [0; 13],
+            tot_trans_overlaps: [0; 13],
+            tot_trans_coalesces: [0; 6],
+            flush_state: 0,
+            trunc_state: 0,
+        };
+        s.fields(&mut Decode(buf));
+        s
+    }
+
+    /// Decodes and validates a status area as RVM does on open (spec
+    /// §4.4: struct id, checksum, the three version strings) and checks
+    /// that the structural offsets have zero high words.
+    pub fn decode(buf: &[u8]) -> Result<Self, StatusProblem> {
+        let s = Self::decode_unchecked(buf);
+        if s.struct_id != STATUS_ID {
+            return Err(StatusProblem::StructId(s.struct_id));
+        }
+        let computed = Self::compute_checksum(buf);
+        if computed != s.chk_sum {
+            return Err(StatusProblem::Checksum {
+                stored: s.chk_sum,
+                computed,
+            });
+        }
+        for (at, found, want) in [
+            (16, &s.version, RVM_VERSION),
+            (144, &s.log_version, LOG_VERSION),
+            (272, &s.statistics_version, STATISTICS_VERSION),
+        ] {
+            if found != want {
+                return Err(StatusProblem::Version(at, found.clone(), want));
+            }
+        }
+        for at in (416..512).step_by(16) {
+            if u64_at(buf, at) != 0 {
+                return Err(StatusProblem::HighWord(at));
+            }
+        }
+        Ok(s)
+    }
+
+    /// Checksum of a status area with its checksum field taken as zero.
+    pub fn compute_checksum(buf: &[u8]) -> u64 {
+        let mut copy = [0u8; STATUS_SIZE];
+        let n = buf.len().min(STATUS_SIZE);
+        copy[..n].copy_from_slice(&buf[..n]);
+        copy[8..16].fill(0);
+        checksum(&copy, 0, STATUS_SIZE as u64)
+    }
+
+    /// Encodes the block into its 2560 bytes with a fresh checksum (the
+    /// `chk_sum` field of `self` is ignored).
+    pub fn encode(&self) -> [u8; STATUS_SIZE] {
+        let mut buf = [0u8; STATUS_SIZE];
+        put_u32(&mut buf, 0, self.struct_id);
+        put_cstr(&mut buf, 16, 128, &self.version);
+        put_cstr(&mut buf, 144, 128, &self.log_version);
+        put_cstr(&mut buf, 272, 128, &self.statistics_version);
+        self.clone().fields(&mut Encode(&mut buf));
+        let sum = Self::compute_checksum(&buf);
+        put_u64(&mut buf, 8, sum);
+        buf
+    }
+
+    /// Accumulates the epoch statistics into the totals ("fold", spec
+    /// §9.2), including `tot_log_written` from the pointers as they are now.
+    pub fn fold(&mut self, num_bytes: u64) {
+        macro_rules! add {
+            ($($n:ident => $t:ident),*) => {$(
+                self.$t = self.$t.wrapping_add(self.$n);
+                self.$n = 0;
+            )*};
+        }
+        add!(n_abort => tot_abort, n_flush_commit => tot_flush_commit,
+            n_no_flush_commit => tot_no_flush_commit, n_split => tot_split,
+            n_flush => tot_flush, n_rvm_flush => tot_rvm_flush,
+            n_special => tot_special, n_truncation_wait => tot_truncation_wait,
+            n_range_elim => tot_range_elim, n_trans_elim => tot_trans_elim,
+            n_trans_coalesced => tot_trans_coalesced,
+            range_overlap => tot_range_overlap, trans_overlap => tot_trans_overlap);
+        fn add_arr<const N: usize>(tot: &mut [u64; N], cur: &mut [u64; N]) {
+            for (t, c) in tot.iter_mut().zip(cur.iter_mut()) {
+                *t = t.wrapping_add(*c);
+                *c = 0;
+            }
+        }
+        add_arr(&mut self.tot_flush_times, &mut self.flush_times);
+        add_arr(&mut self.tot_range_lengths, &mut self.range_lengths);
+        add_arr(&mut self.tot_range_overlaps, &mut self.range_overlaps);
+        add_arr(&mut self.tot_trans_overlaps, &mut self.trans_overlaps);
+        add_arr(&mut self.tot_range_elims, &mut self.range_elims);
+        add_arr(&mut self.tot_trans_elims, &mut self.trans_elims);
+        self.tot_flush_time = add_tv(self.tot_flush_time, self.flush_time);
+        self.flush_time = Timeval::default();
+        let head = if self.prev_log_head != 0 {
+            self.prev_log_head
+        } else {
+            self.log_head
+        };
+        let e = head & !511;
+        let tail_length = if self.log_tail >= self.log_head && self.log_tail >= self.prev_log_head {
+            let after = num_bytes.saturating_sub(self.log_tail);
+            let after = if after < 376 { 0 } else { after };
+            after.wrapping_add(e).wrapping_sub(self.log_start)
+        } else {
+            e.wrapping_sub(self.log_tail)
+        };
+        self.tot_log_written = self
+            .tot_log_written
+            .wrapping_add(self.log_size.wrapping_sub(tail_length));
+    }
+
+    /// "Clear" (spec §9.2): mark the log empty, forget the epoch, then fold.
+    pub fn clear(&mut self, num_bytes: u64) {
+        self.valid = true;
+        self.log_empty = true;
+        self.first_rec_num = 0;
+        self.last_rec_num = 0;
+        self.first_uname = Timeval::default();
+        self.last_uname = Timeval::default();
+        self.last_commit = Timeval::default();
+        self.first_write = Timeval::default();
+        self.last_write = Timeval::default();
+        self.wrap_time = Timeval::default();
+        self.flush_time = Timeval::default();
+        self.prev_log_head = 0;
+        self.prev_log_tail = 0;
+        self.fold(num_bytes);
+    }
+
+    /// Bytes held by records between the head (or the previous head during
+    /// an interrupted truncation) and the tail (spec §12.1).
+    pub fn space_used(&self, num_bytes: u64) -> u64 {
+        let h = if self.prev_log_head != 0 {
+            self.prev_log_head
+        } else {
+            self.log_head
+        };
+        if self.log_tail >= h {
+            self.log_tail - h
+        } else {
+            num_bytes
+                .wrapping_sub(h)
+                .wrapping_add(self.log_tail)
+                .wrapping_sub(self.log_start)
+        }
+    }
+}
+
+/// Sum of two timevals, carrying µs into seconds.
+pub fn add_tv(a: Timeval, b: Timeval) -> Timeval {
+    Timeval::new(a.sec.wrapping_add(b.sec), 0).plus_usec(a.usec.wrapping_add(b.usec))
+}
+
+/// Histogram bucket for a range length (buckets ≤0, ≤4, ≤8, …, ≤4096, >4096;
+/// spec §4.2 `range_lengths`).
+pub fn range_length_bucket(len: u64) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let mut limit = 4u64;
+    for i in 1..12 {
+        if len <= limit {
+            return i;
+        }
+        limit *= 2;
+    }
+    12
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_block_round_trips_and_validates() {
+        let s = StatusBlock::fresh(2560, 1 << 20, Timeval::new(1_700_000_000, 5));
+        let buf = s.encode();
+        let back = StatusBlock::decode(&buf).unwrap();
+        assert_eq!(back.encode(), buf);
+        assert_eq!(back.log_head, 2560);
+        assert_eq!(back.status_write, Timeval::new(1_700_000_000, 6));
+    }
+
+    #[test]
+    fn range_length_buckets_follow_spec() {
+        let got: Vec<usize> = [0, 1, 4, 5, 8, 32, 1544, 4096, 4097]
+            .iter()
+            .map(|&l| range_length_bucket(l))
+            .collect();
+        assert_eq!(got, [0, 1, 1, 2, 2, 4, 10, 11, 12]);
+    }
+}
