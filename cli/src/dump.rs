@@ -10,12 +10,13 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use volume_dump::create::{create_dump, CreateOptions};
 use volume_dump::merge::{merge, MergeOptions};
 use volume_dump::tree::{Fid, Namespace};
 use volume_dump::verify::{verify, Severity, VerifyOptions};
 use volume_dump::{
-    vnode_type, Dump, DumpHeader, DumpReader, Entry, ReadOptions, VersionVector, Vnode, VnodeClass,
-    VnodeData, VolumeDiskData,
+    vnode_type, volume_type, Dump, DumpHeader, DumpReader, Entry, ReadOptions, VersionVector,
+    Vnode, VnodeClass, VnodeData, VolumeDiskData,
 };
 
 use crate::exit;
@@ -45,6 +46,26 @@ pub enum DumpCommand {
         The incrementals are applied pairwise, oldest first, exactly as chained\n\
         codamergedump runs would. OUT must not exist; it appears only when complete.")]
     Merge(MergeArgs),
+    /// Write a full dump of a directory tree (restorable with volutil
+    /// restore).
+    #[command(after_help = "Examples:\n  \
+        coda-rs dump create /srv/extracted/golden.backup -o golden.dump \\\n      \
+        --volume-id 1000102 --volume-name golden.backup\n  \
+        coda-rs dump create tree -o - --volume-id 0x1000102 --volume-name t.backup | gzip > t.dump.gz\n\n\
+        Volume ids are hexadecimal, as volutil prints them. Directory ACLs come from\n\
+        DIR/..CodaACLs.yaml (as written by codadump2tar / dump to-tar) when present;\n\
+        otherwise the root gets System:Administrators rlidwka and subdirectories\n\
+        inherit their parent's ACL. Owners are the files' numeric uids.")]
+    Create(CreateArgs),
+    /// Convert a dump to a tar archive (codadump2tar).
+    #[command(after_help = "Examples:\n  \
+        coda-rs dump to-tar golden.dump -o golden.tar\n  \
+        coda-rs dump to-tar --pax golden.dump -o golden.tar\n  \
+        ssh server 'volutil dump 1000002' | coda-rs dump to-tar - > golden.tar\n\n\
+        The output equals codadump2tar's byte for byte (the ..CodaACLs.yaml member's\n\
+        time aside). Where codadump2tar fails part-way (unreadable file data), this\n\
+        exits 1 and leaves no OUT.")]
+    ToTar(crate::dump_tar::ToTarArgs),
 }
 
 /// `coda-rs dump ls`.
@@ -100,12 +121,53 @@ pub struct MergeArgs {
     pub lenient: bool,
 }
 
+/// `coda-rs dump create`.
+#[derive(Args)]
+pub struct CreateArgs {
+    /// The directory tree to dump (its root becomes the volume root).
+    pub dir: PathBuf,
+    /// Output file, or `-` for stdout.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Volume id (hexadecimal).
+    #[arg(long, value_parser = parse_hex_id)]
+    pub volume_id: u32,
+    /// Volume name (at most 31 bytes), e.g. `golden.backup`.
+    #[arg(long)]
+    pub volume_name: String,
+    /// Read-write parent volume id (hexadecimal); default: the volume id.
+    #[arg(long, value_parser = parse_hex_id)]
+    pub parent_id: Option<u32>,
+    /// Server partition recorded in the volume data.
+    #[arg(long, default_value = "/vicepa")]
+    pub partition: String,
+    /// Mark the dump as a read-only clone instead of a backup clone.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Dump date (Unix seconds); default: now.
+    #[arg(long)]
+    pub date: Option<u32>,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_hex_id(s: &str) -> std::result::Result<u32, String> {
+    let t = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    u32::from_str_radix(t, 16).map_err(|_| format!("`{s}` is not a hexadecimal volume id"))
+}
+
 /// Runs one `coda-rs dump` subcommand.
 pub fn run(cmd: DumpCommand) -> Result<ExitCode> {
     match cmd {
         DumpCommand::Ls(a) => ls(a),
         DumpCommand::Verify(a) => verify_cmd(a),
         DumpCommand::Merge(a) => merge_cmd(a),
+        DumpCommand::Create(a) => create_cmd(a),
+        DumpCommand::ToTar(a) => crate::dump_tar::run(a),
     }
 }
 
@@ -774,6 +836,80 @@ fn merge_cmd(a: MergeArgs) -> Result<ExitCode> {
         report.header.latest,
         report.vnode_counts[0],
         report.vnode_counts[1],
+        report.bytes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+// ----- create ------------------------------------------------------------
+
+fn create_cmd(a: CreateArgs) -> Result<ExitCode> {
+    if a.volume_name.is_empty() || a.volume_name.len() > 31 {
+        return Err(exit::usage("--volume-name must be 1 to 31 bytes"));
+    }
+    if a.volume_id == 0 {
+        return Err(exit::usage("--volume-id must not be 0"));
+    }
+    let date = match a.date {
+        Some(d) => d,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as u32),
+    };
+    let mut opts = CreateOptions::new(a.volume_id, a.volume_name.as_bytes(), date);
+    opts.parent_id = a.parent_id;
+    opts.partition = a.partition.into_bytes();
+    if a.read_only {
+        opts.volume_type = volume_type::READ_ONLY;
+    }
+    let report = if a.output == Path::new("-") {
+        let stdout = io::stdout();
+        let (_, report) = create_dump(&a.dir, &opts, stdout.lock())?;
+        report
+    } else {
+        if !a.force && a.output.symlink_metadata().is_ok() {
+            return Err(exit::refused(format!(
+                "{}: exists (use --force to overwrite)",
+                a.output.display()
+            )));
+        }
+        let dir = match a.output.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".coda-rs-create")
+            .tempfile_in(&dir)
+            .with_context(|| dir.display().to_string())?;
+        let (file, report) = create_dump(&a.dir, &opts, BufWriter::new(tmp.as_file()))?;
+        drop(file);
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| a.output.display().to_string())?;
+        let persisted = if a.force {
+            tmp.persist(&a.output).map_err(|e| e.error)
+        } else {
+            tmp.persist_noclobber(&a.output).map_err(|e| e.error)
+        };
+        let file = persisted.with_context(|| a.output.display().to_string())?;
+        let mut perms = file.metadata()?.permissions();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            perms.set_mode(0o644);
+        }
+        file.set_permissions(perms)?;
+        report
+    };
+    for w in &report.warnings {
+        eprintln!("coda-rs: warning: {w}");
+    }
+    eprintln!(
+        "{}: full dump of {} ({:08x}): {} directories, {} files/symlinks, {} bytes",
+        a.output.display(),
+        a.volume_name,
+        a.volume_id,
+        report.directories,
+        report.files,
         report.bytes
     );
     Ok(ExitCode::SUCCESS)

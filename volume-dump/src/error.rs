@@ -86,6 +86,14 @@ pub enum Error {
     },
     /// Dumps that cannot be merged (spec §10), with the reason.
     Merge(String),
+    /// A file or directory of a tree being dumped could not be read or
+    /// stored.
+    Tree {
+        /// The file's path.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 impl Error {
@@ -96,7 +104,7 @@ impl Error {
             | Error::Truncated { offset, .. }
             | Error::Format { offset, .. }
             | Error::Write { offset, .. } => Some(*offset),
-            Error::Merge(_) => None,
+            Error::Merge(_) | Error::Tree { .. } => None,
         }
     }
 }
@@ -128,6 +136,7 @@ impl fmt::Display for Error {
                 problem,
             } => write!(f, "byte offset {offset}: writing {record}: {problem}"),
             Error::Merge(why) => f.write_str(why),
+            Error::Tree { path, problem } => write!(f, "{path}: {problem}"),
         }
     }
 }

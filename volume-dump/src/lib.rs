@@ -13,6 +13,7 @@
 //!   [`verify`] checks a dump as `volutil restore` would (spec §9).
 
 pub mod acl;
+pub mod create;
 pub mod dirpage;
 mod error;
 mod header;
