@@ -470,24 +470,33 @@ fn done(args: DoneArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for id in &args.steps {
         let step = find_step(&runbook, id)?;
-        if journal.state(id) == StepState::Done {
-            writeln!(out, "{id}: already done")?;
-            continue;
-        }
-        check_order(&runbook, &journal, step, args.force)?;
-        let t = now();
-        journal = state.record(
-            id,
-            StepRecord {
+        let mut already = false;
+        journal = state.update(id, |runbook, journal| -> anyhow::Result<StepRecord> {
+            if let Some(r) = journal.steps.get(id).filter(|r| r.state == StepState::Done) {
+                already = true;
+                return Ok(r.clone());
+            }
+            if shown_state(journal, id) == "running" && !args.force {
+                return Err(exit::refused(format!(
+                    "step {id}: `reinit run` is carrying it out right now (process {}); wait for it, or use --force",
+                    journal.steps[id].pid.unwrap_or(0)
+                )));
+            }
+            check_order(runbook, journal, step, args.force)?;
+            Ok(StepRecord {
                 state: StepState::Done,
                 how: How::Marked,
                 started: None,
-                finished: Some(t),
+                finished: Some(now()),
                 exit_code: None,
                 pid: None,
-            },
-        )?;
-        writeln!(out, "{id}: done ({})", step.title)?;
+            })
+        })?;
+        if already {
+            writeln!(out, "{id}: already done")?;
+        } else {
+            writeln!(out, "{id}: done ({})", step.title)?;
+        }
     }
     match journal.next(&runbook) {
         Some(s) => writeln!(out, "next: {} {}", s.id, s.title)?,
@@ -498,7 +507,7 @@ fn done(args: DoneArgs) -> anyhow::Result<ExitCode> {
 
 fn run_step(args: RunArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
-    let (runbook, journal) = state.open()?;
+    let (runbook, _) = state.open()?;
     let step = find_step(&runbook, &args.step)?;
     let Action::CodaRs { args: step_args } = &step.action else {
         return Err(exit::usage(format!(
@@ -509,37 +518,37 @@ fn run_step(args: RunArgs) -> anyhow::Result<ExitCode> {
             state.dir.display()
         )));
     };
-    match (journal.state(&step.id), shown_state(&journal, &step.id)) {
-        (StepState::Done, _) if !args.force => {
-            return Err(exit::refused(format!(
-                "step {}: already done (use --force to run it again)",
-                step.id
-            )))
-        }
-        (_, "running") => {
-            return Err(exit::refused(format!(
-                "step {}: already running (process {})",
-                step.id,
-                journal.steps[&step.id].pid.unwrap_or(0)
-            )))
-        }
-        _ => {}
-    }
-    check_order(&runbook, &journal, step, args.force)?;
-
     let exe = std::env::current_exe().context("find the coda-rs executable")?;
     let started = now();
-    state.record(
-        &step.id,
-        StepRecord {
+    // Check and claim the step in one locked update: two shells cannot
+    // both start it.
+    state.update(&step.id, |runbook, journal| -> anyhow::Result<StepRecord> {
+        match (journal.state(&step.id), shown_state(journal, &step.id)) {
+            (StepState::Done, _) if !args.force => {
+                return Err(exit::refused(format!(
+                    "step {}: already done (use --force to run it again)",
+                    step.id
+                )))
+            }
+            (_, "running") => {
+                return Err(exit::refused(format!(
+                    "step {}: already running (process {})",
+                    step.id,
+                    journal.steps[&step.id].pid.unwrap_or(0)
+                )))
+            }
+            _ => {}
+        }
+        check_order(runbook, journal, step, args.force)?;
+        Ok(StepRecord {
             state: StepState::Running,
             how: How::Run,
             started: Some(started),
             finished: None,
             exit_code: None,
             pid: Some(std::process::id()),
-        },
-    )?;
+        })
+    })?;
     let _ = writeln!(
         std::io::stderr(),
         "coda-rs: step {}: {}",

@@ -28,6 +28,8 @@ pub const JOURNAL_FILE: &str = "journal.json";
 pub const VOLUME_LIST_FILE: &str = "VolumeList";
 /// Copy of the VRList the runbook was made from.
 pub const VRLIST_FILE: &str = "VRList";
+/// Lock file serialising journal updates.
+pub const LOCK_FILE: &str = "lock";
 
 /// Where a step stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,14 +213,44 @@ impl StateDir {
     /// Records a step's new state: the journal is re-read from disk,
     /// updated and replaced atomically, and the result returned.
     pub fn record(&self, id: &str, record: StepRecord) -> Result<Journal> {
+        self.update(id, |_, _| Ok(record))
+    }
+
+    /// Read-modify-write of one step under an exclusive lock on
+    /// `DIR/lock`, so that two shells cannot both start a step or lose
+    /// each other's records. `decide` sees the current runbook and journal
+    /// and returns the step's new record, or an error that leaves the
+    /// journal unchanged.
+    pub fn update<E: From<Error>>(
+        &self,
+        id: &str,
+        decide: impl FnOnce(&Runbook, &Journal) -> std::result::Result<StepRecord, E>,
+    ) -> std::result::Result<Journal, E> {
+        let _lock = self.lock()?;
         let (runbook, mut journal) = self.open()?;
         if runbook.step(id).is_none() {
-            return Err(Error::UnknownStep { id: id.to_string() });
+            return Err(Error::UnknownStep { id: id.to_string() }.into());
         }
+        let record = decide(&runbook, &journal)?;
         journal.steps.insert(id.to_string(), record);
         journal.sequence += 1;
         write_atomic(&self.file(JOURNAL_FILE), &to_json(&journal))?;
         Ok(journal)
+    }
+
+    /// Takes the directory's exclusive lock (released when the file is
+    /// dropped, or when the process dies).
+    fn lock(&self) -> Result<fs::File> {
+        let path = self.file(LOCK_FILE);
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, "open lock file", e))?;
+        rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| Error::io(&path, "lock", e.into()))?;
+        Ok(f)
     }
 }
 

@@ -530,3 +530,29 @@ fn several_servers_need_a_choice() {
     );
     assert!(!text.contains("v.0 "), "{text}");
 }
+
+#[test]
+fn concurrent_records_are_not_lost() {
+    // Several shells marking steps at the same moment: every record must
+    // survive (the journal's read-modify-write is locked).
+    let s = server(true);
+    let ids: Vec<String> = commands(&s).into_iter().map(|(id, _, _)| id).collect();
+    let children: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            Command::new(coda_rs_path())
+                .args(["reinit", "done", id, "--force", "--state"])
+                .arg(&s.state)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let status = s.status();
+    assert_eq!(status["done"], ids.len());
+    assert_eq!(journal(&s)["sequence"], ids.len());
+}
