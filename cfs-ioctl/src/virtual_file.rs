@@ -254,9 +254,24 @@ impl Transport for VirtualFile {
             .read(true)
             .open(&file)
             .map_err(fail(Stage::VenusOpen))?;
-        let mut bytes = Vec::with_capacity(64 + usize::from(pioctl.out_size));
-        r.read_to_end(&mut bytes)
-            .map_err(fail(Stage::ReadResponse))?;
+        // Read until the response is complete (in practice one read, like
+        // cfs's fread) or the file ends.
+        let mut bytes = Vec::new();
+        let mut chunk = vec![0u8; 64 + usize::from(pioctl.out_size)];
+        loop {
+            let n = match r.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(fail(Stage::ReadResponse)(e)),
+            };
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            if parse_response(op, &bytes, pioctl.out_size).is_ok() {
+                break;
+            }
+        }
         drop(r);
 
         let response = parse_response(op, &bytes, pioctl.out_size)?;

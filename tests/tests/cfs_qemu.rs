@@ -1,0 +1,1142 @@
+//! End to end through the real Linux `coda` module: Debian's kernel boots
+//! under qemu (TCG), our static test venus serves `/dev/cfs0` and mounts
+//! `/coda`, and the static `coda-rs` runs every `cfs` subcommand over both
+//! transports (`shared/spec/pioctl-kernel-test.md`).
+//!
+//! The host side fetches the kernel, busybox and qemu with
+//! `scripts/qemu/fetch.sh` (apt-get download + dpkg -x into a cache, nothing
+//! installed), builds the two static binaries, writes a newc initramfs,
+//! boots, and then checks what venus recorded against the golden buffers of
+//! `layout.txt` and what coda-rs printed against cfs's texts.
+//!
+//! This test fails (it never skips) when the pieces cannot be fetched or
+//! qemu cannot run. Set `CODA_RS_QEMU_CACHE` to move the download cache
+//! (default `$HOME/.cache/coda-rs-qemu`).
+
+mod cfs_support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cfs_support::{dump, layout, section, split_vf, Section};
+
+/// Longest a boot may take before it is considered hung.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+
+// ---------------------------------------------------------------- set-up
+
+struct Pieces {
+    kernel: PathBuf,
+    coda_ko: PathBuf,
+    busybox: PathBuf,
+    qemu_root: PathBuf,
+}
+
+fn fetch() -> Pieces {
+    let cache = std::env::var_os("CODA_RS_QEMU_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME or CODA_RS_QEMU_CACHE"))
+                .join(".cache/coda-rs-qemu")
+        });
+    let script = coda_rs_tests::repo_root().join("scripts/qemu/fetch.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&cache)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run scripts/qemu/fetch.sh");
+    assert!(
+        out.status.success(),
+        "scripts/qemu/fetch.sh failed ({}): the qemu test needs apt access to Debian's \
+         linux-image-amd64, busybox-static and qemu-system-x86",
+        out.status
+    );
+    let vars: HashMap<String, PathBuf> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), PathBuf::from(v)))
+        .collect();
+    let get = |k: &str| {
+        vars.get(k)
+            .unwrap_or_else(|| panic!("fetch.sh gave no {k}"))
+            .clone()
+    };
+    Pieces {
+        kernel: get("KERNEL"),
+        coda_ko: get("CODA_KO"),
+        busybox: get("BUSYBOX"),
+        qemu_root: get("QEMU_ROOT"),
+    }
+}
+
+/// Builds static `coda-rs` and `testvenus` (release, glibc + crt-static,
+/// the README's recipe with a quicker profile) in `<target>/qemu-static`.
+fn build_static() -> (PathBuf, PathBuf) {
+    let exe = std::env::current_exe().unwrap();
+    // <target>/debug/deps/<test>
+    let target = exe.ancestors().nth(3).unwrap().join("qemu-static");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(coda_rs_tests::repo_root())
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-j",
+            "2",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "-p",
+            "coda-rs",
+            "-p",
+            "coda-rs-testvenus",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        // Quicker than the shipping profile; the binaries only run tests.
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
+        .status()
+        .expect("run cargo build for the static binaries");
+    assert!(status.success(), "static build failed");
+    let dir = target.join("x86_64-unknown-linux-gnu/release");
+    let bins = (dir.join("coda-rs"), dir.join("testvenus"));
+    for b in [&bins.0, &bins.1] {
+        assert_static(b);
+    }
+    bins
+}
+
+/// A static executable has no PT_INTERP program header.
+fn assert_static(path: &Path) {
+    let elf = std::fs::read(path).unwrap();
+    assert_eq!(&elf[..4], b"\x7fELF", "{} is not ELF", path.display());
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
+    for i in 0..phnum {
+        let at = phoff + i * phentsize;
+        let p_type = u32::from_le_bytes(elf[at..at + 4].try_into().unwrap());
+        assert_ne!(
+            p_type,
+            3,
+            "{} is dynamically linked (PT_INTERP)",
+            path.display()
+        );
+    }
+}
+
+/// A `newc` cpio archive (the initramfs format), written directly so that
+/// device nodes need no root and no `cpio` binary.
+struct Newc {
+    out: Vec<u8>,
+    ino: u32,
+}
+
+impl Newc {
+    fn new() -> Newc {
+        Newc {
+            out: Vec::new(),
+            ino: 1,
+        }
+    }
+
+    fn pad(&mut self) {
+        while self.out.len() % 4 != 0 {
+            self.out.push(0);
+        }
+    }
+
+    fn entry(&mut self, name: &str, mode: u32, rdev: (u32, u32), data: &[u8]) {
+        let fields = [
+            self.ino,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            data.len() as u32,
+            0,
+            0,
+            rdev.0,
+            rdev.1,
+            name.len() as u32 + 1,
+            0,
+        ];
+        self.ino += 1;
+        self.out.extend_from_slice(b"070701");
+        for f in fields {
+            self.out.extend_from_slice(format!("{f:08x}").as_bytes());
+        }
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(0);
+        self.pad();
+        self.out.extend_from_slice(data);
+        self.pad();
+    }
+
+    fn dir(&mut self, name: &str) {
+        self.entry(name, 0o040755, (0, 0), &[]);
+    }
+
+    fn file(&mut self, name: &str, mode: u32, data: &[u8]) {
+        self.entry(name, 0o100000 | mode, (0, 0), data);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.entry("TRAILER!!!", 0, (0, 0), &[]);
+        self.out
+    }
+}
+
+const INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox mount -t tmpfs tmpfs /tmp
+/bin/busybox --install -s /bin
+exec >/dev/console 2>&1 </dev/null
+echo "@@BOOT $(uname -r) uptime $(cat /proc/uptime)"
+if insmod /lib/modules/coda.ko; then echo "@@INSMOD ok"; else echo "@@INSMOD failed"; fi
+/bin/testvenus /tmp/log /scenario.txt /answers.txt
+echo "@@VENUS_EXIT $?"
+echo "@@LOG-BEGIN"
+cat /tmp/log
+echo "@@LOG-END"
+dmesg | grep coda: | sed 's/^/@@DMESG /'
+echo "@@DONE uptime $(cat /proc/uptime)"
+poweroff -f
+"#;
+
+fn initramfs(p: &Pieces, coda_rs: &Path, venus: &Path, scenario: &str, answers: &str) -> Vec<u8> {
+    let mut a = Newc::new();
+    for d in [
+        "bin",
+        "dev",
+        "proc",
+        "sys",
+        "tmp",
+        "coda",
+        "notcoda",
+        "lib",
+        "lib/modules",
+    ] {
+        a.dir(d);
+    }
+    a.entry("dev/console", 0o020600, (5, 1), &[]);
+    a.file("init", 0o755, INIT.as_bytes());
+    a.file("bin/busybox", 0o755, &std::fs::read(&p.busybox).unwrap());
+    a.file("bin/coda-rs", 0o755, &std::fs::read(coda_rs).unwrap());
+    a.file("bin/testvenus", 0o755, &std::fs::read(venus).unwrap());
+    a.file(
+        "lib/modules/coda.ko",
+        0o644,
+        &std::fs::read(&p.coda_ko).unwrap(),
+    );
+    a.file("scenario.txt", 0o644, scenario.as_bytes());
+    a.file("answers.txt", 0o644, answers.as_bytes());
+    a.finish()
+}
+
+/// Boots the guest and returns its console output and the wall time.
+fn boot(p: &Pieces, initrd: &Path, console: &Path) -> (String, Duration) {
+    let q = &p.qemu_root;
+    let lib_path = format!(
+        "{}:{}",
+        q.join("lib/x86_64-linux-gnu").display(),
+        q.join("usr/lib/x86_64-linux-gnu").display()
+    );
+    let log = std::fs::File::create(console).unwrap();
+    let start = Instant::now();
+    let mut child = Command::new(q.join("usr/bin/qemu-system-x86_64"))
+        .env("LD_LIBRARY_PATH", lib_path)
+        .arg("-L")
+        .arg(q.join("usr/share/seabios"))
+        .arg("-L")
+        .arg(q.join("usr/share/qemu"))
+        .args(["-accel", "tcg", "-m", "512", "-smp", "1"])
+        .args(["-nographic", "-no-reboot", "-nic", "none"])
+        .arg("-kernel")
+        .arg(&p.kernel)
+        .arg("-initrd")
+        .arg(initrd)
+        .args([
+            "-append",
+            "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4",
+        ])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start qemu-system-x86_64");
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "qemu exited with {status}");
+            break;
+        }
+        if start.elapsed() > BOOT_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "guest did not power off within {BOOT_TIMEOUT:?}; console: {}",
+                console.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let elapsed = start.elapsed();
+    let text = String::from_utf8_lossy(&std::fs::read(console).unwrap()).replace('\r', "");
+    (text, elapsed)
+}
+
+// ---------------------------------------------------------------- records
+
+fn unhex(s: &str) -> Vec<u8> {
+    if s == "-" {
+        return Vec::new();
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "-".into();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `key=value` fields of a record line.
+fn fields(line: &str) -> HashMap<String, String> {
+    line.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A pioctl venus executed.
+#[derive(Debug)]
+struct Recorded {
+    transport: String,
+    nr: u8,
+    path: String,
+    follow: String,
+    input: Vec<u8>,
+    errno: i32,
+    raw: Vec<u8>,
+}
+
+/// What happened during one scenario step.
+#[derive(Debug, Default)]
+struct Step {
+    status: i32,
+    stdout: String,
+    stderr: String,
+    pioctls: Vec<Recorded>,
+    upcalls: Vec<String>,
+    open_failures: Vec<HashMap<String, String>>,
+    listing: Option<String>,
+}
+
+fn parse_log(console: &str) -> (HashMap<String, Step>, Vec<String>) {
+    let mut steps: HashMap<String, Step> = HashMap::new();
+    let mut current: Option<String> = None;
+    let mut all = Vec::new();
+    let mut inside = false;
+    for line in console.lines() {
+        if line.starts_with("@@LOG-BEGIN") {
+            inside = true;
+            continue;
+        }
+        if line.starts_with("@@LOG-END") {
+            inside = false;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        all.push(line.to_string());
+        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match kind {
+            "BEGIN" => {
+                current = Some(rest.to_string());
+                steps.entry(rest.to_string()).or_default();
+            }
+            "END" => {
+                let id = rest.split_whitespace().next().unwrap().to_string();
+                let f = fields(rest);
+                let s = steps.entry(id).or_default();
+                s.status = f["status"].parse().unwrap();
+                s.stdout = String::from_utf8(unhex(&f["stdout"])).unwrap();
+                s.stderr = String::from_utf8(unhex(&f["stderr"])).unwrap();
+                current = None;
+            }
+            "LIST" => {
+                let (id, list) = rest.split_once(' ').unwrap();
+                steps.entry(id.to_string()).or_default().listing = Some(list.to_string());
+            }
+            "PIOCTL" => {
+                let f = fields(rest);
+                let rec = Recorded {
+                    transport: f["transport"].clone(),
+                    nr: f["nr"].parse().unwrap(),
+                    path: f["path"].clone(),
+                    follow: f["follow"].clone(),
+                    input: unhex(&f["in"]),
+                    errno: f["errno"].parse().unwrap(),
+                    raw: unhex(&f["raw"]),
+                };
+                if let Some(id) = &current {
+                    steps.get_mut(id).unwrap().pioctls.push(rec);
+                }
+            }
+            "UPCALL" => {
+                if let Some(id) = &current {
+                    steps.get_mut(id).unwrap().upcalls.push(rest.to_string());
+                }
+            }
+            "VFOPENFAIL" => {
+                if let Some(id) = &current {
+                    steps.get_mut(id).unwrap().open_failures.push(fields(rest));
+                }
+            }
+            _ => {}
+        }
+    }
+    (steps, all)
+}
+
+// ---------------------------------------------------------------- scenario
+
+/// A replicated volume with an offline message and a motd, laid out by
+/// hand from spec §6.4 (not by our encoder).
+#[rustfmt::skip]
+const REPLICATED_LV: &[u8] = &[
+    0x02, 0x01, 0x00, 0x7f,             // Vid 0x7f000102
+    0x00, 0x00, 0x00, 0x00,             // ParentId
+    0x01, 0x01, 0x01, 0x00,             // Online, InService, Blessed, NeedsSalvage
+    0x03, 0x00, 0x00, 0x00,             // Type 3 = Replicated
+    0x00, 0x00, 0x00, 0x00,             // MinQuota 0
+    0x20, 0xa1, 0x07, 0x00,             // MaxQuota 500000
+    0x69, 0x7a, 0x00, 0x00,             // BlocksInUse 31337
+    0xb0, 0x71, 0x0b, 0x00,             // PartBlocksAvail 750000
+    0x40, 0x42, 0x0f, 0x00,             // PartMaxBlocks 1000000
+    0x00, 0x00, 0x00, 0x00,             // Unused
+    b'r', b'e', b'p', b':', b'p', b'r', b'o', b'j', b'e', b'c', b't', b's', 0,
+    0x02, 0x00, 0x00, 0x00,             // conn_state Reachable
+    0x01, 0x00, 0x00, 0x00,             // conflict
+    0x00, 0x00, 0x00, 0x00,             // cml_count 0
+    b's', b'e', b'r', b'v', b'e', b'r', b' ', b'd', b'o', b'w', b'n', 0,
+    b'r', b'e', b's', b't', b'o', b'r', b'e', b' ', b'a', b't', b' ', b'9', 0,
+    0x58, 0x02, 0x00, 0x00,             // age 600 s
+    0xdc, 0x05, 0x00, 0x00,             // hogtime 1500 ms
+    0, 0, 0, 0, 0, 0, 0, 0,             // cml_bytes
+];
+
+/// What cfs prints for REPLICATED_LV (spec §6.4 line by line).
+const REPLICATED_TEXT: &str = "  Status of volume 7f000102 (2130706690) named \"rep:projects\"
+  Offline message is \"server down\"
+  Message of the day is \"restore at 9\"
+  Volume type is Replicated
+  Connection State is Reachable
+  Reintegration age: 600 sec, time 1.500 sec
+  Minimum quota is 0, maximum quota is 500000
+  Current blocks used are 31337
+  The partition has 750000 blocks available out of 1000000
+  *** There are pending conflicts in this volume ***
+
+";
+
+/// The expanded ACL after `sa ... newuser rl` (spec §6.6 format).
+const ACL_WITH_NEWUSER: &str = "      System:AnyUser  rl      
+                 jan  rlidwka 
+             newuser  rl      
+             baduser -rl      
+";
+
+struct Golden {
+    sections: Vec<Section>,
+}
+
+impl Golden {
+    fn dump(&self, sec: &str, label: &str) -> Vec<u8> {
+        dump(section(&self.sections, sec), label).to_vec()
+    }
+
+    /// The indented cfs output lines after "# cfs prints" in a section.
+    fn printed(&self, sec: &str) -> Vec<String> {
+        section(&self.sections, sec)
+            .text
+            .iter()
+            .skip_while(|l| !l.starts_with("# cfs prints"))
+            .skip(1)
+            .take_while(|l| !l.starts_with('#'))
+            .filter(|l| !l.is_empty())
+            .cloned()
+            .collect()
+    }
+}
+
+/// The answers venus gives, from the golden out buffers.
+fn answers(g: &Golden) -> String {
+    let rows: Vec<(u8, &str, String, i32, Vec<u8>)> = vec![
+        (198, "/", "*".into(), 0, vec![]),
+        (6, "/usr/jan/file", "*".into(), 0, vec![]),
+        (37, "/usr/jan", "*".into(), 0, vec![]),
+        (28, "/tmp/restored", hex(b"vol1\0"), 0, vec![]),
+        (28, "/tmp/restored", hex(b"missing\0"), libc::ENOENT, vec![]),
+        (28, "/tmp/restored", hex(b"locked\0"), libc::EACCES, vec![]),
+        (142, "/tmp/inited", "*".into(), 0, vec![]),
+        (4, "/usr/jan", "*".into(), 0, g.dump("cfs lv", "out buffer")),
+        (4, "/usr/rep", "*".into(), 0, REPLICATED_LV.to_vec()),
+        (
+            197,
+            "/usr/jan",
+            "*".into(),
+            0,
+            g.dump("cfs getfid", "out buffer"),
+        ),
+        (2, "/usr/jan", "*".into(), 0, g.dump("cfs la", "out buffer")),
+        (1, "/usr/jan", "*".into(), 0, vec![]),
+        (
+            10,
+            "/",
+            "*".into(),
+            0,
+            g.dump("cfs checkservers", "out buffer"),
+        ),
+        (
+            14,
+            "/usr/jan",
+            "*".into(),
+            0,
+            g.dump("cfs whereis", "out buffer"),
+        ),
+    ];
+    rows.into_iter()
+        .map(|(nr, path, input, errno, out)| {
+            format!("{nr}\t{path}\t{input}\t{errno}\t{}\n", hex(&out))
+        })
+        .collect()
+}
+
+/// The steps run inside the guest, for one transport: (id, stdin, args).
+fn steps_for(t: &str) -> Vec<(String, &'static str, Vec<&'static str>)> {
+    let s = |id: &str, stdin: &'static str, args: &[&'static str]| {
+        let mut v = vec!["cfs", args[0], "--transport"];
+        v.push(if t == "file" { "file" } else { "ioctl" });
+        v.extend_from_slice(&args[1..]);
+        (format!("{t}:{id}"), stdin, v)
+    };
+    vec![
+        s("flushcache-declined", "y\n", &["flushcache"]),
+        s(
+            "flushobject-declined",
+            "y\n",
+            &["flushobject", "/coda/usr/jan/file"],
+        ),
+        s(
+            "flushvolume-declined",
+            "y\n",
+            &["flushvolume", "/coda/usr/jan"],
+        ),
+        s("flushcache", "", &["flushcache", "--yes"]),
+        s("flushobject", "", &["fl", "--yes", "/coda/usr/jan/file"]),
+        s(
+            "flushvolume",
+            "",
+            &["flushvolume", "--yes", "/coda/usr/jan"],
+        ),
+        s("rmmount", "", &["rmmount", "/coda/tmp/restored/vol1"]),
+        s(
+            "rmmount-errors",
+            "",
+            &[
+                "rmmount",
+                "/coda/tmp/restored/missing",
+                "/coda/tmp/restored/vol1",
+                "/coda/tmp/restored/locked",
+            ],
+        ),
+        s(
+            "mkmount",
+            "",
+            &["mkmount", "/coda/tmp/inited/vol1", "users:jan"],
+        ),
+        s("lv", "", &["lv", "/coda/usr/jan"]),
+        s("lv-local", "", &["lv", "--local", "/coda/usr/jan"]),
+        s("lv-replicated", "", &["lv", "/coda/usr/rep"]),
+        s(
+            "lv-json",
+            "",
+            &["lv", "--json", "/coda/usr/rep", "/coda/usr/jan"],
+        ),
+        s("lv-missing", "", &["lv", "/coda/nonexistent"]),
+        s("getfid", "", &["getfid", "/coda/usr/jan"]),
+        s("la", "", &["la", "/coda/usr/jan"]),
+        s("sa-jan", "", &["sa", "/coda/usr/jan", "jan", "all"]),
+        s("sa-newuser", "", &["sa", "/coda/usr/jan", "newuser", "rl"]),
+        s("la-after-sa", "", &["la", "/coda/usr/jan"]),
+        s("sa-remove", "", &["sa", "/coda/usr/jan", "newuser", "none"]),
+        s(
+            "sa-negative",
+            "",
+            &["sa", "--negative", "/coda/usr/jan", "baduser", "rl"],
+        ),
+        s("la-restored", "", &["la", "/coda/usr/jan"]),
+        s("checkservers", "", &["checkservers"]),
+        s("checkservers-list", "", &["cs", "192.0.2.10", "192.0.2.11"]),
+        s("whereis", "", &["whereis", "/coda/usr/jan"]),
+        s(
+            "notcoda-flush",
+            "",
+            &["flushcache", "--yes", "--mountpoint", "/notcoda"],
+        ),
+        s(
+            "notcoda-lv",
+            "",
+            &["lv", "--mountpoint", "/notcoda", "/notcoda/x"],
+        ),
+    ]
+}
+
+fn scenario() -> String {
+    let mut out = String::new();
+    for t in ["file", "ioctl"] {
+        for (id, stdin, args) in steps_for(t) {
+            out.push_str(&format!(
+                "run\t{id}\t{}\t{}\n",
+                hex(stdin.as_bytes()),
+                args.join("\t")
+            ));
+        }
+        out.push_str(&format!("list\t{t}:notcoda-listing\t/notcoda\n"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- checks
+
+/// Collects failed expectations so that one run reports all of them.
+struct Checker {
+    failures: Vec<String>,
+}
+
+impl Checker {
+    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
+        if !ok {
+            self.failures.push(what());
+        }
+    }
+
+    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, ctx: &str, got: T, want: T) {
+        if got != want {
+            self.failures
+                .push(format!("{ctx}: got {got:?}, want {want:?}"));
+        }
+    }
+}
+
+/// Compares a recorded pioctl with the golden virtual-file request it
+/// must equal: byte for byte over T1; over T2 the upcall's opcode, command,
+/// object and input (the kernel resolved the path).
+fn check_pioctl(c: &mut Checker, ctx: &str, rec: Option<&Recorded>, golden_vf: &[u8]) {
+    let Some(rec) = rec else {
+        c.failures.push(format!("{ctx}: venus received no pioctl"));
+        return;
+    };
+    let want = split_vf(golden_vf);
+    c.eq(&format!("{ctx} nr"), rec.nr, want.nr);
+    c.eq(&format!("{ctx} input"), hex(&rec.input), hex(&want.input));
+    let want_path = if want.path.is_empty() {
+        "/".to_string()
+    } else {
+        String::from_utf8(want.path.clone()).unwrap()
+    };
+    c.eq(
+        &format!("{ctx} object"),
+        rec.path.as_str(),
+        want_path.as_str(),
+    );
+    if rec.transport == "file" {
+        c.eq(
+            &format!("{ctx} request bytes"),
+            hex(&rec.raw),
+            hex(golden_vf),
+        );
+        c.eq(
+            &format!("{ctx} follow"),
+            rec.follow.clone(),
+            want.follow.to_string(),
+        );
+    } else {
+        let raw = &rec.raw;
+        let cmd = u32::from_le_bytes(raw[36..40].try_into().unwrap());
+        c.eq(
+            &format!("{ctx} opcode"),
+            u32::from_le_bytes(raw[0..4].try_into().unwrap()),
+            6,
+        );
+        c.eq(&format!("{ctx} cmd"), cmd, 0x4018_5600 | u32::from(want.nr));
+        c.eq(&format!("{ctx} len"), raw.len(), 56 + want.input.len());
+    }
+}
+
+/// Compares a recorded CODA_IOCTL upcall with a golden UP dump, ignoring
+/// unique, pid, pgid, uid and fid (layout.txt README).
+fn check_up(c: &mut Checker, ctx: &str, rec: Option<&Recorded>, golden_up: &[u8]) {
+    let Some(rec) = rec else {
+        c.failures.push(format!("{ctx}: venus received no pioctl"));
+        return;
+    };
+    let mask = |b: &[u8]| {
+        let mut b = b.to_vec();
+        for i in 4..36.min(b.len()) {
+            b[i] = 0;
+        }
+        hex(&b)
+    };
+    c.eq(
+        &format!("{ctx} upcall bytes"),
+        mask(&rec.raw),
+        mask(golden_up),
+    );
+}
+
+#[test]
+fn cfs_subcommands_through_the_linux_coda_module() {
+    let (_, sections) = layout();
+    let g = Golden { sections };
+    let pieces = fetch();
+    let (coda_rs, venus) = build_static();
+
+    let work = coda_rs_tests::scratch();
+    let initrd = work.path().join("initramfs.cpio");
+    std::fs::write(
+        &initrd,
+        initramfs(&pieces, &coda_rs, &venus, &scenario(), &answers(&g)),
+    )
+    .unwrap();
+    let console_path = std::env::current_exe()
+        .unwrap()
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .join("qemu-static/console.txt");
+    let (console, took) = boot(&pieces, &initrd, &console_path);
+    eprintln!(
+        "qemu boot to power-off: {:.1} s (console: {})",
+        took.as_secs_f64(),
+        console_path.display()
+    );
+
+    assert!(
+        console.contains("@@INSMOD ok"),
+        "coda.ko did not load:\n{console}"
+    );
+    assert!(
+        console.contains("@@VENUS_EXIT 0"),
+        "test venus failed:\n{console}"
+    );
+    let (steps, all) = parse_log(&console);
+    assert!(
+        all.iter().any(|l| l == "MOUNTED"),
+        "mount failed:\n{console}"
+    );
+    assert!(
+        all.iter()
+            .any(|l| l.starts_with("KERNEL_VERSION rc=0 version=5")),
+        "CIOC_KERNEL_VERSION:\n{console}"
+    );
+    assert!(
+        all.iter()
+            .any(|l| l.starts_with("FINISHED child_status=0 umount_rc=0")),
+        "scenario did not finish cleanly:\n{console}"
+    );
+
+    let mut c = Checker {
+        failures: Vec::new(),
+    };
+    let lv_text: String = g
+        .printed("cfs lv")
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + "\n";
+    let la_text: String = g
+        .printed("cfs la")
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let getfid_line = section(&g.sections, "cfs getfid")
+        .text
+        .iter()
+        .find(|l| l.starts_with("FID = "))
+        .unwrap()
+        .clone();
+
+    for t in ["file", "ioctl"] {
+        let step = |id: &str| -> &Step {
+            steps
+                .get(&format!("{t}:{id}"))
+                .unwrap_or_else(|| panic!("step {t}:{id} missing from the log:\n{console}"))
+        };
+        let ok = |c: &mut Checker, id: &str| {
+            let s = step(id);
+            c.check(s.status == 0, || {
+                format!("{t}:{id}: exit {} stderr {:?}", s.status, s.stderr)
+            });
+        };
+
+        // Flushes without --yes (stdin is a pipe): refused, nothing sent.
+        for id in [
+            "flushcache-declined",
+            "flushobject-declined",
+            "flushvolume-declined",
+        ] {
+            let s = step(id);
+            c.eq(&format!("{t}:{id} exit"), s.status, 3);
+            c.check(
+                s.stderr.contains("--yes") && s.stderr.contains("nothing sent"),
+                || format!("{t}:{id} stderr {:?}", s.stderr),
+            );
+            c.check(s.upcalls.is_empty() && s.pioctls.is_empty(), || {
+                format!("{t}:{id}: venus saw {:?}", s.upcalls)
+            });
+        }
+
+        for (id, sec, label) in [
+            ("flushcache", "cfs flushcache", "VF request"),
+            ("flushobject", "cfs fl ", "VF request"),
+            ("flushvolume", "cfs flushvolume", "VF request"),
+            ("rmmount", "cfs rmmount", "VF request"),
+            (
+                "mkmount",
+                "cfs mkmount /coda/tmp/inited/vol1 users:jan",
+                "VF request",
+            ),
+            ("lv", "cfs lv", "VF request (local_only=0)"),
+            ("lv-local", "cfs lv", "VF request (-local"),
+            ("getfid", "cfs getfid", "VF request"),
+            ("la", "cfs la", "VF request"),
+            ("checkservers", "cfs checkservers", "VF request (probe all)"),
+            (
+                "checkservers-list",
+                "cfs checkservers",
+                "VF request (cfs cs",
+            ),
+        ] {
+            ok(&mut c, id);
+            let s = step(id);
+            c.eq(&format!("{t}:{id} pioctl count"), s.pioctls.len(), 1);
+            check_pioctl(
+                &mut c,
+                &format!("{t}:{id}"),
+                s.pioctls.first(),
+                &g.dump(sec, label),
+            );
+        }
+        if t == "ioctl" {
+            for (id, sec) in [
+                ("flushcache", "cfs flushcache"),
+                ("rmmount", "cfs rmmount"),
+                ("mkmount", "cfs mkmount /coda/tmp/inited/vol1 users:jan"),
+            ] {
+                check_up(
+                    &mut c,
+                    &format!("{t}:{id}"),
+                    step(id).pioctls.first(),
+                    &g.dump(sec, "UP CODA_IOCTL"),
+                );
+            }
+        } else {
+            // The kernel-level sequence of one T1 pioctl (spec §3.5).
+            let s = step("flushcache");
+            let seq: Vec<String> = s
+                .upcalls
+                .iter()
+                .filter(|u| {
+                    !u.starts_with("ACCESS ")
+                        && !u.starts_with("GETATTR")
+                        && !u.starts_with("STATFS")
+                })
+                .map(|u| {
+                    let f = fields(u);
+                    let op = u.split_whitespace().next().unwrap();
+                    match op {
+                        "LOOKUP" => {
+                            let name = f["name"].clone();
+                            let ok = name.len() == 18
+                                && name.starts_with("...PIOCTL.")
+                                && name[10..]
+                                    .bytes()
+                                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+                            format!("LOOKUP {}", if ok { "...PIOCTL.<8 hex>" } else { &name })
+                        }
+                        "OPEN_BY_FD" | "CLOSE" => format!("{op} {}", f["flags"]),
+                        "ACCESS_INTENT" => format!("{op} {}", f["type"]),
+                        _ => op.to_string(),
+                    }
+                })
+                .collect();
+            c.eq(
+                "file:flushcache upcall sequence",
+                seq,
+                [
+                    "LOOKUP ...PIOCTL.<8 hex>",
+                    "OPEN_BY_FD 0x212",
+                    "SETATTR",
+                    "ACCESS_INTENT 2",
+                    "ACCESS_INTENT 5",
+                    "CLOSE 0x2",
+                    "OPEN_BY_FD 0x1",
+                    "ACCESS_INTENT 1",
+                    "ACCESS_INTENT 4",
+                    "CLOSE 0x1",
+                ]
+                .map(String::from)
+                .to_vec(),
+            );
+        }
+        for id in [
+            "flushcache",
+            "flushobject",
+            "flushvolume",
+            "rmmount",
+            "mkmount",
+        ] {
+            let s = step(id);
+            c.eq(&format!("{t}:{id} stdout"), s.stdout.as_str(), "");
+        }
+
+        // rmmount: every argument processed, ENOENT and EACCES reported.
+        let s = step("rmmount-errors");
+        c.eq(&format!("{t}:rmmount-errors exit"), s.status, 1);
+        let answered: Vec<(Vec<u8>, i32)> = s
+            .pioctls
+            .iter()
+            .map(|p| (p.input.clone(), p.errno))
+            .collect();
+        c.eq(
+            &format!("{t}:rmmount-errors pioctls"),
+            answered,
+            vec![
+                (b"missing\0".to_vec(), 2),
+                (b"vol1\0".to_vec(), 0),
+                (b"locked\0".to_vec(), 13),
+            ],
+        );
+        c.eq(
+            &format!("{t}:rmmount-errors stderr"),
+            s.stderr.as_str(),
+            "coda-rs: /coda/tmp/restored/missing: VIOC_AFS_DELETE_MT_PT: No such file or directory (os error 2)\n\
+             coda-rs: /coda/tmp/restored/locked: VIOC_AFS_DELETE_MT_PT: Permission denied (os error 13)\n",
+        );
+
+        // mkmount carries "name/volume\0".
+        c.eq(
+            &format!("{t}:mkmount input"),
+            step("mkmount").pioctls.first().map(|p| p.input.clone()),
+            Some(b"vol1/users:jan\0".to_vec()),
+        );
+
+        // lv texts.
+        c.eq(
+            &format!("{t}:lv stdout"),
+            step("lv").stdout.as_str(),
+            lv_text.as_str(),
+        );
+        let local_text: String = lv_text
+            .lines()
+            .filter(|l| {
+                !l.contains("quota is")
+                    && !l.contains("blocks used")
+                    && !l.contains("The partition")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        c.eq(
+            &format!("{t}:lv-local stdout"),
+            step("lv-local").stdout.as_str(),
+            local_text.as_str(),
+        );
+        ok(&mut c, "lv-replicated");
+        c.eq(
+            &format!("{t}:lv-replicated stdout"),
+            step("lv-replicated").stdout.as_str(),
+            REPLICATED_TEXT,
+        );
+
+        // lv --json.
+        ok(&mut c, "lv-json");
+        match serde_json::from_str::<serde_json::Value>(&step("lv-json").stdout) {
+            Ok(v) => {
+                let want = serde_json::json!([
+                    {
+                        "path": "/coda/usr/rep", "volume_id": 0x7f00_0102u32, "name": "rep:projects",
+                        "type": "Replicated", "connection_state": "Reachable",
+                        "min_quota": 0, "max_quota": 500000, "blocks_in_use": 31337,
+                        "partition_blocks_available": 750000, "partition_max_blocks": 1000000,
+                        "offline_message": "server down", "motd": "restore at 9",
+                    },
+                    {
+                        "path": "/coda/usr/jan", "volume_id": 0x0100_0001u32, "name": "users:jan",
+                        "type": "ReadWrite", "connection_state": "Reachable",
+                        "min_quota": 0, "max_quota": 0, "blocks_in_use": 123456,
+                        "partition_blocks_available": 1000000, "partition_max_blocks": 2000000,
+                        "offline_message": "", "motd": "welcome",
+                    },
+                ]);
+                c.eq(&format!("{t}:lv-json"), v, want);
+            }
+            Err(e) => c.failures.push(format!(
+                "{t}:lv-json: bad JSON {e}: {:?}",
+                step("lv-json").stdout
+            )),
+        }
+
+        // A missing path: T2 reports venus's ENOENT; under T1 the kernel
+        // turns venus's open error into EIO (spec §3.4).
+        let s = step("lv-missing");
+        c.eq(&format!("{t}:lv-missing exit"), s.status, 1);
+        c.eq(&format!("{t}:lv-missing stdout"), s.stdout.as_str(), "");
+        if t == "file" {
+            c.check(
+                s.stderr.starts_with(
+                    "coda-rs: /coda/nonexistent: VIOCGETVOLSTAT: the request failed inside venus",
+                ) && s.stderr.contains("Input/output error (os error 5)"),
+                || format!("file:lv-missing stderr {:?}", s.stderr),
+            );
+            let f = s.open_failures.first();
+            c.check(
+                f.is_some_and(|f| f["errno"] == "2" && f["why"] == "resolve"),
+                || format!("file:lv-missing: venus open failures {:?}", s.open_failures),
+            );
+        } else {
+            c.eq(
+                "ioctl:lv-missing stderr",
+                s.stderr.as_str(),
+                "coda-rs: /coda/nonexistent: VIOCGETVOLSTAT: No such file or directory (os error 2)\n",
+            );
+            c.check(s.pioctls.is_empty(), || {
+                "ioctl:lv-missing reached venus as a pioctl".into()
+            });
+        }
+
+        // getfid, la, sa round trip.
+        c.eq(
+            &format!("{t}:getfid stdout"),
+            step("getfid").stdout.as_str(),
+            format!("{getfid_line}\n").as_str(),
+        );
+        c.eq(
+            &format!("{t}:la stdout"),
+            step("la").stdout.as_str(),
+            la_text.as_str(),
+        );
+        ok(&mut c, "sa-jan");
+        let s = step("sa-jan");
+        c.eq(&format!("{t}:sa-jan pioctls"), s.pioctls.len(), 2);
+        check_pioctl(
+            &mut c,
+            &format!("{t}:sa-jan get"),
+            s.pioctls.first(),
+            &g.dump("cfs la", "VF request"),
+        );
+        check_pioctl(
+            &mut c,
+            &format!("{t}:sa-jan set"),
+            s.pioctls.get(1),
+            &g.dump("cfs sa", "VF request"),
+        );
+        ok(&mut c, "sa-newuser");
+        c.eq(
+            &format!("{t}:sa-newuser set input"),
+            step("sa-newuser")
+                .pioctls
+                .get(1)
+                .map(|p| String::from_utf8_lossy(&p.input).into_owned()),
+            Some("3\n1\nSystem:AnyUser 9\njan 127\nnewuser 9\nbaduser 9\n\0".to_string()),
+        );
+        c.eq(
+            &format!("{t}:la-after-sa stdout"),
+            step("la-after-sa").stdout.as_str(),
+            ACL_WITH_NEWUSER,
+        );
+        ok(&mut c, "sa-remove");
+        ok(&mut c, "sa-negative");
+        check_pioctl(
+            &mut c,
+            &format!("{t}:sa-negative set"),
+            step("sa-negative").pioctls.get(1),
+            &g.dump("cfs sa", "VF request"),
+        );
+        c.eq(
+            &format!("{t}:la-restored stdout"),
+            step("la-restored").stdout.as_str(),
+            la_text.as_str(),
+        );
+
+        // checkservers and whereis.
+        c.eq(
+            &format!("{t}:checkservers stdout"),
+            step("checkservers").stdout.as_str(),
+            "These servers still down:   192.0.2.11\n",
+        );
+        c.eq(
+            &format!("{t}:checkservers stderr"),
+            step("checkservers").stderr.as_str(),
+            "Contacting servers .....\n",
+        );
+        ok(&mut c, "whereis");
+        let s = step("whereis");
+        c.eq(
+            &format!("{t}:whereis stdout"),
+            s.stdout.as_str(),
+            "  192.0.2.10  192.0.2.11\n",
+        );
+        // No golden VF request for whereis: spec §5 row 14 (path, follow 1,
+        // no input, out 2048).
+        check_pioctl(
+            &mut c,
+            &format!("{t}:whereis"),
+            s.pioctls.first(),
+            b"14\n8\n1\n0\n2048\n\0/usr/jan",
+        );
+
+        // A mount point that is not Coda: refused, nothing sent or created.
+        for id in ["notcoda-flush", "notcoda-lv"] {
+            let s = step(id);
+            c.eq(&format!("{t}:{id} exit"), s.status, 1);
+            c.check(s.stderr.contains("/notcoda: not a Coda mount"), || {
+                format!("{t}:{id} stderr {:?}", s.stderr)
+            });
+            c.check(s.upcalls.is_empty(), || {
+                format!("{t}:{id}: venus saw {:?}", s.upcalls)
+            });
+        }
+        c.eq(
+            &format!("{t}:notcoda listing"),
+            step("notcoda-listing").listing.as_deref(),
+            Some("[]"),
+        );
+    }
+
+    assert!(
+        c.failures.is_empty(),
+        "{} failed expectations:\n  {}\nconsole: {}",
+        c.failures.len(),
+        c.failures.join("\n  "),
+        console_path.display()
+    );
+}
