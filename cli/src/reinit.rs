@@ -40,8 +40,19 @@ after the server's own copies are rebuilt. Use the RVM sizes the server had
 before (server.conf: rvm_log, rvm_data, rvm_data_length).")]
     Init(Box<InitArgs>),
     /// Show every step and where the procedure stands.
+    #[command(after_help = "\
+Examples:
+  coda-rs reinit status --state /root/reinit
+  coda-rs reinit status --state /root/reinit --json
+
+A step shows as running while the process carrying it out lives, and as
+interrupted when that process died without recording an outcome.")]
     Status(StatusArgs),
     /// Show the next step to carry out.
+    #[command(after_help = "\
+Examples:
+  coda-rs reinit next --state /root/reinit
+  coda-rs reinit next --state /root/reinit --id")]
     Next(StateArgs),
     /// Record that steps were carried out (by you, on the server).
     #[command(after_help = "\

@@ -173,6 +173,9 @@ impl Runbook {
                 s.tape_size.clone(),
                 "-o".into(),
                 path(&s.dumplist_dir),
+                // The directory belongs to the runbook: a rerun after an
+                // interruption replaces what the first run wrote.
+                "--force".into(),
             ],
         );
         for v in &volumes {

@@ -257,3 +257,29 @@ fn recreate_for_one_server_of_a_big_volume_list() {
     let err = String::from_utf8(nobody.stderr).unwrap();
     assert!(err.contains("alpha, beta"), "{err}");
 }
+
+#[test]
+fn recreate_json_on_golden_samples() {
+    let out = coda_rs()
+        .args(["plan", "recreate", "--json", "--volume-list"])
+        .arg(golden("dump", "VolumeList.sample"))
+        .arg("--vrlist")
+        .arg(golden("dump", "VRList.sample"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["script"].as_str().unwrap().as_bytes(),
+        read_golden("dump", "partial-reinit.output.sample").as_slice()
+    );
+    let c = &doc["create_rep"][0];
+    assert_eq!(c["partition"], "/vicepa");
+    assert_eq!(c["name"], "testvol.0");
+    assert_eq!(c["group_id"], "7f000000");
+    assert_eq!(c["volume_id"], "1000001");
+    let skipped = doc["not_recreated"].as_array().unwrap();
+    assert_eq!(skipped.len(), 5);
+    assert_eq!(skipped[0]["name"], "testvol.0.backup");
+    assert_eq!(skipped[0]["volume_id"], "1000002");
+}
