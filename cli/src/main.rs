@@ -6,6 +6,7 @@
 mod cfs;
 mod copy;
 mod dump;
+mod dump_tar;
 mod exit;
 mod plan;
 mod reinit;

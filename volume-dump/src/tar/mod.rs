@@ -259,9 +259,9 @@ impl<W: Write> Tar<W> {
                     record,
                     found: format!("D_FILEDATA of {size} bytes"),
                     expected: format!(
-                        "{} bytes, the vnode's length (codadump2tar stops here: \"Size mismatch\")",
-                        n.length
-                    ),
+                    "{} bytes, the vnode's length; codadump2tar stops here with \"Size mismatch\"",
+                    n.length
+                ),
                 })
             }
             VnodeData::BadInode => {
@@ -270,9 +270,9 @@ impl<W: Write> Tar<W> {
                     record,
                     found: "D_BADINODE: the server could not read this file's data".into(),
                     expected: format!(
-                        "D_FILEDATA with {} bytes (codadump2tar stops here: \"Error reading tag\")",
-                        n.length
-                    ),
+                    "D_FILEDATA with {} bytes; codadump2tar stops here with \"Error reading tag\"",
+                    n.length
+                ),
                 })
             }
             VnodeData::DirPages(_) => {

@@ -1,0 +1,223 @@
+//! `coda-rs dump to-tar`: a dump as a tar archive, byte-compatible with
+//! `codadump2tar` (spec §11).
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde_json::json;
+use volume_dump::tar::{write_tar, TarOptions, TarSummary, MAX_HASH_POWER};
+use volume_dump::{DumpReader, ReadOptions};
+
+use crate::dump::open_input;
+use crate::exit;
+
+/// Output buffer: large sequential writes.
+const OUT_BUF: usize = 1 << 20;
+
+/// `coda-rs dump to-tar`.
+#[derive(Args)]
+pub struct ToTarArgs {
+    /// The dump file, or `-` for stdin.
+    pub dump: PathBuf,
+    /// The tar file to write, or `-` for stdout (the default). A file is
+    /// written under a temporary name and renamed when complete.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Keep names longer than the tar fields and symlink targets over 99
+    /// bytes whole, in PAX extended headers (codadump2tar cuts them).
+    #[arg(long)]
+    pub pax: bool,
+    /// Name of the root directory (codadump2tar -rn); default: the volume
+    /// name.
+    #[arg(long, value_name = "NAME")]
+    pub root_name: Option<OsString>,
+    /// Hash bits of codadump2tar's object table (-hp); only changes the
+    /// order of hard-link records.
+    #[arg(long, default_value_t = 12, value_name = "BITS",
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_HASH_POWER)))]
+    pub hash_power: u32,
+    /// Modification time of the ..CodaACLs.yaml member (Unix seconds);
+    /// default: now, as codadump2tar does. Fix it for reproducible output.
+    #[arg(long, value_name = "SECONDS")]
+    pub acl_mtime: Option<u32>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Accept fields in any order.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Print the summary as JSON on stdout (needs -o FILE).
+    #[arg(long)]
+    pub json: bool,
+    /// No summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `coda-rs dump to-tar`.
+pub fn run(a: ToTarArgs) -> Result<ExitCode> {
+    let to_file = a.output.as_deref().filter(|p| *p != Path::new("-"));
+    if to_file.is_none() {
+        if a.json {
+            return Err(exit::usage(
+                "--json: the summary needs stdout; write the tar with -o FILE",
+            ));
+        }
+        if io::stdout().is_terminal() {
+            return Err(exit::usage(
+                "stdout: is a terminal; write the tar with -o FILE or redirect stdout",
+            ));
+        }
+    }
+    if let Some(out) = to_file {
+        check_output(out, a.force)?;
+    }
+    let subject = a.dump.display().to_string();
+    let input = open_input(&a.dump)?;
+    let start = Instant::now();
+    let mut reader = DumpReader::with_options(input, ReadOptions { lenient: a.lenient })
+        .context(subject.clone())?;
+    let opts = TarOptions {
+        root_name: a.root_name.map(|n| os_bytes(&n)),
+        pax: a.pax,
+        hash_power: a.hash_power,
+        acl_mtime: a.acl_mtime.unwrap_or_else(now),
+    };
+    let summary = match to_file {
+        Some(out) => to_tar_file(&mut reader, out, &opts, a.force, &subject)?,
+        None => {
+            let mut w = BufWriter::with_capacity(OUT_BUF, io::stdout().lock());
+            let s = write_tar(&mut reader, &mut w, &opts).context(subject.clone())?;
+            w.flush().context("stdout")?;
+            s
+        }
+    };
+    let secs = start.elapsed().as_secs_f64();
+    let target = to_file.map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
+    if a.json {
+        let doc = json!({
+            "dump": subject,
+            "output": target,
+            "directories": summary.directories,
+            "files": summary.files,
+            "symlinks": summary.symlinks,
+            "hard_links": summary.hard_links,
+            "unnamed": summary.unnamed,
+            "pax_headers": summary.pax_headers,
+            "data_bytes": summary.data_bytes,
+            "tar_bytes": summary.tar_bytes,
+            "seconds": secs,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    if !a.quiet {
+        eprintln!("{}", summary_line(&target, &summary, secs));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses an existing OUT without `--force`, and anything but a regular
+/// file even with it.
+fn check_output(out: &Path, force: bool) -> Result<()> {
+    match fs::symlink_metadata(out) {
+        Ok(m) if !m.file_type().is_file() => Err(exit::refused(format!(
+            "{}: exists and is not a regular file; not replacing it",
+            out.display()
+        ))),
+        Ok(_) if !force => Err(exit::refused(format!(
+            "{}: exists; use --force to replace it",
+            out.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the tar to a temporary file next to `out` and renames it into
+/// place only when complete; on any error the temporary file is removed.
+fn to_tar_file<R: io::Read>(
+    reader: &mut DumpReader<R>,
+    out: &Path,
+    opts: &TarOptions,
+    force: bool,
+    subject: &str,
+) -> Result<TarSummary> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out.file_name().map(os_lossy).unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(&dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    let summary = {
+        let mut w = BufWriter::with_capacity(OUT_BUF, tmp.as_file_mut());
+        let s = write_tar(reader, &mut w, opts).context(subject.to_string())?;
+        w.flush().with_context(|| out.display().to_string())?;
+        s
+    };
+    let file: &File = tmp.as_file();
+    file.sync_all()
+        .with_context(|| format!("{}: sync", out.display()))?;
+    set_mode_644(file).with_context(|| out.display().to_string())?;
+    let persisted = if force {
+        tmp.persist(out).map_err(|e| e.error)
+    } else {
+        tmp.persist_noclobber(out).map_err(|e| e.error)
+    };
+    match persisted {
+        Ok(_) => Ok(summary),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exit::refused(format!(
+            "{}: exists; use --force to replace it",
+            out.display()
+        ))),
+        Err(e) => Err(anyhow::Error::new(e).context(out.display().to_string())),
+    }
+}
+
+fn set_mode_644(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o644))
+}
+
+fn summary_line(target: &str, s: &TarSummary, secs: f64) -> String {
+    let mb = s.tar_bytes as f64 / 1e6;
+    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+    let mut line = format!(
+        "{target}: {} directories, {} files, {} symlinks, {} hard links",
+        s.directories, s.files, s.symlinks, s.hard_links
+    );
+    if s.unnamed > 0 {
+        line.push_str(&format!(", {} in lost+found", s.unnamed));
+    }
+    if s.pax_headers > 0 {
+        line.push_str(&format!(", {} PAX headers", s.pax_headers));
+    }
+    line.push_str(&format!(
+        "; {} bytes in {secs:.2} s ({rate:.0} MB/s)",
+        s.tar_bytes
+    ));
+    line
+}
+
+fn now() -> u32 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32)
+}
+
+fn os_bytes(s: &OsString) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    s.as_bytes().to_vec()
+}
+
+fn os_lossy(s: &std::ffi::OsStr) -> String {
+    s.to_string_lossy().into_owned()
+}
