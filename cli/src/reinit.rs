@@ -16,6 +16,7 @@ use recovery_plan::journal::{
 };
 use recovery_plan::recreate::RecreatePlan;
 use recovery_plan::runbook::{Action, Runbook, Settings, Step};
+use recovery_plan::server_conf::ServerConf;
 use recovery_plan::size::parse_size;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
@@ -32,12 +33,17 @@ pub enum ReinitCommand {
 Examples:
   coda-rs reinit init --volume-list /vice/vol/VolumeList --vrlist /vice/db/VRList \\
       --state /root/reinit --dump-dir /backup/26Nov2026/vm \\
-      --rvm-log /vice/LOG --rvm-log-size 20M --rvm-data /vice/DATA --rvm-data-size 256M
+      --rvm-log /vice/LOG --rvm-log-size 20M \\
+      --rvm-data /vice/DATA --rvm-data-size 256M
+  coda-rs reinit init --volume-list /vice/vol/VolumeList --vrlist /vice/db/VRList \\
+      --state /root/reinit --dump-dir /backup/26Nov2026/vm \\
+      --server-conf /etc/coda/server.conf
   coda-rs reinit status --state /root/reinit
 
 The lists are copied into the state directory, so the runbook stays valid
 after the server's own copies are rebuilt. Use the RVM sizes the server had
-before (server.conf: rvm_log, rvm_data, rvm_data_length).")]
+before: --server-conf takes rvm_log, rvm_data and rvm_data_length from
+server.conf, and the log size is read from the log itself unless given.")]
     Init(Box<InitArgs>),
     /// Show every step and where the procedure stands.
     #[command(after_help = "\
@@ -90,18 +96,22 @@ pub struct InitArgs {
     /// Directory with one dump per replica, named <groupid>.<volid> (%08x).
     #[arg(long = "dump-dir", value_name = "DIR")]
     dump_dir: PathBuf,
-    /// RVM log device or file (server.conf rvm_log).
+    /// server.conf to take rvm_log, rvm_data and rvm_data_length from.
+    #[arg(long = "server-conf", value_name = "FILE")]
+    server_conf: Option<PathBuf>,
+    /// RVM log device or file [default: server.conf rvm_log].
     #[arg(long = "rvm-log", value_name = "PATH")]
-    rvm_log: PathBuf,
-    /// RVM log size, as before the disaster.
+    rvm_log: Option<PathBuf>,
+    /// RVM log size, as before the disaster [default: read from the log's
+    /// status block].
     #[arg(long = "rvm-log-size", value_name = "SIZE")]
-    rvm_log_size: String,
-    /// RVM data segment device or file (server.conf rvm_data).
+    rvm_log_size: Option<String>,
+    /// RVM data segment device or file [default: server.conf rvm_data].
     #[arg(long = "rvm-data", value_name = "PATH")]
-    rvm_data: PathBuf,
-    /// RVM data segment size (server.conf rvm_data_length).
+    rvm_data: Option<PathBuf>,
+    /// RVM data segment size [default: server.conf rvm_data_length].
     #[arg(long = "rvm-data-size", value_name = "SIZE")]
-    rvm_data_size: String,
+    rvm_data_size: Option<String>,
     /// Tape size for the dumplists of step 13.1.
     #[arg(long = "tape-size", value_name = "SIZE", default_value = "1.5G")]
     tape_size: String,
@@ -209,14 +219,89 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
     std::path::absolute(p).with_context(|| format!("{}: make absolute", p.display()))
 }
 
-fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
+/// The RVM settings of the runbook: flags first, then server.conf, then
+/// (log size) the existing log's status block.
+struct RvmSettings {
+    log: PathBuf,
+    log_size: String,
+    data: PathBuf,
+    data_size: String,
+}
+
+fn rvm_settings(args: &InitArgs) -> anyhow::Result<RvmSettings> {
+    let conf = match &args.server_conf {
+        Some(p) => Some(ServerConf::parse(
+            &read_input(p)?,
+            &p.display().to_string(),
+        )?),
+        None => None,
+    };
+    let from_conf = |name: &str| conf.as_ref().and_then(|c| c.get(name)).map(str::to_string);
+    let missing = |flag: &str, name: &str| {
+        exit::usage(format!(
+            "{flag}: not given{} (expected {flag} or --server-conf FILE with {name}=)",
+            if conf.is_some() {
+                format!(" and server.conf has no {name}")
+            } else {
+                String::new()
+            }
+        ))
+    };
+    let log = args
+        .rvm_log
+        .clone()
+        .or_else(|| from_conf("rvm_log").map(PathBuf::from))
+        .ok_or_else(|| missing("--rvm-log", "rvm_log"))?;
+    let data = args
+        .rvm_data
+        .clone()
+        .or_else(|| from_conf("rvm_data").map(PathBuf::from))
+        .ok_or_else(|| missing("--rvm-data", "rvm_data"))?;
+    let data_size = args
+        .rvm_data_size
+        .clone()
+        .or_else(|| from_conf("rvm_data_length"))
+        .ok_or_else(|| missing("--rvm-data-size", "rvm_data_length"))?;
+    let log_size = match &args.rvm_log_size {
+        Some(s) => s.clone(),
+        None => {
+            let status = rvm::LogDevice::open(&log, false, false).and_then(|d| d.read_status());
+            match status {
+                Ok(s) => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "coda-rs: {}: log size {} bytes, from its status block",
+                        log.display(),
+                        s.log_size
+                    );
+                    s.log_size.to_string()
+                }
+                Err(e) => {
+                    return Err(exit::usage(format!(
+                        "--rvm-log-size: not given, and {}: {e} (expected --rvm-log-size SIZE, the size the log had)",
+                        log.display()
+                    )))
+                }
+            }
+        }
+    };
     for (flag, size) in [
-        ("--rvm-log-size", &args.rvm_log_size),
-        ("--rvm-data-size", &args.rvm_data_size),
+        ("--rvm-log-size", &log_size),
+        ("--rvm-data-size", &data_size),
         ("--tape-size", &args.tape_size),
     ] {
         parse_size(size).map_err(|e| exit::usage(format!("{flag}: {e}")))?;
     }
+    Ok(RvmSettings {
+        log,
+        log_size,
+        data,
+        data_size,
+    })
+}
+
+fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let rvm_settings = rvm_settings(&args)?;
     let state = StateDir::new(absolute(&args.state)?);
     if state.has_runbook() && !args.force {
         return Err(exit::refused(format!(
@@ -253,10 +338,10 @@ fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         tape_size: args.tape_size.clone(),
         dumplist_dir: state.file("dumplists"),
         dump_dir: absolute(&args.dump_dir)?,
-        rvm_log: absolute(&args.rvm_log)?,
-        rvm_log_size: args.rvm_log_size.clone(),
-        rvm_data: absolute(&args.rvm_data)?,
-        rvm_data_size: args.rvm_data_size.clone(),
+        rvm_log: absolute(&rvm_settings.log)?,
+        rvm_log_size: rvm_settings.log_size,
+        rvm_data: absolute(&rvm_settings.data)?,
+        rvm_data_size: rvm_settings.data_size,
         restore_dir: absolute(&args.restore_dir)?,
         inited_dir: absolute(&args.inited_dir)?,
     };

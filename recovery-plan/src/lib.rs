@@ -12,6 +12,7 @@
 //!   (Spec §15.4), with exact instead of substring id matching.
 //! * [`runbook`] and [`journal`]: the reinitialisation procedure as a list
 //!   of concrete steps, and the crash-safe record of how far it got.
+//! * [`server_conf`]: the RVM settings of `server.conf`.
 //! * [`size`]: `1.5G`-style sizes.
 //!
 //! Libraries never print: every problem is an [`Error`] or a [`Warning`]
@@ -24,6 +25,7 @@ pub mod journal;
 pub mod pack;
 pub mod recreate;
 pub mod runbook;
+pub mod server_conf;
 pub mod size;
 mod text;
 pub mod volume_list;

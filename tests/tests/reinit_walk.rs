@@ -556,3 +556,67 @@ fn concurrent_records_are_not_lost() {
     assert_eq!(status["done"], ids.len());
     assert_eq!(journal(&s)["sequence"], ids.len());
 }
+
+#[test]
+fn rvm_settings_from_server_conf_and_the_log() {
+    let s = server(true);
+    let root = &s.root;
+    // The server's RVM log as it was: formatted with 2 MiB of records.
+    let out = coda_rs()
+        .current_dir(root)
+        .args(["rvm", "init-log", "OLDLOG", "2M"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    std::fs::write(
+        root.join("server.conf"),
+        format!(
+            "# RVM parameters\n#rvm_log=\nrvm_log={0}/OLDLOG\nrvm_data={0}/OLDDATA\nrvm_data_length=8388608\ntrace=100\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let init = |extra: &[&str]| {
+        coda_rs()
+            .current_dir(root)
+            .args([
+                "reinit",
+                "init",
+                "--volume-list",
+                "VolumeList",
+                "--vrlist",
+                "VRList",
+                "--state",
+                "state2",
+                "--dump-dir",
+                "dumps",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = init(&["--server-conf", "server.conf"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let r = root.display();
+    assert!(
+        text.contains(&format!(
+            "coda-rs rvm init --log {r}/OLDLOG --log-size 2097152 --data {r}/OLDDATA --data-size 8388608 --force"
+        )),
+        "{text}"
+    );
+    // Without a readable log and without --rvm-log-size: a usage error.
+    std::fs::write(
+        root.join("server.conf"),
+        "rvm_log=/nonexistent/LOG\nrvm_data=D\nrvm_data_length=1M\n",
+    )
+    .unwrap();
+    let out = init(&["--server-conf", "server.conf", "--force"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("coda-rs: --rvm-log-size: "), "{err}");
+    // Nothing at all: usage error naming the missing flag.
+    let out = init(&["--force"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--rvm-log"));
+}
