@@ -179,7 +179,8 @@ pub struct RunArgs {
     /// State directory written by `reinit init`.
     #[arg(long, value_name = "DIR")]
     state: PathBuf,
-    /// Run it even though earlier steps are not done, or again when done.
+    /// Run it even though earlier steps are not done, again when done, or
+    /// while the journal names a live process for it.
     #[arg(long)]
     force: bool,
 }
@@ -626,9 +627,9 @@ fn run_step(args: RunArgs) -> anyhow::Result<ExitCode> {
                     step.id
                 )))
             }
-            (_, "running") => {
+            (_, "running") if !args.force => {
                 return Err(exit::refused(format!(
-                    "step {}: already running (process {})",
+                    "step {}: already running (process {}; if that is not coda-rs, e.g. after a reboot, use --force)",
                     step.id,
                     journal.steps[&step.id].pid.unwrap_or(0)
                 )))
