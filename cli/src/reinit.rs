@@ -405,7 +405,7 @@ fn process_alive(pid: u32) -> bool {
 fn kind(action: &Action) -> &'static str {
     match action {
         Action::CodaRs { .. } => "coda-rs",
-        Action::Server { .. } => "server",
+        Action::Operator { .. } => "operator",
         Action::Manual { .. } => "manual",
     }
 }

@@ -2,8 +2,8 @@
 //! 13.1-13.9) as a list of concrete steps for one server.
 //!
 //! Each step is done by `coda-rs` (and can be run by `coda-rs reinit run`),
-//! by a Coda server tool the operator runs (`volutil`, `startserver`, ...),
-//! or by hand. Step ids are `<section>.<n>`, e.g. `13.4.2`.
+//! by a command the operator runs (a Coda server tool such as `volutil` or
+//! `startserver`, or a shell command), or by hand. Step ids are `<section>.<n>`, e.g. `13.4.2`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -24,8 +24,9 @@ pub enum Action {
         /// Arguments after the program name.
         args: Vec<String>,
     },
-    /// A command the operator runs (on the server, or a shell command).
-    Server {
+    /// A command the operator runs: a Coda server tool (`volutil`,
+    /// `startserver`, ...) or a shell command; recorded with `reinit done`.
+    Operator {
         /// The command line.
         command: String,
     },
@@ -48,7 +49,7 @@ impl Action {
                 }
                 s
             }
-            Action::Server { command } => command.clone(),
+            Action::Operator { command } => command.clone(),
             Action::Manual { text } => text.clone(),
         }
     }
@@ -179,7 +180,7 @@ impl Runbook {
             ],
         );
         for v in &volumes {
-            b.server(
+            b.operator(
                 &format!(
                     "Dump {}, or take its dump from the last good backup",
                     v.name
@@ -197,7 +198,7 @@ impl Runbook {
         }
 
         b.section("13.2");
-        b.server("Shut the file server down", "volutil shutdown".to_string());
+        b.operator("Shut the file server down", "volutil shutdown".to_string());
         b.coda_rs(
             "Reinitialise RVM (log and data segment, same sizes as before)",
             vec![
@@ -214,16 +215,16 @@ impl Runbook {
                 "--force".into(),
             ],
         );
-        b.server(
+        b.operator(
             "Start the file server on the new RVM",
             "startserver".to_string(),
         );
 
         b.section("13.3");
         for c in &plan.create {
-            b.server(&format!("Recreate {}", c.name), c.to_string());
+            b.operator(&format!("Recreate {}", c.name), c.to_string());
         }
-        b.server(
+        b.operator(
             "Rebuild the volume location database",
             "bldvldb.sh".to_string(),
         );
@@ -243,7 +244,7 @@ impl Runbook {
         }
 
         b.section("13.5");
-        b.server(
+        b.operator(
             "Create the mount directory for the recreated volumes",
             format!("mkdir -p {}", shell_quote(&path(&s.inited_dir))),
         );
@@ -293,7 +294,7 @@ impl Runbook {
                 ],
             );
         }
-        b.server(
+        b.operator(
             "Remove the restore and mount directories",
             format!(
                 "rm -rf {} && rmdir {}",
@@ -368,8 +369,8 @@ impl Builder {
         self.push(title, Action::CodaRs { args });
     }
 
-    fn server(&mut self, title: &str, command: String) {
-        self.push(title, Action::Server { command });
+    fn operator(&mut self, title: &str, command: String) {
+        self.push(title, Action::Operator { command });
     }
 
     fn manual(&mut self, title: &str, text: &str) {

@@ -148,11 +148,11 @@ fn runbook_has_every_section_with_concrete_commands() {
     };
     // 13.3: the lines partial-reinit.sh would write (golden + proj).
     has(
-        "server",
+        "operator",
         "volutil create_rep /vicepa testvol.0 7f000000 1000001",
     );
     has(
-        "server",
+        "operator",
         "volutil create_rep /vicepa proj.0 7f000001 1000004",
     );
     has(
@@ -382,8 +382,9 @@ fn sigkill_in_the_middle_of_a_step_then_resume() {
     let list = s.state.join("VolumeList");
     let saved = std::fs::read(&list).unwrap();
     std::fs::remove_file(&list).unwrap();
-    let status = Command::new("mkfifo").arg(&list).status().unwrap();
-    assert!(status.success());
+    let c_path = std::ffi::CString::new(list.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
 
     let mut reinit = Command::new(coda_rs_path())
         .args(["reinit", "run", "13.1.1", "--state"])
