@@ -18,6 +18,8 @@
 //! Libraries never print: every problem is an [`Error`] or a [`Warning`]
 //! that the caller reports.
 
+#![warn(missing_docs)]
+
 pub mod atomic;
 pub mod dumplist;
 mod error;
