@@ -66,6 +66,11 @@ if [ ! -x "$qroot/usr/bin/qemu-system-x86_64" ]; then
     # changes nothing installed; the .debs land in our own directory.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only \
         -o Dir::Cache::archives="$debs" qemu-system-x86 >&2
+    # Already installed system-wide: apt downloads nothing for it, so fetch
+    # the package itself (its dependencies are then on the system).
+    if ! ls "$debs"/qemu-system-x86_*.deb >/dev/null 2>&1; then
+        (cd "$debs" && apt-get download -q qemu-system-x86 >&2)
+    fi
     tmp=$(mktemp -d "$cache/tmp.XXXXXX")
     for d in "$debs"/*.deb; do dpkg -x "$d" "$tmp"; done
     [ -x "$tmp/usr/bin/qemu-system-x86_64" ] || { log "qemu-system-x86_64 missing after unpacking"; exit 1; }

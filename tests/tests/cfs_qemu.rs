@@ -256,12 +256,16 @@ fn boot(p: &Pieces, initrd: &Path, console: &Path) -> (String, Duration) {
     );
     let log = std::fs::File::create(console).unwrap();
     let start = Instant::now();
-    let mut child = Command::new(q.join("usr/bin/qemu-system-x86_64"))
-        .env("LD_LIBRARY_PATH", lib_path)
-        .arg("-L")
-        .arg(q.join("usr/share/seabios"))
-        .arg("-L")
-        .arg(q.join("usr/share/qemu"))
+    let mut cmd = Command::new(q.join("usr/bin/qemu-system-x86_64"));
+    cmd.env("LD_LIBRARY_PATH", lib_path);
+    // Firmware from the unpacked packages; when those packages were
+    // already installed system-wide, qemu's default directories serve.
+    for dir in ["usr/share/seabios", "usr/share/qemu"] {
+        if q.join(dir).is_dir() {
+            cmd.arg("-L").arg(q.join(dir));
+        }
+    }
+    let mut child = cmd
         .args(["-accel", "tcg", "-m", "512", "-smp", "1"])
         .args(["-nographic", "-no-reboot", "-nic", "none"])
         .arg("-kernel")
