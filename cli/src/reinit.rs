@@ -458,6 +458,16 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             s.id, s.title
         ))
     )?;
+    if !runbook.not_recreated.is_empty() {
+        writeln!(
+            out,
+            "\nnot recreated by this procedure ({}):",
+            runbook.not_recreated.len()
+        )?;
+        for n in &runbook.not_recreated {
+            writeln!(out, "  {n}")?;
+        }
+    }
     let mut section = "";
     for s in &runbook.steps {
         if s.section != section {
