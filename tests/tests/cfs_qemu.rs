@@ -510,6 +510,13 @@ fn answers(g: &Golden) -> String {
             0,
             g.dump("cfs getfid", "out buffer"),
         ),
+        (
+            197,
+            "/usr/jan/file",
+            "*".into(),
+            0,
+            g.dump("cfs getfid", "out buffer"),
+        ),
         (2, "/usr/jan", "*".into(), 0, g.dump("cfs la", "out buffer")),
         (1, "/usr/jan", "*".into(), 0, vec![]),
         (
@@ -535,12 +542,16 @@ fn answers(g: &Golden) -> String {
 }
 
 /// The steps run inside the guest, for one transport: (id, stdin, args).
-fn steps_for(t: &str) -> Vec<(String, &'static str, Vec<&'static str>)> {
+fn steps_for(t: &str) -> Vec<(String, &'static str, &'static str, Vec<&'static str>)> {
     let s = |id: &str, stdin: &'static str, args: &[&'static str]| {
         let mut v = vec!["cfs", args[0], "--transport"];
         v.push(if t == "file" { "file" } else { "ioctl" });
         v.extend_from_slice(&args[1..]);
-        (format!("{t}:{id}"), stdin, v)
+        (format!("{t}:{id}"), "/", stdin, v)
+    };
+    let in_dir = |id: &str, cwd: &'static str, args: &[&'static str]| {
+        let (id, _, stdin, v) = s(id, "", args);
+        (id, cwd, stdin, v)
     };
     vec![
         s("flushcache-declined", "y\n", &["flushcache"]),
@@ -601,6 +612,20 @@ fn steps_for(t: &str) -> Vec<(String, &'static str, Vec<&'static str>)> {
         s("checkservers", "", &["checkservers"]),
         s("checkservers-list", "", &["cs", "192.0.2.10", "192.0.2.11"]),
         s("whereis", "", &["whereis", "/coda/usr/jan"]),
+        s("whereis-json", "", &["whereis", "--json", "/coda/usr/jan"]),
+        s("checkservers-json", "", &["checkservers", "--json"]),
+        s(
+            "getfid-two",
+            "",
+            &["getfid", "/coda/usr/jan", "/coda/usr/jan/file"],
+        ),
+        s("getfid-json", "", &["getfid", "--json", "/coda/usr/jan"]),
+        s(
+            "rmmount-json",
+            "",
+            &["rmmount", "--json", "/coda/tmp/restored/missing"],
+        ),
+        in_dir("lv-relative", "/coda/usr", &["lv", "jan"]),
         s(
             "notcoda-flush",
             "",
@@ -617,9 +642,9 @@ fn steps_for(t: &str) -> Vec<(String, &'static str, Vec<&'static str>)> {
 fn scenario() -> String {
     let mut out = String::new();
     for t in ["file", "ioctl"] {
-        for (id, stdin, args) in steps_for(t) {
+        for (id, cwd, stdin, args) in steps_for(t) {
             out.push_str(&format!(
-                "run\t{id}\t{}\t{}\n",
+                "run\t{id}\t{cwd}\t{}\t{}\n",
                 hex(stdin.as_bytes()),
                 args.join("\t")
             ));
@@ -1116,6 +1141,79 @@ fn cfs_subcommands_through_the_linux_coda_module() {
             &format!("{t}:whereis"),
             s.pioctls.first(),
             b"14\n8\n1\n0\n2048\n\0/usr/jan",
+        );
+
+        // JSON forms, getfid's per-argument prefix, a relative path.
+        let json_of = |c: &mut Checker, id: &str| -> serde_json::Value {
+            let s = step(id);
+            serde_json::from_str(&s.stdout).unwrap_or_else(|e| {
+                c.failures
+                    .push(format!("{t}:{id}: bad JSON {e}: {:?}", s.stdout));
+                serde_json::Value::Null
+            })
+        };
+        let v = json_of(&mut c, "whereis-json");
+        c.eq(
+            &format!("{t}:whereis-json"),
+            v,
+            serde_json::json!([{
+                "path": "/coda/usr/jan",
+                "servers": ["192.0.2.10", "192.0.2.11"],
+                "replica_volume_ids": [0x0100_0002u32, 0x0200_0002u32],
+            }]),
+        );
+        let v = json_of(&mut c, "checkservers-json");
+        c.eq(
+            &format!("{t}:checkservers-json"),
+            v,
+            serde_json::json!({ "down": ["192.0.2.11"] }),
+        );
+        let v = json_of(&mut c, "getfid-json");
+        c.eq(
+            &format!("{t}:getfid-json"),
+            v,
+            serde_json::json!([{
+                "path": "/coda/usr/jan",
+                "fid": "1000001.1.1@example.org",
+                "volume": 0x0100_0001u32, "vnode": 1, "unique": 1,
+                "realm": "example.org",
+                "version_vector": {
+                    "versions": [5, 5, 0, 0, 0, 0, 0, 0],
+                    "store_host_id": 0x7f00_0001u32,
+                    "store_uniquifier": 0x2a,
+                    "flags": 0,
+                },
+            }]),
+        );
+        c.eq(
+            &format!("{t}:getfid-two stdout"),
+            step("getfid-two").stdout.as_str(),
+            format!("     /coda/usr/jan  {getfid_line}\n/coda/usr/jan/file  {getfid_line}\n")
+                .as_str(),
+        );
+        let s = step("rmmount-json");
+        c.eq(&format!("{t}:rmmount-json exit"), s.status, 1);
+        let v = json_of(&mut c, "rmmount-json");
+        c.eq(
+            &format!("{t}:rmmount-json ok"),
+            v[0]["ok"].clone(),
+            serde_json::json!(false),
+        );
+        c.eq(
+            &format!("{t}:rmmount-json errno"),
+            v[0]["errno"].clone(),
+            serde_json::json!(2),
+        );
+        c.eq(
+            &format!("{t}:lv-relative stdout"),
+            step("lv-relative").stdout.as_str(),
+            lv_text.as_str(),
+        );
+        check_pioctl(
+            &mut c,
+            &format!("{t}:lv-relative"),
+            step("lv-relative").pioctls.first(),
+            &g.dump("cfs lv", "VF request (local_only=0)"),
         );
 
         // A mount point that is not Coda: refused, nothing sent or created.

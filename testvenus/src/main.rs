@@ -2,7 +2,8 @@
 //! guest of the end-to-end pioctl test (`shared/spec/pioctl-kernel-test.md`).
 //!
 //! `testvenus LOG SCENARIO ANSWERS` opens `/dev/cfs0`, forks a child that
-//! mounts `/coda` and runs the scenario (one `coda-rs` invocation per line),
+//! mounts `/coda` and runs the scenario (one `coda-rs` invocation per line:
+//! `run ID CWD STDIN-HEX ARGS...`, tab separated; `list ID DIR`),
 //! and serves the kernel's upcalls until the child exits. Both processes
 //! append one-line records to LOG (O_APPEND, one write per line, so the
 //! order is the real order):
@@ -436,12 +437,12 @@ fn run_scenario(dev_fd: i32, scenario: &str, log: &Log) -> i32 {
     for line in scenario.lines().filter(|l| !l.is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
         match f.as_slice() {
-            ["run", id, stdin, args @ ..] => {
+            ["run", id, cwd, stdin, args @ ..] => {
                 log.line(&format!("BEGIN {id}"));
                 let stdin = unhex(stdin).expect("stdin hex");
                 let mut child = Command::new("/bin/coda-rs")
                     .args(args)
-                    .current_dir("/")
+                    .current_dir(cwd)
                     .env_clear()
                     .env("PATH", "/bin")
                     .stdin(Stdio::piped())
