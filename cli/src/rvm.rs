@@ -41,6 +41,57 @@ pub enum RvmCommand {
         after_help = "Examples:\n  coda-rs rvm status /vice/LOG\n  coda-rs rvm status --raw log.img --json"
     )]
     Status(StatusArgs),
+    /// List the log's records (like `rvmutl` `show all`).
+    #[command(
+        after_help = "Examples:\n  coda-rs rvm show /vice/LOG\n  coda-rs rvm show /vice/LOG --json"
+    )]
+    Show(ShowArgs),
+    /// Apply committed transactions to the data segment and empty the log (like `rvmutl` `recover`).
+    #[command(
+        after_help = "Examples:\n  coda-rs rvm recover /vice/LOG --dry-run\n  coda-rs rvm recover /vice/LOG\n  coda-rs rvm recover LOG --data /mnt/old/DATA --rescue\n  coda-rs rvm recover LOG --map /vice/DATA=/mnt/vice/DATA --json"
+    )]
+    Recover(RecoverArgs),
+}
+
+/// `coda-rs rvm show`.
+#[derive(Args)]
+pub struct ShowArgs {
+    /// Log file or block device.
+    log: PathBuf,
+    /// Read a raw-partition image stored in a regular file.
+    #[arg(long)]
+    raw: bool,
+    /// List the records as JSON, with what recovery does to each.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `coda-rs rvm recover`.
+#[derive(Args)]
+pub struct RecoverArgs {
+    /// Log file or block device.
+    log: PathBuf,
+    /// Apply to this data segment instead of the path recorded in the log.
+    #[arg(long, conflicts_with = "map")]
+    data: Option<PathBuf>,
+    /// Replace a recorded segment path: RECORDED=NEW (repeatable).
+    #[arg(long, value_name = "OLD=NEW")]
+    map: Vec<String>,
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Also apply committed transactions real RVM drops (spec quirk Q1) when their checksum verifies.
+    #[arg(long)]
+    rescue: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Read a raw-partition image stored in a regular file.
+    #[arg(long)]
+    raw: bool,
+    /// Test hook: stop after this step (epoch-switch | apply).
+    #[arg(long, hide = true)]
+    test_abort_after: Option<String>,
 }
 
 /// `coda-rs rvm init-log`.
@@ -128,6 +179,8 @@ pub fn run(cmd: RvmCommand) -> anyhow::Result<ExitCode> {
         RvmCommand::InitData(a) => init_data(a),
         RvmCommand::Init(a) => init(a),
         RvmCommand::Status(a) => status(a),
+        RvmCommand::Show(a) => show(a),
+        RvmCommand::Recover(a) => recover(a),
     }
 }
 
@@ -375,6 +428,134 @@ fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
             disk_prev_log_tail: log.scan.disk_prev_log_tail,
         };
         out.write_all(status_text(s, &ctx).as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
+    let log = LocatedLog::open(&a.log, a.raw, false, ChecksumRule::Rvm).map_err(lib)?;
+    let map = log.device.map(log.num_bytes).map_err(lib)?;
+    let view = rvm::reader::LogView::new(&map, log.disk.log_start, log.num_bytes);
+    let s = &log.status;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let epoch = rvm::epoch::Epoch::read(&view, s.log_head, s.log_tail).ok();
+        let records = rvm::show::show_json(s, &view, &log.scan, epoch.as_ref());
+        #[derive(Serialize)]
+        struct ShowJson {
+            log_head: u64,
+            log_tail: u64,
+            log_empty: bool,
+            records: Vec<rvm::show::RecordJson>,
+        }
+        let j = ShowJson {
+            log_head: s.log_head,
+            log_tail: s.log_tail,
+            log_empty: s.log_empty,
+            records,
+        };
+        serde_json::to_writer_pretty(&mut out, &j)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(rvm::show::show_all_text(s, &view).as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn recover(a: RecoverArgs) -> anyhow::Result<ExitCode> {
+    let mut map = Vec::new();
+    for m in &a.map {
+        let Some((old, new)) = m.split_once('=') else {
+            return Err(exit::usage(format!("--map {m}: expected RECORDED=NEW")));
+        };
+        map.push((PathBuf::from(old), PathBuf::from(new)));
+    }
+    let abort_at = match a.test_abort_after.as_deref() {
+        None => None,
+        Some("epoch-switch") => Some(rvm::recover::AbortPoint::AfterEpochSwitch),
+        Some("apply") => Some(rvm::recover::AbortPoint::AfterApply),
+        Some(x) => {
+            return Err(exit::usage(format!(
+                "--test-abort-after {x}: expected epoch-switch or apply"
+            )))
+        }
+    };
+    let opts = rvm::recover::RecoverOptions {
+        raw: a.raw,
+        data: a.data.clone(),
+        map,
+        dry_run: a.dry_run,
+        rescue: a.rescue,
+        abort_at,
+    };
+    let start = Instant::now();
+    let r = rvm::recover::recover(&a.log, &opts).map_err(lib)?;
+    let secs = start.elapsed().as_secs_f64();
+    let name = a.log.display();
+    if let Some(d) = r.dropped {
+        eprintln!(
+            "coda-rs: {name}: warning: record #{} ({} bytes at log offset {}) is a committed transaction that real RVM drops (spec §6.4 quirk Q1); it and anything after it are not applied; use --rescue to apply them",
+            d.rec_num, d.size, d.offset
+        );
+    }
+    for d in &r.rescued {
+        eprintln!(
+            "coda-rs: {name}: rescued record #{} ({} bytes at log offset {}): real RVM would drop it (quirk Q1), its writer checksum verifies",
+            d.rec_num, d.size, d.offset
+        );
+    }
+    for k in &r.skipped {
+        eprintln!(
+            "coda-rs: {name}: record #{} at {} not applied: {}",
+            k.rec_num, k.offset, k.reason
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &r)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verb = if r.dry_run { "would apply" } else { "applied" };
+    if r.head == r.tail {
+        writeln!(
+            out,
+            "{name}: log is empty (head = tail = {}); nothing to apply",
+            r.tail
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{name}: epoch [{}, {}): {verb} {} transaction(s)",
+            r.head,
+            r.tail,
+            r.applied.len()
+        )?;
+    }
+    for g in &r.segments {
+        writeln!(
+            out,
+            "  segment {} {}{}: {} range(s), {} bytes, {} byte(s) changed",
+            g.seg_code,
+            g.path.display(),
+            match &g.recorded_path {
+                Some(p) if Path::new(p) != g.path => format!(" (recorded as {p})"),
+                None => " (no path recorded in the epoch)".into(),
+                _ => String::new(),
+            },
+            g.ranges,
+            g.bytes,
+            g.bytes_changed
+        )?;
+    }
+    if r.dry_run {
+        writeln!(out, "dry run: nothing written")?;
+    } else {
+        writeln!(
+            out,
+            "log truncated: head = tail = {}, next record number {} ({secs:.3} s)",
+            r.status.log_tail, r.status.next_rec_num
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@
 
 pub mod checksum;
 pub mod device;
+pub mod epoch;
 pub mod error;
 pub mod heap;
 pub mod le;
@@ -19,7 +20,9 @@ pub mod log_device;
 pub mod rdsinit;
 pub mod reader;
 pub mod record;
+pub mod recover;
 pub mod segment;
+pub mod show;
 pub mod size;
 pub mod status;
 pub mod text;

@@ -217,7 +217,8 @@ pub fn init_data(
     for (addr, bytes) in &heap_ranges {
         device::write_at(&data, data_path, bytes, layout.file_offset(*addr))?;
     }
-    device::sync(&data, data_path)?;
+    // The header page goes last; one sync covers the fill and all writes
+    // (a torn result has no valid heap and the log still says empty).
     device::write_at(&data, data_path, &header_page, 0)?;
     device::sync(&data, data_path)?;
 
@@ -239,8 +240,9 @@ pub fn init_data(
         bytes = pre;
         write_at = sector;
     }
+    // The records are informational (the final status says empty), so the
+    // status block's own sync covers them too.
     device::write_at(log.file(), log_path, &bytes, write_at)?;
-    device::sync(log.file(), log_path)?;
     let end1 = at + first_len;
     let end = at + total;
     final_status(

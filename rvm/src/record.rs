@@ -262,7 +262,8 @@ impl LogSegRecord {
             return None;
         }
         let start = at + LOG_SEG_FIXED as usize;
-        let name = buf.get(start..start + name_len as usize)?.to_vec();
+        let stop = start.checked_add(usize::try_from(name_len).ok()?)?;
+        let name = buf.get(start..stop)?.to_vec();
         Some(LogSegRecord {
             header,
             seg_code: u64_at(buf, at + 40) as i64,

@@ -141,6 +141,33 @@ fn status_matches_rvmutl_on_every_formatting_golden() {
     }
 }
 
+/// Crash vectors: `status` performs the tail scan (spec §6.1) with its side
+/// effects, so it prints what rvmutl prints on logs with pending records.
+const CRASH_LOGS: &[&str] = &[
+    "crash1.log.crash",
+    "crash1.log.after",
+    "crashwrap.log.crash",
+    "crashwrap.log.after",
+    "crashwrap2.log.crash",
+    "crashwrap2.log.after",
+    "crashwrapcut.log.crash",
+    "crashwrapcut.log.after",
+    "crashbig4.log.crash.gz",
+    "crashbig4.log.after.gz",
+    "crashbig24.log.crash.gz",
+    "crashbig24.log.after.gz",
+    "crashnoseg.log.crash",
+    "crashnoseg.log.after",
+];
+
+#[test]
+fn status_matches_rvmutl_on_every_crash_golden() {
+    let dir = scratch();
+    for name in CRASH_LOGS {
+        check_status(dir.path(), name, false);
+    }
+}
+
 #[test]
 fn status_rejects_a_raw_image_read_as_a_file() {
     let dir = scratch();

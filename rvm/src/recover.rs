@@ -1,0 +1,478 @@
+//! Recovery: apply the epoch to the data segments and truncate the log,
+//! exactly as `rvmutl recover` does (spec §9.1, §9.2), with the
+//! extensions of coda-rs (path overrides, dry run, rescue of quirk-Q1
+//! records, recovery of quirk-Q2 logs when the segment is named).
+
+use std::fs::OpenOptions;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::device::{self, Target};
+use crate::epoch::{all_log_segs, Epoch, RecordKind, Skip};
+use crate::error::{Error, Result};
+use crate::log_device::LocatedLog;
+use crate::reader::{locate_tail, ChecksumRule, DroppedRecord, LogView};
+use crate::status::{add_tv, StatusBlock};
+use crate::uname::{Timeval, Uname};
+
+/// Points where a test can make [`recover`] stop as if the process died.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbortPoint {
+    /// After the epoch-switch status write, before any data byte.
+    AfterEpochSwitch,
+    /// After the data is written and synced, before the final status.
+    AfterApply,
+}
+
+/// Options of [`recover`].
+#[derive(Clone, Debug, Default)]
+pub struct RecoverOptions {
+    /// Read a raw-partition image stored in a regular file.
+    pub raw: bool,
+    /// Use this data segment instead of the recorded path (logs with one
+    /// segment; also names the segment when the epoch lacks its log_seg).
+    pub data: Option<PathBuf>,
+    /// Replace recorded segment paths: (recorded, replacement).
+    pub map: Vec<(PathBuf, PathBuf)>,
+    /// Report only; write nothing.
+    pub dry_run: bool,
+    /// Accept transactions real RVM drops by quirk Q1 when their writer
+    /// checksum verifies (spec §6.4).
+    pub rescue: bool,
+    /// Test hook: stop at this point with an error.
+    pub abort_at: Option<AbortPoint>,
+}
+
+/// One data segment touched by recovery.
+#[derive(Clone, Debug, Serialize)]
+pub struct SegmentReport {
+    /// Segment code.
+    pub seg_code: i64,
+    /// Path recorded in the log (None under quirk Q2).
+    pub recorded_path: Option<String>,
+    /// Path actually written.
+    pub path: PathBuf,
+    /// Ranges applied.
+    pub ranges: u64,
+    /// Bytes written (sum of range lengths).
+    pub bytes: u64,
+    /// Bytes whose value changes.
+    pub bytes_changed: u64,
+}
+
+/// A transaction of the epoch that is not applied.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedRecord {
+    /// Record number.
+    pub rec_num: u64,
+    /// Log offset.
+    pub offset: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Outcome of [`recover`].
+#[derive(Clone, Debug, Serialize)]
+pub struct RecoverReport {
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Epoch start (head after §6.1 step 1).
+    pub head: u64,
+    /// Located tail.
+    pub tail: u64,
+    /// Record numbers of the transactions applied, in order.
+    pub applied: Vec<u64>,
+    /// Transactions of the epoch not applied.
+    pub skipped: Vec<SkippedRecord>,
+    /// The committed transaction real RVM drops by quirk Q1 (default mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<DroppedRecordJson>,
+    /// Transactions applied only thanks to `rescue`.
+    pub rescued: Vec<DroppedRecordJson>,
+    /// Segments touched.
+    pub segments: Vec<SegmentReport>,
+    /// Status block written (or that would be written).
+    pub status: StatusBlock,
+}
+
+/// Serializable [`DroppedRecord`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DroppedRecordJson {
+    /// Record number.
+    pub rec_num: u64,
+    /// Log offset.
+    pub offset: u64,
+    /// Bytes including the end marker.
+    pub size: u64,
+}
+
+impl From<DroppedRecord> for DroppedRecordJson {
+    fn from(d: DroppedRecord) -> Self {
+        DroppedRecordJson {
+            rec_num: d.rec_num,
+            offset: d.offset,
+            size: d.size,
+        }
+    }
+}
+
+fn histogram_bucket(secs: u64) -> usize {
+    match secs {
+        0..=1 => 0,
+        2..=10 => 1,
+        11..=100 => 2,
+        101..=500 => 3,
+        _ => 4,
+    }
+}
+
+fn round_secs(micros: u128) -> u64 {
+    ((micros + 500_000) / 1_000_000) as u64
+}
+
+struct Segment {
+    report: SegmentReport,
+    len: u64,
+    block: bool,
+}
+
+/// Recovers the log at `path` (spec §9): locates the tail twice as rvmutl
+/// does, validates the whole epoch and opens every segment before writing
+/// anything, writes the epoch-switch status, applies the ranges (synced),
+/// then writes the final, empty status.
+pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
+    let start = Instant::now();
+    let rule = if opts.rescue {
+        ChecksumRule::Writer
+    } else {
+        ChecksumRule::Rvm
+    };
+    let log = LocatedLog::open(path, opts.raw, !opts.dry_run, rule)?;
+    let num_bytes = log.num_bytes;
+    let map = log.device.map(num_bytes)?;
+    let view = LogView::new(&map, log.disk.log_start, num_bytes);
+    let mut gen = Uname::now();
+    gen.raise(log.status.last_trunc.plus_usec(1));
+    // Second §6 pass, inside `recover` (§9.2 step 1).
+    let mut s = log.status.clone();
+    s.trunc_state = 8 | 64;
+    locate_tail(&mut s, &view, gen.take(), rule);
+    let (head, tail) = (s.log_head, s.log_tail);
+    let epoch = Epoch::read(&view, head, tail).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        offset: e.at,
+        what: e.what,
+        expected: "the records between head and tail to be intact (real RVM would abort here)"
+            .into(),
+    })?;
+
+    // Resolve and open every segment the epoch changes.
+    let codes = epoch.used_segments();
+    if opts.data.is_some() && codes.len() > 1 {
+        return Err(Error::Parameter {
+            name: "--data",
+            value: opts.data.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            rule: format!(
+                "the epoch changes {} segments (codes {codes:?}); name each with --map RECORDED=NEW",
+                codes.len()
+            ),
+        });
+    }
+    let mut segments = Vec::new();
+    for &code in &codes {
+        let recorded = epoch.dictionary.get(&code);
+        let recorded_path = recorded.map(|r| String::from_utf8_lossy(&r.name).into_owned());
+        let target_path = match (&opts.data, recorded) {
+            (Some(d), _) => d.clone(),
+            (None, Some(r)) => {
+                let rec = PathBuf::from(std::ffi::OsStr::from_bytes(&r.name));
+                opts.map
+                    .iter()
+                    .find(|(old, _)| *old == rec)
+                    .map(|(_, new)| new.clone())
+                    .unwrap_or(rec)
+            }
+            (None, None) => return Err(q2_error(path, &view, &epoch, code, head)),
+        };
+        let target = Target::inspect(&target_path)?;
+        let (len, block) = match target {
+            Target::File(n) => (n & !511, false),
+            Target::Block(n) => (recorded.map_or(n, |r| r.num_bytes.min(n)) & !511, true),
+            Target::Missing => {
+                return Err(Error::Target {
+                    path: target_path,
+                    what: format!("data segment (code {code}) does not exist"),
+                    expected: "the data segment recorded in the log; redirect with --data or --map"
+                        .into(),
+                })
+            }
+        };
+        segments.push(Segment {
+            report: SegmentReport {
+                seg_code: code,
+                recorded_path,
+                path: target_path,
+                ranges: 0,
+                bytes: 0,
+                bytes_changed: 0,
+            },
+            len,
+            block,
+        });
+    }
+    for (rec, r) in epoch.ranges() {
+        if r.range.length == 0 {
+            continue;
+        }
+        let Some(seg) = segments
+            .iter_mut()
+            .find(|g| g.report.seg_code == r.range.seg_code)
+        else {
+            continue;
+        };
+        let end = r.range.offset.checked_add(r.range.length);
+        let sector_end = end.map(|e| e.div_ceil(512) * 512);
+        if r.range.offset_high != 0 || sector_end.is_none_or(|e| e > seg.len) {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                offset: r.at,
+                what: format!(
+                    "record #{} range {} writes [{}, +{}) beyond the {}-byte segment {}",
+                    rec.header.rec_num,
+                    r.range.range_num,
+                    r.range.offset,
+                    r.range.length,
+                    seg.len,
+                    seg.report.path.display()
+                ),
+                expected: "ranges inside the data segment (real RVM would abort)".into(),
+            });
+        }
+        seg.report.ranges += 1;
+        seg.report.bytes += r.range.length;
+    }
+
+    let mut report = RecoverReport {
+        dry_run: opts.dry_run,
+        head,
+        tail,
+        applied: epoch
+            .apply
+            .iter()
+            .map(|&i| epoch.records[i].header.rec_num)
+            .collect(),
+        skipped: epoch
+            .skipped
+            .iter()
+            .map(|(i, why)| SkippedRecord {
+                rec_num: epoch.records[*i].header.rec_num,
+                offset: epoch.records[*i].at,
+                reason: match why {
+                    Skip::SplitWithoutSecondHalf => {
+                        "first half of a split transaction whose second half is not in the epoch"
+                            .into()
+                    }
+                },
+            })
+            .collect(),
+        dropped: log.scan.dropped.map(Into::into),
+        rescued: log.scan.rescued.iter().map(|&d| d.into()).collect(),
+        segments: Vec::new(),
+        status: s.clone(),
+    };
+
+    for seg in &mut segments {
+        seg.report.bytes_changed =
+            bytes_changed(&seg.report.path, &epoch, &view, seg.report.seg_code)?;
+    }
+    if opts.dry_run {
+        report.segments = segments.into_iter().map(|g| g.report).collect();
+        finish_status(&mut s, num_bytes, head != tail, &mut gen, start, 0);
+        report.status = s;
+        return Ok(report);
+    }
+
+    // Epoch switch (§9.2 step 2).
+    if head != tail {
+        s.tot_recovery += 1;
+        s.fold(num_bytes);
+        s.prev_log_head = head;
+        s.log_head = tail;
+        s.prev_log_tail = tail;
+        s.last_rec_num = s.next_rec_num.wrapping_sub(1);
+        s.last_trunc = gen.take();
+        s.trunc_state = 72;
+        s.status_write = gen.take();
+        log.device.write_status(&s)?;
+    }
+    if opts.abort_at == Some(AbortPoint::AfterEpochSwitch) {
+        return Err(aborted(path));
+    }
+
+    // Apply (§9.1), one mapping per segment, synced.
+    let apply_start = Instant::now();
+    for seg in &mut segments {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&seg.report.path)
+            .map_err(|e| {
+                Error::io(
+                    &seg.report.path,
+                    "cannot open the data segment for writing",
+                    e,
+                )
+            })?;
+        // SAFETY: a shared writable mapping of a file we hold open; no other
+        // reference to the mapped memory exists, and every range was checked
+        // to lie inside `seg.len` (≤ the file/device length) above. A
+        // concurrent truncation by another process could raise SIGBUS, as it
+        // would for RVM itself.
+        let mut mem = unsafe {
+            memmap2::MmapOptions::new()
+                .len(seg.len as usize)
+                .map_mut(&f)
+        }
+        .map_err(|e| Error::io(&seg.report.path, "cannot map the data segment", e))?;
+        for (_, r) in epoch
+            .ranges()
+            .filter(|(_, r)| r.range.seg_code == seg.report.seg_code)
+        {
+            let new = r.data(view.bytes);
+            let at = r.range.offset as usize;
+            mem[at..at + new.len()].copy_from_slice(new);
+        }
+        mem.flush()
+            .map_err(|e| Error::io(&seg.report.path, "cannot write the data segment (msync)", e))?;
+        drop(mem);
+        device::sync(&f, &seg.report.path)?;
+        let _ = seg.block;
+    }
+    let apply_micros = apply_start.elapsed().as_micros();
+    if opts.abort_at == Some(AbortPoint::AfterApply) {
+        return Err(aborted(path));
+    }
+
+    // Final update (§9.2 step 4).
+    finish_status(
+        &mut s,
+        num_bytes,
+        head != tail,
+        &mut gen,
+        start,
+        apply_micros,
+    );
+    log.device.write_status(&s)?;
+    report.segments = segments.into_iter().map(|g| g.report).collect();
+    report.status = s;
+    Ok(report)
+}
+
+/// Number of distinct bytes of segment `code` whose value the epoch
+/// changes: the ranges are replayed onto copies of the touched intervals.
+fn bytes_changed(path: &Path, epoch: &Epoch, view: &LogView<'_>, code: i64) -> Result<u64> {
+    let mut spans: Vec<(u64, u64)> = epoch
+        .ranges()
+        .filter(|(_, r)| r.range.seg_code == code && r.range.length > 0)
+        .map(|(_, r)| (r.range.offset, r.range.offset + r.range.length))
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (a, b) in spans {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let f = std::fs::File::open(path)
+        .map_err(|e| Error::io(path, "cannot open the data segment", e))?;
+    let mut old = Vec::with_capacity(merged.len());
+    for &(a, b) in &merged {
+        let mut buf = vec![0u8; (b - a) as usize];
+        device::read_at(&f, path, &mut buf, a)?;
+        old.push(buf);
+    }
+    let mut new = old.clone();
+    for (_, r) in epoch
+        .ranges()
+        .filter(|(_, r)| r.range.seg_code == code && r.range.length > 0)
+    {
+        let i = merged.partition_point(|&(_, b)| b <= r.range.offset);
+        let at = (r.range.offset - merged[i].0) as usize;
+        let data = r.data(view.bytes);
+        new[i][at..at + data.len()].copy_from_slice(data);
+    }
+    Ok(old
+        .iter()
+        .zip(&new)
+        .map(|(o, n)| o.iter().zip(n).filter(|(a, b)| a != b).count() as u64)
+        .sum())
+}
+
+fn finish_status(
+    s: &mut StatusBlock,
+    num_bytes: u64,
+    switched: bool,
+    gen: &mut Uname,
+    start: Instant,
+    apply: u128,
+) {
+    if !switched {
+        s.log_empty = true;
+    }
+    s.prev_trunc = s.last_trunc;
+    s.clear(num_bytes);
+    let total = start.elapsed().as_micros();
+    let micros = i64::try_from(total).unwrap_or(i64::MAX);
+    s.tot_truncation_time = add_tv(s.tot_truncation_time, Timeval::new(0, 0).plus_usec(micros));
+    s.last_truncation_time = round_secs(total);
+    s.last_tree_build_time = 0;
+    s.last_tree_apply_time = round_secs(apply);
+    s.tot_truncation_times[histogram_bucket(s.last_truncation_time)] += 1;
+    s.tot_tree_build_times[histogram_bucket(s.last_tree_build_time)] += 1;
+    s.tot_tree_apply_times[histogram_bucket(s.last_tree_apply_time)] += 1;
+    s.trunc_state = 512 | 8;
+    s.status_write = gen.take();
+}
+
+fn aborted(path: &Path) -> Error {
+    Error::Unrecoverable {
+        path: path.to_path_buf(),
+        what: "recovery stopped by the test hook".into(),
+    }
+}
+
+/// The quirk-Q2 error: a segment code with changes but no log_seg record in
+/// the epoch; names any path recorded for that code elsewhere in the log.
+fn q2_error(path: &Path, v: &LogView<'_>, epoch: &Epoch, code: i64, head: u64) -> Error {
+    let first = epoch
+        .ranges()
+        .find(|(_, r)| r.range.seg_code == code)
+        .map(|(rec, _)| rec.header.rec_num)
+        .unwrap_or(0);
+    let mut hint = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    for r in all_log_segs(v) {
+        if let RecordKind::LogSeg(seg) = &r.kind {
+            let name = String::from_utf8_lossy(&seg.name).into_owned();
+            if seg.seg_code == code && !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+    }
+    if !seen.is_empty() {
+        hint = format!(
+            "; older records of this log name segment code {code} as {}",
+            seen.join(", ")
+        );
+    }
+    Error::Unrecoverable {
+        path: path.to_path_buf(),
+        what: format!(
+            "the epoch starting at {head} changes segment code {code} (first in record #{first}) but holds no segment dictionary record for it: real RVM cannot recover this log (spec §5.5 quirk Q2; rvmutl fails with \"I/O error from (null) in recovery: 14\" and the server does not start). Nothing was written. Name the data segment with --data PATH to recover it{hint}"
+        ),
+    }
+}
