@@ -170,3 +170,19 @@ fn listings_match_the_manifests() {
         assert_eq!(listed, expected, "{dump_name}");
     }
 }
+
+/// Writes every golden directory's pages to `fuzz/corpus/dir_page/` as
+/// seeds for the `dir_page` fuzz target. Run with
+/// `cargo test -p coda-rs-tests --test dirpage_golden -- --ignored`.
+#[test]
+#[ignore = "writes the fuzz seed corpus; run on demand"]
+fn write_fuzz_seeds() {
+    let dir = coda_rs_tests::repo_root().join("fuzz/corpus/dir_page");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in DUMPS {
+        for d in directories(&dump(name)) {
+            let file = dir.join(format!("{name}-{}.{}", d.vnode, d.unique));
+            std::fs::write(file, &d.pages).unwrap();
+        }
+    }
+}
