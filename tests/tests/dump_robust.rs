@@ -108,7 +108,10 @@ fn every_other_tag_value_of_native_full_is_an_error_or_still_valid() {
     // The strict reader pins every tag to its canonical place, so no
     // damaged tag passes it; the lenient one accepts fields in any order,
     // so swapping one int32 field tag for another is legitimately valid.
-    assert_eq!(strict_accepted, 0, "damaged tags accepted by the strict reader");
+    assert_eq!(
+        strict_accepted, 0,
+        "damaged tags accepted by the strict reader"
+    );
 }
 
 /// A reader that returns short reads of pseudo-random sizes, like a pipe
@@ -165,4 +168,61 @@ fn a_lying_file_size_is_a_truncation_not_an_allocation() {
         Err(Error::Truncated { offset, .. }) => assert_eq!(offset, bytes.len() as u64),
         other => panic!("expected truncation, got {other:?}"),
     }
+}
+
+/// Fields out of canonical order: the strict reader names the field it
+/// wanted; the lenient one reads the same values, and writing gives the
+/// canonical bytes back.
+#[test]
+fn reordered_fields_are_strict_errors_and_lenient_successes() {
+    let bytes = read_golden("dump", "native-full.dump");
+    let mut swapped = bytes.clone();
+    // Header `v` (offset 9, 5 bytes) and `p` (offset 14, 5 bytes), spec §16.
+    swapped[9..19].copy_from_slice(&[&bytes[14..19], &bytes[9..14]].concat());
+    // Root vnode `t` (332, 2 bytes) and `b` (334, 3 bytes).
+    swapped[332..337].copy_from_slice(&[&bytes[334..337], &bytes[332..334]].concat());
+    match Dump::read(&swapped[..], ReadOptions::default()) {
+        Err(Error::Format {
+            offset, expected, ..
+        }) => {
+            assert_eq!(offset, 9);
+            assert_eq!(expected, "field 'v' (0x76)");
+        }
+        other => panic!("expected a format error, got {other:?}"),
+    }
+    let lenient = Dump::read(&swapped[..], ReadOptions { lenient: true }).unwrap();
+    let strict = Dump::read(&bytes[..], ReadOptions::default()).unwrap();
+    assert_eq!(lenient, strict);
+    assert!(lenient.write(Vec::new()).unwrap() == bytes);
+}
+
+/// An unknown field tag cannot be skipped (no length): an error in both
+/// modes (spec §1).
+#[test]
+fn an_unknown_field_tag_is_an_error_even_when_lenient() {
+    let mut bytes = read_golden("dump", "native-full.dump");
+    bytes[14] = b'z';
+    for lenient in [false, true] {
+        let err = Dump::read(&bytes[..], ReadOptions { lenient })
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err.split(" (expected").next().unwrap(),
+            "byte offset 14: dump header: unknown field tag 'z' (0x7a)"
+        );
+    }
+}
+
+/// A full dump whose index holds fewer records than its count says.
+#[test]
+fn a_full_dump_must_hold_as_many_vnodes_as_its_index_says() {
+    let mut bytes = read_golden("dump", "native-full.dump");
+    // Large index `v` (offset 314..318, spec §16): 1 -> 2.
+    bytes[317] = 2;
+    let err = Dump::read(&bytes[..], ReadOptions::default()).unwrap_err();
+    assert_eq!(err.offset(), Some(2522));
+    assert!(
+        err.to_string().contains("ends after 1 vnode records"),
+        "{err}"
+    );
 }
