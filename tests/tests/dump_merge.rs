@@ -140,3 +140,69 @@ fn a_chain_that_does_not_fit_is_refused_with_the_reason() {
     .to_string();
     assert!(err.contains("not a full dump"), "{err}");
 }
+
+/// Spec §10: chains merge pairwise, oldest first. A second incremental on
+/// top of state B: 2.5 rewritten, 4.84 removed, 4.c8 new on slot 1 and a
+/// second vnode 2.c9 on slot 0. Expected by the §10 rules: 2.c9 goes to
+/// the head of slot 0's chain, 2.5 keeps its place, count 82 + 2 - 1.
+#[test]
+fn a_chain_of_two_incrementals_merges_pairwise() {
+    use volume_dump::{Data, IndexEntry};
+    let b = incr("server-b-incr.dump");
+    let mut l2 = b.clone();
+    l2.header.oldest = b.header.latest;
+    l2.header.latest = b.header.latest + 4000;
+    l2.large.entries.clear();
+    let IndexEntry::Vnode(v25, _) = b.small.entries[0].clone() else {
+        panic!()
+    };
+    let (mut v4c8, mut v2c9) = (v25.clone(), v25.clone());
+    (v4c8.vnode, v4c8.unique) = (4, 0xc8);
+    (v2c9.vnode, v2c9.unique) = (2, 0xc9);
+    l2.small.entries = vec![
+        IndexEntry::Vnode(v25.clone(), Data::File(b"rewritten again\n".to_vec())),
+        IndexEntry::Vnode(v2c9, Data::File(b"second on slot 0\n".to_vec())),
+        IndexEntry::Vnode(v4c8, Data::File(b"new on slot 1\n".to_vec())),
+        IndexEntry::Removed {
+            vnode: 4,
+            unique: 84,
+        },
+    ];
+    let full = read_golden("dump", "server-a-full.dump");
+
+    let mut chained = Cursor::new(Vec::new());
+    merge(
+        &full[..],
+        &[b.clone(), l2.clone()],
+        &mut chained,
+        MergeOptions::default(),
+    )
+    .unwrap();
+    let chained = chained.into_inner();
+
+    let mut step1 = Cursor::new(Vec::new());
+    merge(&full[..], &[b], &mut step1, MergeOptions::default()).unwrap();
+    let step1 = step1.into_inner();
+    assert!(step1 == read_golden("dump", "merged-a+b.dump"));
+    let mut step2 = Cursor::new(Vec::new());
+    merge(&step1[..], &[l2], &mut step2, MergeOptions::default()).unwrap();
+    assert!(
+        chained == step2.into_inner(),
+        "chain differs from pairwise merges"
+    );
+
+    let d = Dump::read(&chained[..], ReadOptions::default()).unwrap();
+    assert_eq!(d.small.header.vnode_count, 83);
+    let first: Vec<(u32, u32)> = d.small.entries[..3]
+        .iter()
+        .map(|e| match e {
+            IndexEntry::Vnode(v, _) => (v.vnode, v.unique),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(first, [(2, 0xc9), (2, 5), (4, 0xc8)]);
+    let IndexEntry::Vnode(_, Data::File(data)) = &d.small.entries[1] else {
+        panic!()
+    };
+    assert_eq!(data, b"rewritten again\n");
+}
