@@ -11,6 +11,30 @@
 //! * [`Dump`] holds a whole (small) dump in memory.
 //! * [`merge`] applies incrementals to a full dump (spec §10) and
 //!   [`verify`] checks a dump as `volutil restore` would (spec §9).
+//!
+//! ```
+//! use volume_dump::{DumpHeader, DumpReader, DumpWriter, Entry, IndexHeader, VnodeClass,
+//!                   VolumeDiskData};
+//!
+//! // Write an (empty) dump...
+//! let mut w = DumpWriter::new(Vec::new());
+//! w.write_header(&DumpHeader { volume_id: 0x0100_0002, ..DumpHeader::default() })?;
+//! w.write_volume(&VolumeDiskData::default())?;
+//! w.begin_index(VnodeClass::Large, IndexHeader { vnode_count: 0, slots: 128 })?;
+//! w.begin_index(VnodeClass::Small, IndexHeader { vnode_count: 0, slots: 256 })?;
+//! let bytes = w.finish()?;
+//!
+//! // ... and walk it.
+//! let mut r = DumpReader::new(&bytes[..])?;
+//! assert_eq!(r.header().volume_id, 0x0100_0002);
+//! while let Some(entry) = r.next_entry()? {
+//!     if let Entry::Vnode(v) = entry {
+//!         let data = r.read_data_to_vec()?; // or r.copy_data(&mut out)
+//!         println!("{}.{}: {} bytes", v.vnode.vnode, v.vnode.unique, data.len());
+//!     }
+//! }
+//! # Ok::<(), volume_dump::Error>(())
+//! ```
 
 pub mod acl;
 pub mod create;
