@@ -877,6 +877,15 @@ fn create_cmd(a: CreateArgs) -> Result<ExitCode> {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if let (Ok(out_dir), Ok(tree)) = (dir.canonicalize(), a.dir.canonicalize()) {
+            if out_dir.starts_with(&tree) {
+                return Err(exit::usage(format!(
+                    "{}: the output must not be inside the tree being dumped ({})",
+                    a.output.display(),
+                    a.dir.display()
+                )));
+            }
+        }
         let tmp = tempfile::Builder::new()
             .prefix(".coda-rs-create")
             .tempfile_in(&dir)

@@ -198,3 +198,70 @@ fn create_is_deterministic_and_never_overwrites_without_force() {
     assert!(out.status.success());
     assert!(out.stdout == std::fs::read(&one).unwrap());
 }
+
+#[test]
+fn create_refuses_an_output_inside_the_tree() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("a.txt"), b"a\n").unwrap();
+    let out = dir.path().join("inside.dump");
+    coda_rs()
+        .args(["dump", "create"])
+        .arg(dir.path())
+        .arg("-o")
+        .arg(&out)
+        .args(["--volume-id", "1", "--volume-name", "t.backup"])
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+}
+
+/// Without an ACL file the root gets the new-volume default (spec §7.3)
+/// and subdirectories inherit it; a special file is left out with a warning.
+#[test]
+fn create_without_an_acl_file_uses_the_default_acl() {
+    let dir = scratch();
+    let tree = dir.path().join("t");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("sub/f"), b"hello\n").unwrap();
+    std::os::unix::fs::symlink("sub/f", tree.join("l")).unwrap();
+    let out = dir.path().join("t.dump");
+    coda_rs()
+        .args(["dump", "create"])
+        .arg(&tree)
+        .arg("-o")
+        .arg(&out)
+        .args([
+            "--volume-id",
+            "7f",
+            "--volume-name",
+            "t.backup",
+            "--date",
+            "1700000000",
+        ])
+        .assert()
+        .success();
+    let res = coda_rs()
+        .args(["dump", "ls", "--json", "--tree"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let j: Value = serde_json::from_slice(&res.stdout).unwrap();
+    assert_eq!(j["header"]["volume_id"], 0x7f);
+    let tree: BTreeMap<String, Value> = j["tree"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["path"].as_str().unwrap().to_string(), e.clone()))
+        .collect();
+    let acl = "1\n0\nSystem:Administrators\t127\n";
+    assert_eq!(tree["t.backup"]["acl"], acl);
+    assert_eq!(tree["t.backup/sub"]["acl"], acl);
+    assert_eq!(tree["t.backup/sub/f"]["sha256"], hex(b"hello\n"));
+    assert_eq!(tree["t.backup/l"]["target"], "sub/f");
+    assert!(!tree.contains_key("t.backup/fifo"));
+    coda_rs()
+        .args(["dump", "verify", "--restore-checks"])
+        .arg(&out)
+        .assert()
+        .success();
+}
