@@ -16,7 +16,7 @@ fn dump(name: &str) -> Vec<u8> {
 }
 
 #[test]
-fn scanner_finds_every_directory_codareaddump_lists() {
+fn reader_finds_every_directory_codareaddump_lists() {
     for name in DUMPS {
         let dirs = directories(&dump(name));
         let text = String::from_utf8(read_golden("dump", &format!("{name}.readdump.txt"))).unwrap();

@@ -105,8 +105,8 @@ pub enum AclErrorKind {
         /// Length of the text.
         len: usize,
     },
-    /// A count or rights value is not a decimal number followed by the
-    /// expected separator.
+    /// A count or rights value is not a decimal number (no sign, no
+    /// leading zeros, at most u32) followed by the expected separator.
     BadNumber,
     /// More than [`MAX_ENTRIES`] entries are announced.
     TooManyEntries {
@@ -128,7 +128,9 @@ impl fmt::Display for AclError {
             AclErrorKind::TooLong { len } => {
                 write!(f, "text of {len} bytes (expected at most {MAX_TEXT_LEN})")
             }
-            AclErrorKind::BadNumber => f.write_str("expected a decimal number and its separator"),
+            AclErrorKind::BadNumber => f.write_str(
+                "expected a decimal number (no sign or leading zeros) and its separator",
+            ),
             AclErrorKind::TooManyEntries { count } => write!(
                 f,
                 "{count} entries announced (expected at most {MAX_ENTRIES})"
@@ -256,6 +258,10 @@ impl Parser<'_> {
                 None => return Err(self.error(AclErrorKind::BadNumber)),
             };
         }
+        if digits > 1 && self.text[start] == b'0' {
+            // The server prints `%d`: no leading zeros.
+            return Err(self.error(AclErrorKind::BadNumber));
+        }
         self.pos = start + digits;
         if digits == 0 || self.text.get(self.pos) != Some(&end) {
             return Err(match self.text.get(self.pos) {
@@ -335,6 +341,8 @@ mod tests {
             (b"1\n0\nadmin\t31\nx", 13, AclErrorKind::TrailingBytes),
             (b"1\n0\nadmin\t99999999999\n", 10, AclErrorKind::BadNumber),
             (b"0\n0\n\0\0", 4, AclErrorKind::TrailingBytes),
+            (b"01\n0\n", 0, AclErrorKind::BadNumber),
+            (b"1\n0\nadmin\t031\n", 10, AclErrorKind::BadNumber),
         ];
         for (text, offset, kind) in cases {
             let err = Acl::parse(text).unwrap_err();
