@@ -27,6 +27,7 @@ pub mod size;
 pub mod status;
 pub mod text;
 pub mod uname;
+pub mod writer;
 
 pub use error::{Error, ErrorClass, Result};
 pub use heap::{HeapLayout, HeapParams};

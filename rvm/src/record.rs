@@ -229,8 +229,10 @@ impl RangeHeader {
     }
 
     /// Size of the data block for `length` bytes at skew `skew`.
+    /// Saturates instead of overflowing for absurd lengths (fuzz
+    /// regression: such a range then fails the rec_length check).
     pub fn block_size(skew: u64, length: u64) -> u64 {
-        (skew + length).div_ceil(8) * 8
+        skew.saturating_add(length).div_ceil(8).saturating_mul(8)
     }
 }
 

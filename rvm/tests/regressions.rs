@@ -1,0 +1,70 @@
+//! Inputs the fuzzer (`fuzz/fuzz_targets/rvm_log.rs`) found; each must be
+//! handled without panicking.
+
+use rvm::epoch::Epoch;
+use rvm::reader::{locate_tail, ChecksumRule, LogView};
+use rvm::record::{EndMarker, RangeHeader, RecordHeader, TransHeader, END_ID, RANGE_ID, TRANS_ID};
+use rvm::status::StatusBlock;
+use rvm::Timeval;
+
+/// fuzz crash-4c4635db: a range whose `length` is near 2^64 made the
+/// data-block size computation overflow in `show` and the epoch walk.
+#[test]
+fn range_length_near_u64_max() {
+    let t = Timeval::new(1_700_000_000, 0);
+    let mut log = vec![0xffu8; 8192];
+    let s = StatusBlock::fresh(2560, 8192 - 2560, t);
+    log[..2560].copy_from_slice(&s.encode());
+    let h = RecordHeader {
+        struct_id: TRANS_ID,
+        rec_length: 96 + 120,
+        timestamp: t.plus_usec(5),
+        rec_num: 1,
+    };
+    TransHeader {
+        header: h,
+        num_ranges: 1,
+        uname: t,
+        commit_stamp: t,
+        n_coalesced: 0,
+        flags: 0x7c,
+    }
+    .write(&mut log, 2560);
+    RangeHeader {
+        header: RecordHeader {
+            struct_id: RANGE_ID,
+            rec_length: 120,
+            ..h
+        },
+        sub_rec_len: 96,
+        range_num: 1,
+        length: u64::MAX - 2,
+        offset: 5,
+        offset_high: 0,
+        vmaddr: 5,
+        chk_sum: 0,
+        seg_code: 1,
+        is_split: false,
+    }
+    .write(&mut log, 2656);
+    EndMarker {
+        header: RecordHeader {
+            struct_id: END_ID,
+            ..h
+        },
+        rec_type: TRANS_ID,
+        sub_rec_len: 120,
+    }
+    .write(&mut log, 2776);
+    let v = LogView::new(&log, 2560, 8192);
+    let mut st = s.clone();
+    st.log_empty = false;
+    let _ = rvm::show::show_all_text(&st, &v);
+    assert!(
+        Epoch::read(&v, 2560, 2832).is_err(),
+        "the damaged range is rejected"
+    );
+    let mut st = s;
+    locate_tail(&mut st, &v, t.plus_usec(100), ChecksumRule::Rvm);
+    assert_eq!(st.log_tail, 2560, "the damaged transaction is not accepted");
+}
