@@ -122,3 +122,63 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// Runs `coda-rs ARGS` on a pseudo-terminal (util-linux `script`, part of
+/// Debian's essential bsdutils) with `answer` typed in; returns the exit
+/// code and everything the terminal showed.
+fn on_terminal(args: &str, answer: &str) -> (Option<i32>, String) {
+    let cmd = format!("{} {args}", coda_rs_tests::coda_rs_path().display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(answer.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run script(1)");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn flushes_prompt_like_cfs_on_a_terminal() {
+    let dir = scratch();
+    let mnt = dir.path().display();
+    // Declined: cfs's texts, exit 3, the mount point is never looked at.
+    let (code, shown) = on_terminal(&format!("cfs flushcache --mountpoint {mnt}"), "n\n");
+    assert_eq!(code, Some(3), "{shown}");
+    assert!(
+        shown.contains("\tDANGER:   all files will be lost, if disconnected"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\tDo you really want to do this? [n] "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\tDiscretion is the better part of valor!"),
+        "{shown}"
+    );
+    assert!(!shown.contains("not a Coda mount"), "{shown}");
+    // Accepted: it goes on, and here stops at the non-Coda mount point.
+    let (code, shown) = on_terminal(
+        &format!("cfs flushvolume --mountpoint {mnt} {mnt}/x"),
+        "y\n",
+    );
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains("\tDANGER:   important files may be lost, if disconnected"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\tFools rush in where angels fear to tread ........"),
+        "{shown}"
+    );
+    assert!(shown.contains("not a Coda mount"), "{shown}");
+    assert!(entries(dir.path()).is_empty());
+}
