@@ -517,6 +517,13 @@ fn answers(g: &Golden) -> String {
             0,
             g.dump("cfs getfid", "out buffer"),
         ),
+        (
+            197,
+            "/usr/link",
+            "*".into(),
+            0,
+            g.dump("cfs getfid", "out buffer"),
+        ),
         (2, "/usr/jan", "*".into(), 0, g.dump("cfs la", "out buffer")),
         (1, "/usr/jan", "*".into(), 0, vec![]),
         (
@@ -626,6 +633,8 @@ fn steps_for(t: &str) -> Vec<(String, &'static str, &'static str, Vec<&'static s
             &["rmmount", "--json", "/coda/tmp/restored/missing"],
         ),
         in_dir("lv-relative", "/coda/usr", &["lv", "jan"]),
+        s("getfid-link", "", &["getfid", "/coda/usr/link"]),
+        s("lv-link", "", &["lv", "/coda/usr/link"]),
         s(
             "notcoda-flush",
             "",
@@ -1215,6 +1224,27 @@ fn cfs_subcommands_through_the_linux_coda_module() {
             step("lv-relative").pioctls.first(),
             &g.dump("cfs lv", "VF request (local_only=0)"),
         );
+
+        // The follow flag: getfid names the symlink itself, lv its target.
+        for (id, object, follow) in [
+            ("getfid-link", "/usr/link", "0"),
+            ("lv-link", "/usr/jan", "1"),
+        ] {
+            ok(&mut c, id);
+            let p = step(id).pioctls.first();
+            c.eq(
+                &format!("{t}:{id} object"),
+                p.map(|p| p.path.as_str()),
+                Some(object),
+            );
+            if t == "file" {
+                c.eq(
+                    &format!("{t}:{id} follow"),
+                    p.map(|p| p.follow.as_str()),
+                    Some(follow),
+                );
+            }
+        }
 
         // A mount point that is not Coda: refused, nothing sent or created.
         for id in ["notcoda-flush", "notcoda-lv"] {

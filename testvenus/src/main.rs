@@ -30,7 +30,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cfs_ioctl::upcall::{encode_ioctl_reply, IoctlUpcall};
-use world::{hex, node, unhex, Venus, PIOCTL_VNODE, REALM, VDIR, VOLUME, VREG};
+use world::{hex, link_target, node, unhex, Venus, PIOCTL_VNODE, REALM, VDIR, VLNK, VOLUME, VREG};
 
 /// `VC_MAXMSGSIZE`: the largest message on /dev/cfs0.
 const MAX_MSG: usize = 8552;
@@ -47,6 +47,7 @@ const CODA_GETATTR: u32 = 7;
 const CODA_SETATTR: u32 = 8;
 const CODA_ACCESS: u32 = 9;
 const CODA_LOOKUP: u32 = 10;
+const CODA_READLINK: u32 = 19;
 const CODA_SIGNAL: u32 = 23;
 const CODA_STATFS: u32 = 34;
 const CODA_ACCESS_INTENT: u32 = 37;
@@ -61,6 +62,7 @@ fn op_name(op: u32) -> String {
         CODA_SETATTR => "SETATTR".into(),
         CODA_ACCESS => "ACCESS".into(),
         CODA_LOOKUP => "LOOKUP".into(),
+        CODA_READLINK => "READLINK".into(),
         CODA_SIGNAL => "SIGNAL".into(),
         CODA_STATFS => "STATFS".into(),
         CODA_ACCESS_INTENT => "ACCESS_INTENT".into(),
@@ -171,8 +173,12 @@ impl Server {
                     Some(vattr(VREG, 0o600, owner, fid_vnode, 0))
                 } else {
                     node(fid_vnode).map(|n| {
-                        let mode = if n.vtype == VDIR { 0o755 } else { 0o644 };
-                        vattr(n.vtype, mode, 0, fid_vnode, 0)
+                        let (mode, size) = match n.vtype {
+                            VDIR => (0o755, 0),
+                            VLNK => (0o777, link_target(fid_vnode).map_or(0, str::len)),
+                            _ => (0o644, 0),
+                        };
+                        vattr(n.vtype, mode, 0, fid_vnode, size as u64)
                     })
                 };
                 Some(match attr {
@@ -257,6 +263,19 @@ impl Server {
                 Some(header(op, unique, 0))
             }
             CODA_IOCTL => Some(self.ioctl(msg)),
+            CODA_READLINK => {
+                detail = format!("vnode={fid_vnode:x}");
+                Some(match link_target(fid_vnode) {
+                    Some(t) => {
+                        let mut r = header(op, unique, 0);
+                        r.extend_from_slice(&(t.len() as u32).to_le_bytes());
+                        r.extend_from_slice(&24u64.to_le_bytes());
+                        r.extend_from_slice(t.as_bytes());
+                        r
+                    }
+                    None => header(op, unique, libc::EINVAL),
+                })
+            }
             CODA_STATFS => {
                 let mut r = header(op, unique, 0);
                 for v in [1_000_000i32, 500_000, 500_000, 100_000, 50_000] {
@@ -365,7 +384,7 @@ impl Server {
         }
         let path = req[pos..pos + plen as usize].to_vec();
         pos += plen as usize;
-        let vnode = match world::resolve(&path) {
+        let vnode = match world::resolve(&path, follow != 0) {
             Ok(v) => v,
             Err(errno) => return fail(errno, "resolve", &self.log),
         };

@@ -14,6 +14,11 @@ pub const VOLUME: u32 = 0x7f00_0000;
 pub const VREG: u32 = 1;
 /// `C_VDIR`.
 pub const VDIR: u32 = 2;
+/// `C_VLNK`.
+pub const VLNK: u32 = 5;
+
+/// Symbolic links: path and target (a name in the same directory).
+pub const LINKS: &[(&str, &str)] = &[("/usr/link", "jan")];
 
 /// One object: its path from the Coda root and its type.
 pub struct Node {
@@ -44,6 +49,10 @@ pub const NODES: &[Node] = &[
         vtype: VDIR,
     },
     Node {
+        path: "/usr/link",
+        vtype: VLNK,
+    },
+    Node {
         path: "/tmp",
         vtype: VDIR,
     },
@@ -70,6 +79,12 @@ pub fn node(vnode: u32) -> Option<&'static Node> {
     NODES.get((vnode as usize).checked_sub(1)?)
 }
 
+/// The target of the symlink with vnode `vnode`.
+pub fn link_target(vnode: u32) -> Option<&'static str> {
+    let path = node(vnode)?.path;
+    LINKS.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+}
+
 /// Looks `name` up in directory `dir`.
 pub fn lookup(dir: u32, name: &str) -> Option<u32> {
     let parent = node(dir)?;
@@ -82,11 +97,14 @@ pub fn lookup(dir: u32, name: &str) -> Option<u32> {
 }
 
 /// Resolves a path as venus does for T1 (spec §3.3 step 4): leading
-/// slashes skipped, empty means the root, `.` and `..` handled.
-pub fn resolve(path: &[u8]) -> Result<u32, i32> {
+/// slashes skipped, empty means the root, `.` and `..` handled, a symlink
+/// in the last component followed only with `follow`.
+pub fn resolve(path: &[u8], follow: bool) -> Result<u32, i32> {
     let text = std::str::from_utf8(path).map_err(|_| libc::ENOENT)?;
+    let comps: Vec<&str> = text.split('/').filter(|c| !c.is_empty()).collect();
     let mut cur = 1u32;
-    for comp in text.split('/').filter(|c| !c.is_empty()) {
+    for (i, comp) in comps.iter().copied().enumerate() {
+        let dir = cur;
         cur = match comp {
             "." => cur,
             ".." => {
@@ -104,6 +122,11 @@ pub fn resolve(path: &[u8]) -> Result<u32, i32> {
                 lookup(cur, name).ok_or(libc::ENOENT)?
             }
         };
+        if let Some(target) = link_target(cur) {
+            if i + 1 < comps.len() || follow {
+                cur = lookup(dir, target).ok_or(libc::ENOENT)?;
+            }
+        }
     }
     Ok(cur)
 }
