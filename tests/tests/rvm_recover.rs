@@ -374,3 +374,40 @@ fn a_freshly_formatted_pair_recovers_as_a_no_op() {
     .unwrap();
     assert!(text.contains("log empty:              true"), "{text}");
 }
+
+#[test]
+fn map_redirects_the_recorded_path_and_a_missing_segment_is_refused() {
+    let dir = scratch();
+    let log = put(dir.path(), "crash1.log.crash", "log");
+    let data = put(dir.path(), "crash1.data.crash.gz", "data");
+    // Without a redirect the recorded path is used; make sure it is absent.
+    let recorded = Path::new("/tmp/rvmgold/crash1/data");
+    if !recorded.exists() {
+        let (code, _, err) = run(&[log.as_os_str()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("/tmp/rvmgold/crash1/data") && err.contains("does not exist"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(&log).unwrap(),
+            read_golden("rvm", "crash1.log.crash"),
+            "log untouched"
+        );
+    }
+    let map = format!("/tmp/rvmgold/crash1/data={}", data.display());
+    let (code, out, err) = run(&[log.as_os_str(), "--map".as_ref(), map.as_ref()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("recorded as /tmp/rvmgold/crash1/data"),
+        "{out}"
+    );
+    assert_same(
+        "crash1 via --map",
+        &std::fs::read(&data).unwrap(),
+        &read_golden("rvm", "crash1.data.after.gz"),
+        &Mask::default(),
+    );
+    let (code, _, err) = run(&[log.as_os_str(), "--map".as_ref(), "no-equals-sign".as_ref()]);
+    assert_eq!(code, 2, "{err}");
+}
