@@ -411,3 +411,39 @@ fn map_redirects_the_recorded_path_and_a_missing_segment_is_refused() {
     let (code, _, err) = run(&[log.as_os_str(), "--map".as_ref(), "no-equals-sign".as_ref()]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn raw_images_show_and_recover_with_raw_offsets() {
+    // rawlog_after_rdsinit: status at 8192, empty after rdsinit (README (b)).
+    let dir = scratch();
+    let img = put(dir.path(), "rawlog_after_rdsinit.img.gz", "raw.img");
+    let out = coda_rs()
+        .args(["rvm", "show", "--raw"])
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "  Log is empty\n");
+    let (code, out, err) = run(&[img.as_os_str(), "--raw".as_ref()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("head = tail = 17488"), "{out}");
+    let got = std::fs::read(&img).unwrap();
+    let want = read_golden("rvm", "rawlog_after_rdsinit.img.gz");
+    // Only the status block at 8192 was rewritten.
+    assert_same(
+        "raw recover",
+        &got,
+        &want,
+        Mask::default().add(8192..8192 + 2560),
+    );
+    let s = StatusBlock::decode(&got[8192..8192 + 2560]).unwrap();
+    assert_eq!(
+        (s.log_start, s.log_head, s.log_tail, s.next_rec_num),
+        (10_752, 17_488, 17_488, 5)
+    );
+}
