@@ -346,6 +346,16 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     }
     // The data target must be usable before the log is touched.
     let target = rvm::device::Target::inspect(&a.data).map_err(lib)?;
+    let data_bytes = dsize.div_ceil(4096) * 4096;
+    if let rvm::device::Target::Block(size) = target {
+        if size < data_bytes {
+            return Err(exit::usage(format!(
+                "{}: the device holds only {size} bytes (expected at least {data_bytes} bytes for --data-size {})",
+                a.data.display(),
+                a.data_size
+            )));
+        }
+    }
     if !a.force {
         if let Some(reason) = rvm::log_device::holds_data(&a.data, target).map_err(lib)? {
             return Err(exit::refused(format!(

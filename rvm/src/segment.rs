@@ -8,8 +8,9 @@ pub const PAGE_SIZE: u64 = 4096;
 pub const SEGMENT_ID: u32 = 1;
 /// Segment loader version string (two spaces before 15).
 pub const SEGMENT_VERSION: &str = "RVM Segment Loader Release 0.1  15 Nov. 1990";
-/// Most regions that fit in the header page.
-pub const MAX_REGIONS: usize = 127;
+/// Most regions that fit in the header page: (4096 − 144) / 32. (The spec
+/// says 127, which would need 4208 bytes; RDS uses 2.)
+pub const MAX_REGIONS: usize = 123;
 
 /// One region of a segment: where it lies in the file and where it is mapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -104,3 +104,53 @@ proptest! {
         let _ = rvm::epoch::Epoch::read(&v, s.log_head, s.log_tail);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn segment_header_round_trips(regions in proptest::collection::vec((any::<u64>(), any::<u64>(), any::<u64>()), 0..=123)) {
+        let h = rvm::segment::SegmentHeader {
+            regions: regions.iter().map(|&(offset, length, vmaddr)| rvm::segment::Region { offset, length, vmaddr }).collect(),
+        };
+        let page = h.encode();
+        prop_assert_eq!(page.len(), 4096);
+        prop_assert_eq!(rvm::segment::SegmentHeader::decode(&page), Some(h));
+    }
+
+    #[test]
+    fn log_seg_round_trips(name in proptest::collection::vec(1u8..=255, 1..200), code in 1i64..100, len in any::<u64>(), ts in tv(), num in 1u64..1_000_000) {
+        let rec = rvm::record::LogSegRecord {
+            header: RecordHeader { struct_id: rvm::record::LOG_SEG_ID, rec_length: 0, timestamp: ts, rec_num: num },
+            seg_code: code,
+            num_bytes: len,
+            name,
+        };
+        let bytes = rec.encode();
+        let back = rvm::record::LogSegRecord::read(&bytes, 0).unwrap();
+        prop_assert_eq!(back.header.rec_length as usize + 56, bytes.len());
+        prop_assert_eq!((back.seg_code, back.num_bytes, &back.name), (code, len, &rec.name));
+        let end = rvm::record::EndMarker::read(&bytes, back.header.rec_length as usize);
+        prop_assert!(end.matches(&back.header));
+    }
+
+    #[test]
+    fn valid_heap_layouts_fit_their_heap(pages in 1u64..2048, nlists in 1u64..200, chunk8 in 5u64..64, saddr_pages in 1u64..0x80000) {
+        let p = rvm::heap::HeapParams {
+            datalen: (pages + 1 + 256) * 4096,
+            saddr: saddr_pages * 4096,
+            heaplen: pages * 4096,
+            staticlen: 256 * 4096,
+            nlists,
+            chunk: chunk8 * 8,
+        };
+        if let Ok(l) = p.validate() {
+            // Spec §7.5: the block starts after the header, chunk-aligned as
+            // an absolute address, and ends inside the heap.
+            prop_assert!(l.first_block >= p.saddr + l.hdr_len);
+            prop_assert_eq!(l.first_block % p.chunk, 0);
+            prop_assert!(l.end_guard_addr() + 8 <= p.saddr + p.heaplen);
+            prop_assert_eq!(l.heap_header().len() as u64, 264 + 16 * nlists);
+        }
+    }
+}
