@@ -104,6 +104,9 @@ pub struct InitLogArgs {
     /// Overwrite a target that already holds a log, a segment or other data.
     #[arg(long)]
     force: bool,
+    /// No progress bar and no summary line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// `coda-rs rvm init-data`.
@@ -131,6 +134,9 @@ pub struct InitDataArgs {
     /// Leave the zero-filled parts of a regular file as holes.
     #[arg(long)]
     sparse: bool,
+    /// No progress bar and no summary line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// `coda-rs rvm init`.
@@ -157,6 +163,9 @@ pub struct InitArgs {
     /// Print the server.conf settings as JSON.
     #[arg(long)]
     json: bool,
+    /// No progress bar and no summary line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// `coda-rs rvm status`.
@@ -212,9 +221,9 @@ fn log_size(name: &str, s: &str) -> anyhow::Result<u64> {
 }
 
 /// A progress bar on stderr that only shows on a terminal.
-fn progress_bar(label: &str) -> (ProgressBar, impl FnMut(u64, u64)) {
+fn progress_bar(label: &str, quiet: bool) -> (ProgressBar, impl FnMut(u64, u64)) {
     let bar = ProgressBar::hidden();
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    if !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
@@ -236,9 +245,9 @@ fn rate(bytes: u64, secs: f64) -> String {
     format!(", {:.0} MiB/s", bytes as f64 / (1 << 20) as f64 / secs)
 }
 
-fn do_init_log(path: &Path, size: u64, force: bool) -> anyhow::Result<()> {
+fn do_init_log(path: &Path, size: u64, force: bool, quiet: bool) -> anyhow::Result<()> {
     let start = Instant::now();
-    let (bar, mut cb) = progress_bar("formatting log");
+    let (bar, mut cb) = progress_bar("formatting log", quiet);
     let r = rvm::init_log(
         path,
         size,
@@ -249,6 +258,9 @@ fn do_init_log(path: &Path, size: u64, force: bool) -> anyhow::Result<()> {
     .map_err(lib)?;
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
+    if quiet {
+        return Ok(());
+    }
     eprintln!(
         "{}: RVM log formatted: {} log, {} bytes of records, {} bytes in all ({secs:.3} s{})",
         path.display(),
@@ -266,9 +278,10 @@ fn do_init_data(
     p: &HeapParams,
     force: bool,
     sparse: bool,
+    quiet: bool,
 ) -> anyhow::Result<rvm::InitDataReport> {
     let start = Instant::now();
-    let (bar, mut cb) = progress_bar("zero-filling data segment");
+    let (bar, mut cb) = progress_bar("zero-filling data segment", quiet);
     let r = rvm::init_data(
         log,
         data,
@@ -284,6 +297,9 @@ fn do_init_data(
             "coda-rs: {}: warning: pending log records were discarded (--force)",
             log.display()
         );
+    }
+    if quiet {
+        return Ok(r);
     }
     eprintln!(
         "{}: RDS data segment built: {} bytes, heap {} bytes at {:#x} ({} free chunks of {}), statics {} bytes; log head = tail = {} ({secs:.3} s{})",
@@ -302,7 +318,7 @@ fn do_init_data(
 
 fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
     let size = log_size("SIZE", &a.size)?;
-    do_init_log(&a.log, size, a.force)?;
+    do_init_log(&a.log, size, a.force, a.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -315,7 +331,7 @@ fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
         nlists: number("NLISTS", &a.nlists)?,
         chunk: number("CHUNK", &a.chunk)?,
     };
-    do_init_data(&a.log, &a.data, &p, a.force, a.sparse)?;
+    do_init_data(&a.log, &a.data, &p, a.force, a.sparse, a.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -364,8 +380,8 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
             )));
         }
     }
-    do_init_log(&a.log, lsize, a.force)?;
-    let r = do_init_data(&a.log, &a.data, &p, a.force, a.sparse)?;
+    do_init_log(&a.log, lsize, a.force, a.quiet)?;
+    let r = do_init_data(&a.log, &a.data, &p, a.force, a.sparse, a.quiet)?;
     let conf = ServerConf {
         rvm_log: rvm::device::absolute(&a.log)
             .map_err(lib)?

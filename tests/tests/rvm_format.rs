@@ -189,3 +189,28 @@ fn init_prints_server_conf_and_makes_a_loadable_pair() {
     );
     assert_eq!(std::fs::metadata(&log).unwrap().len(), 1_051_136);
 }
+
+#[test]
+fn quiet_silences_the_summary_and_default_prints_one_line() {
+    let dir = scratch();
+    let out = coda_rs()
+        .args(["rvm", "init-log", "--quiet"])
+        .arg(dir.path().join("a"))
+        .arg("64K")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty() && out.stdout.is_empty());
+    let out = coda_rs()
+        .args(["rvm", "init-log"])
+        .arg(dir.path().join("b"))
+        .arg("64K")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("RVM log formatted") && err.contains("68096 bytes in all"),
+        "{err}"
+    );
+}
