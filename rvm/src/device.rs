@@ -126,19 +126,20 @@ pub fn zero_fill(
             return Ok(());
         }
     } else {
-        let end = offset + len;
-        let cur = file
-            .metadata()
-            .map_err(|e| Error::io(path, "cannot stat", e))?
-            .len();
-        if cur < end {
-            file.set_len(end)
-                .map_err(|e| Error::io(path, "cannot set the file size", e))?;
-        }
         if sparse {
+            let end = offset + len;
+            let cur = file
+                .metadata()
+                .map_err(|e| Error::io(path, "cannot stat", e))?
+                .len();
+            if cur < end {
+                file.set_len(end)
+                    .map_err(|e| Error::io(path, "cannot set the file size", e))?;
+            }
             progress(len, len);
             return Ok(());
         }
+        // Mode 0 allocates zeroed blocks and extends the file size.
         match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), offset, len) {
             Ok(()) => {
                 progress(len, len);

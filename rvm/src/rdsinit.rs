@@ -220,9 +220,11 @@ pub fn init_data(
     // The header page goes last; one sync covers the fill and all writes
     // (a torn result has no valid heap and the log still says empty).
     device::write_at(&data, data_path, &header_page, 0)?;
-    device::sync(&data, data_path)?;
 
-    // Log records, then the status block.
+    // Log records, then the status block. The data segment is synced on
+    // another thread meanwhile: the log is a valid empty log before and
+    // after, so its durability does not depend on the data's, and both
+    // syncs complete before success is reported.
     let mut bytes = Vec::with_capacity(total as usize + 512);
     for r in [&r1, &r2, &r3, &r4] {
         bytes.extend_from_slice(r);
@@ -240,9 +242,6 @@ pub fn init_data(
         bytes = pre;
         write_at = sector;
     }
-    // The records are informational (the final status says empty), so the
-    // status block's own sync covers them too.
-    device::write_at(log.file(), log_path, &bytes, write_at)?;
     let end1 = at + first_len;
     let end = at + total;
     final_status(
@@ -254,7 +253,23 @@ pub fn init_data(
         &ts,
         [4096, layout.hdr_len, 32, 8],
     );
-    log.write_status(&s)?;
+    let (data_synced, log_written) = std::thread::scope(|scope| {
+        let syncer = scope.spawn(|| device::sync(&data, data_path));
+        // The records are informational (the final status says empty), so
+        // the status block's own sync covers them too.
+        let log_written = device::write_at(log.file(), log_path, &bytes, write_at)
+            .and_then(|()| log.write_status(&s));
+        let data_synced = syncer.join().unwrap_or_else(|_| {
+            Err(Error::io(
+                data_path,
+                "cannot sync (fdatasync)",
+                std::io::Error::other("the sync thread failed"),
+            ))
+        });
+        (data_synced, log_written)
+    });
+    data_synced?;
+    log_written?;
     Ok(InitDataReport {
         layout,
         data_path: abs,
