@@ -1,15 +1,47 @@
 //! Directory pages (spec §12) from untrusted bytes: listing, the salvager
 //! checks and re-creating the listed entries must never panic or hang.
 //!
-//! Seeds: the golden directory pages, written to `fuzz/corpus/dir_page/` by
-//! `cargo test -p coda-rs-tests --test dirpage_golden -- --ignored`.
+//! Input: raw page bytes, or a whole dump stream (the seeds `.ci/fuzz`
+//! gives every `dir_*` target), from which the first directory's pages are
+//! taken. More seeds: `cargo test -p coda-rs-tests --test dirpage_golden --
+//! --ignored` writes every golden directory's pages to
+//! `fuzz/corpus/dir_page/`.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use volume_dump::dirpage::{DirBuilder, DirPages, BLOBS_PER_PAGE, MAX_PAGES, PAGE_SIZE};
 
+/// The first byte and begin magic of a dump (spec §4).
+const DUMP_START: [u8; 5] = [0x01, 0xb3, 0xa1, 0x13, 0x22];
+/// A page mark followed by the page tag 1234 (spec §7.2, §12.1).
+const PAGE_START: [u8; 5] = [b'P', 0, 0, 0x04, 0xd2];
+
+/// The pages of the first directory of a dump: 2048-byte pages, each
+/// introduced by `'P'` and the page tag.
+fn pages_in_dump(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let Some(mut at) = data.windows(5).position(|w| w == PAGE_START) else {
+        return out;
+    };
+    while out.len() < MAX_PAGES * PAGE_SIZE
+        && data.get(at..at + 5) == Some(&PAGE_START[..])
+        && at + 1 + PAGE_SIZE <= data.len()
+    {
+        out.extend_from_slice(&data[at + 1..at + 1 + PAGE_SIZE]);
+        at += 1 + PAGE_SIZE;
+    }
+    out
+}
+
 fuzz_target!(|data: &[u8]| {
+    let extracted;
+    let data = if data.starts_with(&DUMP_START) {
+        extracted = pages_in_dump(data);
+        &extracted[..]
+    } else {
+        data
+    };
     // Use the largest whole number of pages the input holds (at least one).
     let pages = (data.len() / PAGE_SIZE).clamp(1, MAX_PAGES);
     let mut buf = data[..data.len().min(pages * PAGE_SIZE)].to_vec();
@@ -34,8 +66,8 @@ fuzz_target!(|data: &[u8]| {
         let mut rebuilt = DirBuilder::empty();
         for e in &entries {
             if rebuilt.create(e.name, e.vnode, e.unique).is_err() {
-                // Names containing '/' are valid on disk but refused by the
-                // builder; nothing more to compare then.
+                // Names containing '/' or duplicated names pass the
+                // salvager's checks but are refused by the builder.
                 return;
             }
         }
