@@ -290,6 +290,7 @@ fn preserve_list_limits_what_is_kept() {
     write_pattern(&src.join("a"), 100, 1);
     fs::hard_link(src.join("a"), src.join("b")).unwrap();
     fs::set_permissions(src.join("a"), fs::Permissions::from_mode(0o4711)).unwrap();
+    set_xattr(&src.join("a"), "user.note", b"only with --xattrs");
     set_times(&src.join("a"), (1_000_000_000, 5), (1_000_000_000, 7));
     let dst = dir.path().join("dst");
     let (code, _, err) = run_copy(
@@ -311,6 +312,11 @@ fn preserve_list_limits_what_is_kept() {
         0,
         "setuid must not be kept without `mode`"
     );
+    assert!(
+        xattrs(&dst.join("a")).is_empty(),
+        "xattrs were not asked for"
+    );
+    assert_eq!(xattrs(&src.join("a")).len(), 1);
     assert_eq!(
         fs::read(dst.join("b")).unwrap(),
         fs::read(src.join("b")).unwrap()

@@ -285,7 +285,7 @@ fn current_umask() -> u32 {
     old.as_raw_mode()
 }
 
-/// Indices of items with the given action filter, grouped by depth.
+/// Indices of the directory items, grouped by depth.
 fn by_depth(plan: &Plan, deepest_first: bool) -> Vec<Vec<usize>> {
     let max = plan.items.iter().map(|i| i.entry.depth).max().unwrap_or(0) as usize;
     let mut levels = vec![Vec::new(); max + 1];
