@@ -85,7 +85,7 @@ pub struct CopyArgs {
     /// Print the outcome as one JSON document on stdout.
     #[arg(long)]
     json: bool,
-    /// No progress bar and no summary line (failures are still listed).
+    /// No progress bar (the summary line and failures are still printed).
     #[arg(long, short = 'q')]
     quiet: bool,
 }
@@ -267,40 +267,38 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
         let _ = writeln!(err, "coda-rs: {f}");
     }
     let secs = elapsed.as_secs_f64();
-    if !args.quiet {
-        let rate = if secs > 0.0 {
-            r.bytes as f64 / secs
-        } else {
-            0.0
-        };
-        let what = if args.dry_run {
-            "copy (dry run)"
-        } else {
-            "copy"
-        };
-        let mut line = format!(
-            "{what}: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({}/s)",
-            r.files,
-            r.dirs,
-            r.symlinks,
-            r.hard_links,
-            r.specials,
-            human(r.bytes as f64),
-            secs,
-            human(rate),
-        );
-        if args.resume {
-            line.push_str(&format!("; {} already complete", r.skipped));
-        }
-        if args.verify {
-            line.push_str(&format!("; {} verified", r.verified));
-        }
-        line.push_str(&format!("; {} failed", r.failures.len()));
-        if r.stopped {
-            line.push_str(" (stopped by --fail-fast)");
-        }
-        let _ = writeln!(err, "{line}");
+    let rate = if secs > 0.0 {
+        r.bytes as f64 / secs
+    } else {
+        0.0
+    };
+    let what = if args.dry_run {
+        "copy (dry run)"
+    } else {
+        "copy"
+    };
+    let mut line = format!(
+        "{what}: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({}/s)",
+        r.files,
+        r.dirs,
+        r.symlinks,
+        r.hard_links,
+        r.specials,
+        human(r.bytes as f64),
+        secs,
+        human(rate),
+    );
+    if args.resume {
+        line.push_str(&format!("; {} already complete", r.skipped));
     }
+    if args.verify {
+        line.push_str(&format!("; {} verified", r.verified));
+    }
+    line.push_str(&format!("; {} failed", r.failures.len()));
+    if r.stopped {
+        line.push_str(" (stopped by --fail-fast)");
+    }
+    let _ = writeln!(err, "{line}");
     if args.json {
         let doc = serde_json::json!({
             "files": r.files,
