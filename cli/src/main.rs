@@ -4,6 +4,7 @@
 //! work is done in the `rvm`, `volume-dump` and `cfs-ioctl` crates.
 
 mod cfs;
+mod completions;
 mod copy;
 mod dump;
 mod dump_tar;
@@ -14,7 +15,7 @@ mod rvm;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Recover Coda File System servers after a disaster.
 #[derive(Parser)]
@@ -46,6 +47,10 @@ enum Command {
     /// The reinitialisation procedure as a resumable runbook.
     #[command(subcommand)]
     Reinit(reinit::ReinitCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff).
+    Man(completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +65,8 @@ fn main() -> ExitCode {
         Command::Copy(args) => copy::run(args),
         Command::Plan(cmd) => plan::run(cmd),
         Command::Reinit(cmd) => reinit::run(cmd),
+        Command::Completions(args) => completions::completions(args, Cli::command()),
+        Command::Man(args) => completions::man(args, Cli::command()),
     };
     exit::finish(result)
 }
