@@ -42,6 +42,7 @@ pub mod dirpage;
 mod error;
 mod header;
 mod input;
+pub mod incremental;
 pub mod merge;
 mod model;
 mod reader;
