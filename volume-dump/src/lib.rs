@@ -46,6 +46,7 @@ pub mod incremental;
 pub mod merge;
 mod model;
 mod reader;
+pub mod restore;
 pub mod tag;
 pub mod tar;
 pub mod tree;

@@ -28,7 +28,7 @@
 
 mod header;
 mod names;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::io::{self, Read, Write};
 

@@ -1,0 +1,188 @@
+//! `coda-rs dump restore` of the golden dump chains (spec §11.7): the
+//! restored trees must equal the golden manifests.
+
+mod restore_support;
+
+use std::fs;
+
+use coda_rs_tests::{coda_rs, scratch};
+use restore_support::{golden_dump, manifest_differences, snapshot, tar_member};
+
+fn restore(args: &[&std::path::Path], into: &std::path::Path) {
+    let mut cmd = coda_rs();
+    cmd.args(["dump", "restore"])
+        .args(args)
+        .arg("--into")
+        .arg(into);
+    cmd.assert().success();
+}
+
+#[test]
+fn full_dump_equals_state_a() {
+    let t = scratch();
+    let into = t.path().join("a");
+    restore(&[&golden_dump("server-a-full.dump")], &into);
+    assert_eq!(
+        manifest_differences(&into, "state-a.manifest.json"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn full_plus_incremental_equals_state_b_and_the_merged_dump() {
+    let t = scratch();
+    let chain = t.path().join("chain");
+    restore(
+        &[
+            &golden_dump("server-a-full.dump"),
+            &golden_dump("server-b-incr.dump"),
+        ],
+        &chain,
+    );
+    assert_eq!(
+        manifest_differences(&chain, "state-b.manifest.json"),
+        Vec::<String>::new()
+    );
+    let merged = t.path().join("merged");
+    restore(&[&golden_dump("merged-a+b.dump")], &merged);
+    assert_eq!(
+        manifest_differences(&merged, "state-b.manifest.json"),
+        Vec::<String>::new()
+    );
+    assert_eq!(snapshot(&chain), snapshot(&merged));
+    assert_eq!(
+        fs::read(chain.join("..CodaACLs.yaml")).unwrap(),
+        fs::read(merged.join("..CodaACLs.yaml")).unwrap()
+    );
+}
+
+#[test]
+fn full_b_equals_state_b() {
+    let t = scratch();
+    let into = t.path().join("b");
+    restore(&[&golden_dump("server-b-full.dump")], &into);
+    assert_eq!(
+        manifest_differences(&into, "state-b.manifest.json"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn from_stdin() {
+    let t = scratch();
+    let into = t.path().join("b");
+    coda_rs()
+        .args(["dump", "restore", "-"])
+        .arg(golden_dump("server-b-incr.dump"))
+        .arg("--into")
+        .arg(&into)
+        .pipe_stdin(golden_dump("server-a-full.dump"))
+        .unwrap()
+        .assert()
+        .success();
+    assert_eq!(
+        manifest_differences(&into, "state-b.manifest.json"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn acl_file_equals_codadump2tar_member() {
+    for (dump, tar) in [
+        ("server-a-full.dump", "server-a-full.tar"),
+        ("merged-a+b.dump", "merged-a+b.tar"),
+    ] {
+        let t = scratch();
+        let into = t.path().join("x");
+        restore(&[&golden_dump(dump)], &into);
+        let tar = fs::read(golden_dump(tar)).unwrap();
+        let want = tar_member(&tar, "..CodaACLs.yaml").expect("ACL member in the golden tar");
+        assert_eq!(
+            fs::read(into.join("..CodaACLs.yaml")).unwrap(),
+            want,
+            "{dump}"
+        );
+    }
+}
+
+#[test]
+fn acls_skip_writes_no_acl_file() {
+    let t = scratch();
+    let into = t.path().join("x");
+    coda_rs()
+        .args(["dump", "restore", "--acls", "skip", "--into"])
+        .arg(&into)
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .success();
+    assert!(!into.join("..CodaACLs.yaml").exists());
+    assert_eq!(
+        manifest_differences(&into, "state-a.manifest.json"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn non_empty_target_is_refused_unless_force() {
+    let t = scratch();
+    let into = t.path().join("x");
+    fs::create_dir(&into).unwrap();
+    fs::write(into.join("README.txt"), b"precious").unwrap();
+    coda_rs()
+        .args(["dump", "restore", "--into"])
+        .arg(&into)
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .code(3);
+    assert_eq!(fs::read(into.join("README.txt")).unwrap(), b"precious");
+    coda_rs()
+        .args(["dump", "restore", "--force", "--into"])
+        .arg(&into)
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .success();
+    assert_eq!(
+        manifest_differences(&into, "state-a.manifest.json"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_incremental_alone_is_refused() {
+    let t = scratch();
+    coda_rs()
+        .args(["dump", "restore", "--into"])
+        .arg(t.path().join("x"))
+        .arg(golden_dump("server-b-incr.dump"))
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn a_chain_out_of_order_fails() {
+    let t = scratch();
+    coda_rs()
+        .args(["dump", "restore", "--into"])
+        .arg(t.path().join("x"))
+        .arg(golden_dump("server-b-full.dump"))
+        .arg(golden_dump("server-b-incr.dump"))
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn truncated_stream_fails_naming_the_vnode() {
+    let t = scratch();
+    let dump = fs::read(golden_dump("server-a-full.dump")).unwrap();
+    let cut = t.path().join("cut.dump");
+    fs::write(&cut, &dump[..dump.len() * 2 / 3]).unwrap();
+    let out = coda_rs()
+        .args(["dump", "restore", "--into"])
+        .arg(t.path().join("x"))
+        .arg(&cut)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("vnode"), "{err}");
+    assert!(err.contains("ends early"), "{err}");
+}

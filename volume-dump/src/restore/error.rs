@@ -1,0 +1,103 @@
+//! The restore's error type.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can stop a restore or a comparison.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// Reading or interpreting the dump chain failed (truncated stream,
+    /// bad record, chain that does not fit together...).
+    Dump(crate::Error),
+    /// Writing into the target failed (ENOSPC, EACCES, ...).
+    Target {
+        /// The object being restored, `vnode.unique` in hex, if any.
+        vnode: Option<(u32, u32)>,
+        /// The path in the target.
+        path: PathBuf,
+        /// What was being done, e.g. `writing file data`.
+        action: &'static str,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The dump holds something that cannot become a file name.
+    BadName {
+        /// The object.
+        vnode: (u32, u32),
+        /// The name, lossily decoded.
+        name: String,
+        /// Why it is refused.
+        problem: &'static str,
+    },
+    /// The restore was refused for safety (non-empty target, journal of
+    /// another dump...).
+    Refused(String),
+    /// The journal could not be read or written.
+    Journal {
+        /// The journal's path.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The tape input failed.
+    Tape(String),
+}
+
+impl RestoreError {
+    pub(crate) fn target(
+        vnode: Option<(u32, u32)>,
+        path: impl Into<PathBuf>,
+        action: &'static str,
+        source: io::Error,
+    ) -> Self {
+        RestoreError::Target {
+            vnode,
+            path: path.into(),
+            action,
+            source,
+        }
+    }
+}
+
+impl fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestoreError::Dump(e) => write!(f, "reading the dump: {e}"),
+            RestoreError::Target {
+                vnode,
+                path,
+                action,
+                source,
+            } => {
+                write!(f, "{}: ", path.display())?;
+                if let Some((v, u)) = vnode {
+                    write!(f, "vnode {v:#x}.{u:#x}: ")?;
+                }
+                write!(f, "{action}: {source}")
+            }
+            RestoreError::BadName {
+                vnode: (v, u),
+                name,
+                problem,
+            } => write!(
+                f,
+                "vnode {v:#x}.{u:#x}: directory entry {name:?} {problem} (expected a plain file name)"
+            ),
+            RestoreError::Refused(why) => f.write_str(why),
+            RestoreError::Journal { path, problem } => {
+                write!(f, "{}: {problem}", path.display())
+            }
+            RestoreError::Tape(why) => write!(f, "tape: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RestoreError {}
+
+impl From<crate::Error> for RestoreError {
+    fn from(e: crate::Error) -> Self {
+        RestoreError::Dump(e)
+    }
+}

@@ -1,0 +1,1 @@
+//! Tape input (spec §14): not implemented yet.
