@@ -6,6 +6,7 @@
 mod cfs;
 mod completions;
 mod copy;
+mod drill;
 mod dump;
 mod dump_tar;
 mod exit;
@@ -47,6 +48,8 @@ enum Command {
     /// The reinitialisation procedure as a resumable runbook.
     #[command(subcommand)]
     Reinit(reinit::ReinitCommand),
+    /// Rehearse the whole recovery on built-in data (no Coda server needed).
+    Drill(drill::DrillArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff).
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Copy(args) => copy::run(args),
         Command::Plan(cmd) => plan::run(cmd),
         Command::Reinit(cmd) => reinit::run(cmd),
+        Command::Drill(args) => drill::run(args),
         Command::Completions(args) => completions::completions(args, Cli::command()),
         Command::Man(args) => completions::man(args, Cli::command()),
     };
