@@ -94,10 +94,24 @@ pub enum AclsArg {
 /// `coda-rs dump restore`.
 #[derive(Args)]
 pub struct RestoreArgs {
-    /// The full dump: a file, or `-` for stdin.
+    /// The full dump: a file, `-` for stdin, or a tape device.
     pub source: PathBuf,
     /// Incremental dumps, oldest first (files).
     pub incrementals: Vec<PathBuf>,
+    /// SOURCE is a tape drive (automatic for character devices): read it
+    /// record by record up to the filemark.
+    #[arg(long)]
+    pub tape: bool,
+    /// Space forward over N filemarks (MTFSF) before reading (tape only).
+    #[arg(long, value_name = "N")]
+    pub tape_file: Option<u32>,
+    /// Read tape records of exactly this many bytes (default: detect).
+    #[arg(long, value_name = "BYTES")]
+    pub block_size: Option<usize>,
+    /// SOURCE is a tar archive: restore the dump in its member NAME (whole
+    /// name or last component).
+    #[arg(long, value_name = "NAME")]
+    pub tar_member: Option<String>,
     /// The directory that becomes the volume's root.
     #[arg(long, value_name = "DIR")]
     pub into: PathBuf,
@@ -1053,7 +1067,37 @@ fn restore_cmd(a: RestoreArgs) -> Result<ExitCode> {
     } else {
         std::fs::metadata(&a.source).ok().map(|m| m.len())
     };
-    let input = open_input(&a.source)?;
+    let is_tape = a.tape || crate::tape::is_char_device(&a.source);
+    if !is_tape && (a.tape_file.is_some() || a.block_size.is_some()) {
+        return Err(exit::usage(
+            "--tape-file and --block-size need a tape (--tape or a character device)",
+        ));
+    }
+    let input: Box<dyn Read> = if is_tape {
+        let dev = volume_dump::restore::tape::DeviceTape::open(&a.source)
+            .with_context(|| subject.clone())?;
+        let r = volume_dump::restore::tape::TapeReader::at_file(
+            dev,
+            a.tape_file.unwrap_or(0),
+            a.block_size,
+        )
+        .map_err(|e| anyhow::Error::new(e).context(subject.clone()))?;
+        Box::new(r)
+    } else {
+        Box::new(io::BufReader::with_capacity(
+            1 << 20,
+            open_input(&a.source)?,
+        ))
+    };
+    let mut tar;
+    let input: Box<dyn Read + '_> = match &a.tar_member {
+        Some(name) => {
+            tar = volume_dump::restore::tape::TarStream::new(input);
+            tar.find(name).with_context(|| subject.clone())?;
+            Box::new(tar.data())
+        }
+        None => input,
+    };
     let opts = RestoreOptions {
         read: read_opts(a.lenient),
         check_stamps: !a.no_stamp_check,

@@ -13,6 +13,7 @@ mod exit;
 mod plan;
 mod reinit;
 mod rvm;
+mod tape;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,9 @@ enum Command {
     Reinit(reinit::ReinitCommand),
     /// Rehearse the whole recovery on built-in data (no Coda server needed).
     Drill(drill::DrillArgs),
+    /// Backup tapes: tape files, tar members, labels.
+    #[command(subcommand)]
+    Tape(tape::TapeCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff).
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Plan(cmd) => plan::run(cmd),
         Command::Reinit(cmd) => reinit::run(cmd),
         Command::Drill(args) => drill::run(args),
+        Command::Tape(cmd) => tape::run(cmd),
         Command::Completions(args) => completions::completions(args, Cli::command()),
         Command::Man(args) => completions::man(args, Cli::command()),
     };

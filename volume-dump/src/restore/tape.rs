@@ -1,1 +1,499 @@
-//! Tape input (spec §14): not implemented yet.
+//! Reading dumps from tape (spec §14): record-by-record input that never
+//! loses a record, filemarks, positioning, and dumps wrapped in tar
+//! archives (the layout of Coda's backup manual: a label tar holding
+//! `TAPELABEL`, then one tar of dump files per tape file).
+//!
+//! The drive is behind the small [`TapeDevice`] trait: [`DeviceTape`]
+//! drives a real one with `read(2)` and `MTIOCTOP`; [`TapeEmulator`] is a
+//! device-like model for tests (fixed records, `ENOMEM` that consumes the
+//! record when the buffer is too short, as the Linux `st` driver does,
+//! `MTBSR`, `MTFSF`, filemarks, end of data).
+
+use std::fs::File;
+use std::io::{self, Read};
+
+use super::RestoreError;
+
+/// Largest record read first: larger than any block size drives use by
+/// default (Linux `st` limits records to the driver buffer, normally at
+/// most 1 MiB).
+pub const DEFAULT_READ_SIZE: usize = 1024 * 1024;
+/// Largest record accepted at all.
+pub const MAX_RECORD: usize = 16 * 1024 * 1024;
+
+/// `ENOMEM`: the record is larger than the read buffer.
+const ENOMEM: i32 = 12;
+
+/// What the restore needs of a tape drive.
+pub trait TapeDevice {
+    /// Reads the next record into `buf`; `Ok(0)` at a filemark (which is
+    /// then passed). A record longer than `buf` fails with `ENOMEM` *after*
+    /// the drive has passed it.
+    fn read_record(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Spaces forward past `count` filemarks (`MTFSF`).
+    fn forward_files(&mut self, count: u32) -> io::Result<()>;
+    /// Spaces back `count` records (`MTBSR`).
+    fn back_records(&mut self, count: u32) -> io::Result<()>;
+}
+
+/// A real tape drive (Linux `st`/`nst` device).
+pub struct DeviceTape {
+    file: File,
+}
+
+/// `struct mtop` of `<sys/mtio.h>`: `short mt_op; int mt_count;`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+struct MtOp {
+    op: i16,
+    count: i32,
+}
+
+const _: () = assert!(std::mem::size_of::<MtOp>() == 8);
+
+/// `MTIOCTOP` = `_IOW('m', 1, struct mtop)`.
+const MTIOCTOP: rustix::ioctl::Opcode = rustix::ioctl::opcode::write::<MtOp>(b'm', 1);
+const MTFSF: i16 = 1;
+const MTBSR: i16 = 4;
+
+impl DeviceTape {
+    /// Opens a tape device for reading.
+    pub fn open(path: &std::path::Path) -> io::Result<Self> {
+        Ok(DeviceTape {
+            file: File::open(path)?,
+        })
+    }
+
+    fn op(&self, op: i16, count: u32) -> io::Result<()> {
+        let count = i32::try_from(count)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "count too large"))?;
+        // SAFETY: MTIOCTOP takes a pointer to a `struct mtop`, which `MtOp`
+        // reproduces (repr(C), size checked above); the kernel only reads it.
+        let setter = unsafe { rustix::ioctl::Setter::<MTIOCTOP, MtOp>::new(MtOp { op, count }) };
+        // SAFETY: the opcode and argument type match (see above); `file` is
+        // an open descriptor.
+        unsafe { rustix::ioctl::ioctl(&self.file, setter) }.map_err(io::Error::from)
+    }
+}
+
+impl TapeDevice for DeviceTape {
+    fn read_record(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.file.read(buf)
+    }
+    fn forward_files(&mut self, count: u32) -> io::Result<()> {
+        self.op(MTFSF, count)
+    }
+    fn back_records(&mut self, count: u32) -> io::Result<()> {
+        self.op(MTBSR, count)
+    }
+}
+
+/// A tape in memory: tape files made of records, a filemark after each
+/// file, then end of data (reads fail with `EIO`, as a drive's blank
+/// check). Behaves like the Linux `st` driver in variable-block mode.
+#[derive(Debug, Clone, Default)]
+pub struct TapeEmulator {
+    /// Tape files, each a list of records.
+    files: Vec<Vec<Vec<u8>>>,
+    file: usize,
+    /// Next record in the current file; `len` = at the filemark.
+    record: usize,
+    /// Counters, for tests: reads that failed with ENOMEM, MTBSR calls.
+    pub enomem_reads: u64,
+    /// MTBSR operations performed.
+    pub back_spaces: u64,
+}
+
+impl TapeEmulator {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a tape file cut into records of `block` bytes (the last
+    /// one may be shorter).
+    pub fn push_file(&mut self, data: &[u8], block: usize) -> &mut Self {
+        let sizes = std::iter::repeat(block.max(1));
+        self.push_file_sizes(data, sizes)
+    }
+
+    /// Appends a tape file cut into records of the given sizes in turn
+    /// (variable-block mode), repeating the last size.
+    pub fn push_file_sizes(
+        &mut self,
+        data: &[u8],
+        sizes: impl IntoIterator<Item = usize>,
+    ) -> &mut Self {
+        let mut records = Vec::new();
+        let mut sizes = sizes.into_iter();
+        let mut last = 512;
+        let mut at = 0;
+        while at < data.len() {
+            last = sizes.next().unwrap_or(last).max(1);
+            let end = (at + last).min(data.len());
+            records.push(data[at..end].to_vec());
+            at = end;
+        }
+        self.files.push(records);
+        self
+    }
+}
+
+impl TapeDevice for TapeEmulator {
+    fn read_record(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(file) = self.files.get(self.file) else {
+            return Err(io::Error::from_raw_os_error(5)); // EIO: end of data
+        };
+        match file.get(self.record) {
+            None => {
+                self.file += 1;
+                self.record = 0;
+                Ok(0)
+            }
+            Some(rec) => {
+                self.record += 1;
+                if rec.len() > buf.len() {
+                    self.enomem_reads += 1;
+                    return Err(io::Error::from_raw_os_error(ENOMEM));
+                }
+                buf[..rec.len()].copy_from_slice(rec);
+                Ok(rec.len())
+            }
+        }
+    }
+
+    fn forward_files(&mut self, count: u32) -> io::Result<()> {
+        for _ in 0..count {
+            if self.file >= self.files.len() {
+                return Err(io::Error::from_raw_os_error(5));
+            }
+            self.file += 1;
+            self.record = 0;
+        }
+        Ok(())
+    }
+
+    fn back_records(&mut self, count: u32) -> io::Result<()> {
+        self.back_spaces += 1;
+        if (count as usize) > self.record {
+            return Err(io::Error::from_raw_os_error(5));
+        }
+        self.record -= count as usize;
+        Ok(())
+    }
+}
+
+/// One tape file as a byte stream: records are read whole into a buffer
+/// large enough for any record, so none is lost; the stream ends at the
+/// filemark.
+pub struct TapeReader<T> {
+    dev: T,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    forced: bool,
+    done: bool,
+    block_size: Option<usize>,
+    records: u64,
+    bytes: u64,
+}
+
+impl<T: TapeDevice> TapeReader<T> {
+    /// Reads the current tape file of `dev`. `block_size`: force the read
+    /// size (a larger record is then an error); `None` detects it, reading
+    /// with a [`DEFAULT_READ_SIZE`] buffer grown (after `MTBSR`) whenever a
+    /// record does not fit.
+    pub fn new(dev: T, block_size: Option<usize>) -> Self {
+        let size = block_size.unwrap_or(DEFAULT_READ_SIZE).clamp(1, MAX_RECORD);
+        TapeReader {
+            dev,
+            buf: vec![0; size],
+            pos: 0,
+            end: 0,
+            forced: block_size.is_some(),
+            done: false,
+            block_size: None,
+            records: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Like [`TapeReader::new`] detecting the block size, but starting
+    /// with a read buffer of `size` bytes (grown ×4 after each `ENOMEM`).
+    pub fn with_initial_size(dev: T, size: usize) -> Self {
+        let mut r = Self::new(dev, None);
+        r.buf = vec![0; size.clamp(1, MAX_RECORD)];
+        r
+    }
+
+    /// Positions `dev` at tape file `n` (0-based, counted from the current
+    /// position, normally the beginning of the tape) with `MTFSF`, then
+    /// reads that file.
+    pub fn at_file(mut dev: T, n: u32, block_size: Option<usize>) -> Result<Self, RestoreError> {
+        if n > 0 {
+            dev.forward_files(n).map_err(|e| {
+                RestoreError::Tape(format!(
+                    "cannot space forward to tape file {n} (MTFSF): {e}"
+                ))
+            })?;
+        }
+        Ok(Self::new(dev, block_size))
+    }
+
+    /// The size of the first record read (the drive's block size).
+    pub fn block_size(&self) -> Option<usize> {
+        self.block_size
+    }
+
+    /// Records read so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// The device, positioned after what was read (after the filemark if
+    /// the stream was read to its end).
+    pub fn into_device(self) -> T {
+        self.dev
+    }
+
+    /// Reads the rest of this tape file (up to its filemark) and discards it.
+    pub fn skip_to_filemark(&mut self) -> io::Result<()> {
+        while self.fill()? {
+            self.pos = self.end;
+        }
+        Ok(())
+    }
+
+    /// Reads the next record; false at the filemark.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        loop {
+            match self.dev.read_record(&mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.block_size.get_or_insert(n);
+                    self.records += 1;
+                    self.pos = 0;
+                    self.end = n;
+                    return Ok(true);
+                }
+                Err(e) if e.raw_os_error() == Some(ENOMEM) => {
+                    let at = self.bytes;
+                    if self.forced || self.buf.len() >= MAX_RECORD {
+                        return Err(io::Error::other(format!(
+                            "tape record {} (after byte {at}) is larger than the {}-byte read size{}",
+                            self.records + 1,
+                            self.buf.len(),
+                            if self.forced { " given with --block-size" } else { "" }
+                        )));
+                    }
+                    // The drive passed the record: space back and re-read it
+                    // with a larger buffer.
+                    self.dev.back_records(1).map_err(|e| {
+                        io::Error::other(format!(
+                            "tape record {} did not fit in {} bytes and spacing back (MTBSR) failed: {e}",
+                            self.records + 1,
+                            self.buf.len()
+                        ))
+                    })?;
+                    let n = (self.buf.len() * 4).min(MAX_RECORD);
+                    self.buf = vec![0; n];
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!(
+                            "tape read error at record {} (byte {}): {e}",
+                            self.records + 1,
+                            self.bytes
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+impl<T: TapeDevice> Read for TapeReader<T> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.end && !self.fill()? {
+            return Ok(0);
+        }
+        let n = out.len().min(self.end - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// One member of a tar stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TarMember {
+    /// Full name (`prefix/name` for ustar).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Type flag (`0` file, `5` directory...).
+    pub typeflag: u8,
+}
+
+/// True when `block` (512 bytes) is a ustar or GNU tar header.
+pub fn is_tar_header(block: &[u8]) -> bool {
+    block.len() >= 512 && &block[257..262] == b"ustar"
+}
+
+fn octal(field: &[u8]) -> Option<u64> {
+    let s: Vec<u8> = field
+        .iter()
+        .copied()
+        .filter(|&c| c != 0 && c != b' ')
+        .collect();
+    if s.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(std::str::from_utf8(&s).ok()?, 8).ok()
+}
+
+fn cstr(field: &[u8]) -> &[u8] {
+    let end = field.iter().position(|&c| c == 0).unwrap_or(field.len());
+    &field[..end]
+}
+
+/// Walks a tar stream forward, member by member.
+pub struct TarStream<R> {
+    inner: R,
+    /// Bytes of the current member's data (and padding) not yet read.
+    left: u64,
+    pad: u64,
+}
+
+impl<R: Read> TarStream<R> {
+    /// A tar stream read from `inner`.
+    pub fn new(inner: R) -> Self {
+        TarStream {
+            inner,
+            left: 0,
+            pad: 0,
+        }
+    }
+
+    /// The next member's header (the rest of the previous member is
+    /// skipped); `None` at the end of the archive.
+    pub fn next_member(&mut self) -> io::Result<Option<TarMember>> {
+        let skip = self.left + self.pad;
+        io::copy(&mut (&mut self.inner).take(skip), &mut io::sink())?;
+        self.left = 0;
+        self.pad = 0;
+        let mut h = [0u8; 512];
+        match read_full(&mut self.inner, &mut h)? {
+            0 => return Ok(None),
+            512 => {}
+            n => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("tar header cut after {n} bytes"),
+                ))
+            }
+        }
+        if h.iter().all(|&b| b == 0) {
+            return Ok(None);
+        }
+        if !is_tar_header(&h) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a tar header (no ustar magic at byte 257)",
+            ));
+        }
+        let size = octal(&h[124..136])
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad tar size field"))?;
+        let mut name = Vec::new();
+        let prefix = cstr(&h[345..500]);
+        if !prefix.is_empty() {
+            name.extend_from_slice(prefix);
+            name.push(b'/');
+        }
+        name.extend_from_slice(cstr(&h[0..100]));
+        self.left = size;
+        self.pad = (512 - size % 512) % 512;
+        Ok(Some(TarMember {
+            name: String::from_utf8_lossy(&name).into_owned(),
+            size,
+            typeflag: h[156],
+        }))
+    }
+
+    /// Reads the current member's data.
+    pub fn data(&mut self) -> TarData<'_, R> {
+        TarData { tar: self }
+    }
+
+    /// Advances to the member called `name` (its whole name, or the part
+    /// after the last `/`); error if the archive has none.
+    pub fn find(&mut self, name: &str) -> io::Result<TarMember> {
+        while let Some(m) = self.next_member()? {
+            let base = m.name.rsplit('/').next().unwrap_or("");
+            if m.name == name || base == name {
+                return Ok(m);
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("the tar archive holds no member {name:?}"),
+        ))
+    }
+}
+
+/// The data of the current member of a [`TarStream`].
+pub struct TarData<'a, R> {
+    tar: &'a mut TarStream<R>,
+}
+
+impl<R: Read> Read for TarData<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let want = (out.len() as u64).min(self.tar.left) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.tar.inner.read(&mut out[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "tar member data cut short",
+            ));
+        }
+        self.tar.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+impl<T: TapeDevice + ?Sized> TapeDevice for &mut T {
+    fn read_record(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (**self).read_record(buf)
+    }
+    fn forward_files(&mut self, count: u32) -> io::Result<()> {
+        (**self).forward_files(count)
+    }
+    fn back_records(&mut self, count: u32) -> io::Result<()> {
+        (**self).back_records(count)
+    }
+}

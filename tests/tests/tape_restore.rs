@@ -1,0 +1,253 @@
+//! Restoring from tape, through the tape emulator (never a real drive):
+//! record sizes 512, 10240, 65536, 262144 and variable, records larger than
+//! the read buffer (ENOMEM consumes the record: MTBSR and re-read), tape
+//! file positioning (MTFSF), filemarks, tar-wrapped dumps.
+
+mod restore_support;
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+
+use coda_rs_tests::{coda_rs, scratch};
+use restore_support::{golden_dump, manifest_differences};
+use volume_dump::restore::tape::{TapeDevice, TapeEmulator, TapeReader, TarStream};
+use volume_dump::restore::{restore_chain, RestoreOptions};
+use volume_dump::{Dump, ReadOptions};
+
+fn bytes(name: &str) -> Vec<u8> {
+    fs::read(golden_dump(name)).unwrap()
+}
+
+fn incr() -> Dump {
+    Dump::read(&bytes("server-b-incr.dump")[..], ReadOptions::default()).unwrap()
+}
+
+/// A ustar archive of `members` made by the system's `tar`.
+fn tar_of(dir: &Path, members: &[(&str, &[u8])]) -> Vec<u8> {
+    let src = dir.join("tar-src");
+    fs::create_dir_all(&src).unwrap();
+    let mut cmd = std::process::Command::new("tar");
+    cmd.args(["--format=ustar", "-b", "20", "-cf", "-", "-C"])
+        .arg(&src);
+    for (name, data) in members {
+        fs::write(src.join(name), data).unwrap();
+        cmd.arg(name);
+    }
+    let out = cmd.output().expect("run tar");
+    assert!(out.status.success());
+    out.stdout
+}
+
+/// Label tar, then the full dump A raw, then a tar holding incremental B.
+fn backup_tape(dir: &Path, cut: impl Fn(&mut TapeEmulator, &[u8])) -> TapeEmulator {
+    let label = tar_of(
+        dir,
+        &[(
+            "TAPELABEL",
+            b"coda backup 2026-11-26\nvolumes: golden.backup\n",
+        )],
+    );
+    let incr_tar = tar_of(dir, &[("golden.backup.incr", &bytes("server-b-incr.dump"))]);
+    let mut t = TapeEmulator::new();
+    cut(&mut t, &label);
+    cut(&mut t, &bytes("server-a-full.dump"));
+    cut(&mut t, &incr_tar);
+    cut(&mut t, &label);
+    t
+}
+
+fn restore_from(reader: impl Read, into: &Path) {
+    restore_chain(
+        reader,
+        &[incr()],
+        into,
+        &RestoreOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        manifest_differences(into, "state-b.manifest.json"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn fixed_block_sizes() {
+    for block in [512, 10240, 65536, 262144] {
+        let t = scratch();
+        let mut tape = backup_tape(t.path(), |e, d| {
+            e.push_file(d, block);
+        });
+        let r = TapeReader::at_file(&mut tape, 1, None).unwrap();
+        restore_from(r, &t.path().join("x"));
+        assert_eq!(tape.enomem_reads, 0, "block {block}");
+    }
+}
+
+#[test]
+fn variable_block_sizes() {
+    let t = scratch();
+    let sizes = [512, 100_000, 10240, 3, 65536, 777, 262144, 1];
+    let mut tape = backup_tape(t.path(), |e, d| {
+        e.push_file_sizes(d, sizes.iter().copied().cycle().take(10_000));
+    });
+    let r = TapeReader::at_file(&mut tape, 1, None).unwrap();
+    restore_from(r, &t.path().join("x"));
+}
+
+#[test]
+fn records_larger_than_the_buffer_are_reread_not_lost() {
+    let t = scratch();
+    let mut tape = backup_tape(t.path(), |e, d| {
+        e.push_file(d, 65536);
+    });
+    tape.forward_files(1).unwrap();
+    let mut r = TapeReader::with_initial_size(&mut tape, 512);
+    let mut got = Vec::new();
+    r.read_to_end(&mut got).unwrap();
+    assert_eq!(r.block_size(), Some(65536));
+    drop(r);
+    assert_eq!(got, bytes("server-a-full.dump"));
+    assert!(tape.enomem_reads >= 1);
+    assert_eq!(tape.back_spaces, tape.enomem_reads);
+}
+
+#[test]
+fn forced_block_size_too_small_is_an_error() {
+    let t = scratch();
+    let mut tape = backup_tape(t.path(), |e, d| {
+        e.push_file(d, 10240);
+    });
+    let mut r = TapeReader::at_file(&mut tape, 1, Some(512)).unwrap();
+    let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
+    assert!(err.to_string().contains("--block-size"), "{err}");
+}
+
+#[test]
+fn emulator_enomem_consumes_the_record() {
+    let mut t = TapeEmulator::new();
+    t.push_file(&[1u8; 1024], 512);
+    let mut small = [0u8; 100];
+    let e = t.read_record(&mut small).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(12));
+    let mut buf = [0u8; 512];
+    assert_eq!(t.read_record(&mut buf).unwrap(), 512); // the second record
+    assert_eq!(t.read_record(&mut buf).unwrap(), 0); // filemark
+    assert!(t.read_record(&mut buf).is_err()); // end of data
+}
+
+#[test]
+fn reading_stops_at_the_filemark() {
+    let t = scratch();
+    let mut tape = backup_tape(t.path(), |e, d| {
+        e.push_file(d, 10240);
+    });
+    let mut r = TapeReader::at_file(&mut tape, 1, None).unwrap();
+    let mut got = Vec::new();
+    r.read_to_end(&mut got).unwrap();
+    assert_eq!(got, bytes("server-a-full.dump"));
+    // The next tape file follows: the tar with the incremental.
+    let mut r = TapeReader::new(&mut tape, None);
+    let mut tar = TarStream::new(&mut r);
+    let m = tar.find("golden.backup.incr").unwrap();
+    assert_eq!(m.size, bytes("server-b-incr.dump").len() as u64);
+    let mut inc = Vec::new();
+    tar.data().read_to_end(&mut inc).unwrap();
+    assert_eq!(inc, bytes("server-b-incr.dump"));
+}
+
+#[test]
+fn dump_inside_a_tar_on_tape() {
+    let t = scratch();
+    let full_tar = tar_of(
+        t.path(),
+        &[("golden.backup.full", &bytes("server-a-full.dump"))],
+    );
+    let mut tape = TapeEmulator::new();
+    tape.push_file(b"not a tar", 512)
+        .push_file(&full_tar, 10240);
+    let r = TapeReader::at_file(&mut tape, 1, None).unwrap();
+    let mut tar = TarStream::new(r);
+    tar.find("golden.backup.full").unwrap();
+    restore_from(tar.data(), &t.path().join("x"));
+}
+
+#[test]
+fn cli_tar_member_from_a_file_and_from_stdin() {
+    let t = scratch();
+    let tar = tar_of(
+        t.path(),
+        &[
+            ("TAPELABEL", b"label\n"),
+            ("golden.backup.full", &bytes("server-a-full.dump")),
+        ],
+    );
+    let file = t.path().join("backup.tar");
+    fs::write(&file, &tar).unwrap();
+    let into = t.path().join("x");
+    coda_rs()
+        .args([
+            "dump",
+            "restore",
+            "--tar-member",
+            "golden.backup.full",
+            "--into",
+        ])
+        .arg(&into)
+        .arg(&file)
+        .arg(golden_dump("server-b-incr.dump"))
+        .assert()
+        .success();
+    assert_eq!(
+        manifest_differences(&into, "state-b.manifest.json"),
+        Vec::<String>::new()
+    );
+    let into = t.path().join("y");
+    coda_rs()
+        .args([
+            "dump",
+            "restore",
+            "--tar-member",
+            "golden.backup.full",
+            "--into",
+        ])
+        .arg(&into)
+        .arg("-")
+        .pipe_stdin(&file)
+        .unwrap()
+        .assert()
+        .success();
+    assert_eq!(
+        manifest_differences(&into, "state-a.manifest.json"),
+        Vec::<String>::new()
+    );
+    coda_rs()
+        .args(["dump", "restore", "--tar-member", "nosuch", "--into"])
+        .arg(t.path().join("z"))
+        .arg(&file)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn cli_tape_ls_of_a_tar_file() {
+    let t = scratch();
+    let tar = tar_of(
+        t.path(),
+        &[
+            ("TAPELABEL", b"coda backup 2026-11-26\n"),
+            ("golden.backup.full", &bytes("server-a-full.dump")),
+        ],
+    );
+    let file = t.path().join("backup.tar");
+    fs::write(&file, &tar).unwrap();
+    let out = coda_rs().args(["tape", "ls"]).arg(&file).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("TAPELABEL  23 bytes  label:"), "{text}");
+    assert!(text.contains("    coda backup 2026-11-26"), "{text}");
+    assert!(
+        text.contains("golden.backup.full  297911 bytes  dump of golden.backup (01000110), full"),
+        "{text}"
+    );
+}
