@@ -19,8 +19,10 @@ fn read(bytes: &[u8]) -> Dump {
     Dump::read(bytes, ReadOptions::default()).expect("strict read")
 }
 
+type Fids = BTreeSet<(u32, u32)>;
+
 /// (vnode, unique) of every D_VNODE and every D_RMVNODE of a dump.
-fn records(d: &Dump) -> (BTreeSet<(u32, u32)>, BTreeSet<(u32, u32)>) {
+fn records(d: &Dump) -> (Fids, Fids) {
     let (mut sent, mut removed) = (BTreeSet::new(), BTreeSet::new());
     for e in d.large.entries.iter().chain(&d.small.entries) {
         match e {
@@ -129,7 +131,7 @@ fn incremental_of_state_b_matches_the_servers() {
     let (o_sent, o_removed) = records(&ours);
     // The same vnodes are gone: RM 5.3, RM 4.6, RM 16.12.
     assert_eq!(o_removed, g_removed);
-    let in_a: BTreeSet<(u32, u32)> = records(&base).0;
+    let in_a: Fids = records(&base).0;
     let g_changed: BTreeSet<_> = g_sent.intersection(&in_a).collect();
     let o_changed: BTreeSet<_> = o_sent.intersection(&in_a).collect();
     // Exactly the vnodes of A the server resent as changed: 1.1, 3.2, 2.5,
