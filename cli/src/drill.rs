@@ -224,17 +224,16 @@ fn drill(
     })?;
 
     step(report, progress, "incremental-dump", || {
-        let base = volume_dump::Dump::read(
+        let base = std::io::BufReader::with_capacity(
+            1 << 20,
             File::open(&full_path).with_context(|| full_path.display().to_string())?,
-            volume_dump::ReadOptions::default(),
-        )
-        .with_context(|| format!("{}: reading the base dump", full_path.display()))?;
+        );
         let out = BufWriter::with_capacity(1 << 20, create_new(&incr_path)?);
         let opts = volume_dump::incremental::IncrementalOptions {
             level: 1,
             date: DATE_INCR,
         };
-        let (out, r) = volume_dump::incremental::write_incremental(&base, &source, &opts, out)
+        let (out, r) = volume_dump::incremental::write_incremental(base, &source, &opts, out)
             .with_context(|| format!("{}: incremental dump", source.display()))?;
         finish_file(out, &incr_path)?;
         Ok((

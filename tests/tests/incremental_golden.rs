@@ -100,7 +100,7 @@ fn incremental_of_state_b_matches_the_servers() {
 
     let base = read(&full_a);
     let (inc, _) = write_incremental(
-        &base,
+        Cursor::new(&full_a),
         &tree,
         &IncrementalOptions {
             level: 1,

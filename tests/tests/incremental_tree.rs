@@ -126,7 +126,7 @@ fn merge_of_full_and_incremental_is_the_changed_tree() {
     change_to_b(&root);
     let base = read_strict(&full_a);
     let (inc, report) = write_incremental(
-        &base,
+        Cursor::new(&full_a),
         &root,
         &IncrementalOptions {
             level: 1,
@@ -234,7 +234,7 @@ fn unchanged_tree_gives_an_empty_incremental() {
     let full = full_dump(&root, 1_700_000_000);
     let base = read_strict(&full);
     let (inc, report) = write_incremental(
-        &base,
+        Cursor::new(&full),
         &root,
         &IncrementalOptions {
             level: 1,
@@ -255,6 +255,51 @@ fn unchanged_tree_gives_an_empty_incremental() {
 }
 
 #[test]
+fn base_read_from_its_current_position() {
+    // A base that starts inside a larger stream (e.g. a tape file with a
+    // label in front): offsets are relative to where it starts.
+    let dir = scratch();
+    let root = dir.path().join("tree");
+    make_a(&root);
+    let full = full_dump(&root, 1_700_000_000);
+    let mut padded = vec![0xAAu8; 777];
+    padded.extend_from_slice(&full);
+    let mut input = Cursor::new(&padded);
+    input.set_position(777);
+    let opts = IncrementalOptions {
+        level: 1,
+        date: 1_700_000_500,
+    };
+    let (_, report) = write_incremental(input, &root, &opts, Vec::new()).unwrap();
+    // big.bin (300 kB, compared by reading the base back) is unchanged.
+    assert_eq!(report.sent, [0, 0]);
+    // A same-size change inside it is seen.
+    let mut big = fs::read(root.join("big.bin")).unwrap();
+    big[150_000] ^= 1;
+    let mtime = fs::metadata(root.join("big.bin"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    fs::write(root.join("big.bin"), &big).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(root.join("big.bin"))
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let mut input = Cursor::new(&padded);
+    input.set_position(777);
+    let (inc, report) = write_incremental(input, &root, &opts, Vec::new()).unwrap();
+    assert_eq!(report.sent, [0, 1], "only big.bin is resent");
+    let incd = read_strict(&inc);
+    let IndexEntry::Vnode(v, Data::File(data)) = &incd.small.entries[0] else {
+        panic!("expected a file vnode");
+    };
+    assert_eq!(data, &big);
+    assert_eq!(v.data_version, 2);
+}
+
+#[test]
 fn an_incremental_is_refused_as_base() {
     let dir = scratch();
     let root = dir.path().join("tree");
@@ -265,5 +310,10 @@ fn an_incremental_is_refused_as_base() {
         level: 1,
         date: 1_700_000_500,
     };
-    assert!(write_incremental(&base, &root, &opts, Vec::new()).is_err());
+    let bytes = base.write(Vec::new()).unwrap();
+    assert!(write_incremental(Cursor::new(&bytes), &root, &opts, Vec::new()).is_err());
+    // The level must be at least 1.
+    let full = full_dump(&root, 1_700_000_000);
+    let opts = IncrementalOptions { level: 0, ..opts };
+    assert!(write_incremental(Cursor::new(&full), &root, &opts, Vec::new()).is_err());
 }

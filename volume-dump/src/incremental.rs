@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, Metadata};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ use crate::create::{parse_acl_yaml, ACL_FILE};
 use crate::dirpage::DirBuilder;
 use crate::error::{Error, Result};
 use crate::header::DumpHeader;
-use crate::model::{Data, Dump, IndexEntry};
+use crate::reader::{DumpReader, Entry, ReadOptions};
 use crate::tag::PAGE_SIZE;
 use crate::tree::{Fid, Namespace, ROOT};
 use crate::vnode::{vnode_type, IndexHeader, VersionVector, Vnode, VnodeClass, VnodeData};
@@ -68,38 +68,86 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
     tree_err(path, e.to_string())
 }
 
+/// The data of a base vnode: directory pages and small data are kept,
+/// other file data is only located (compared later by seeking back into
+/// the base), so memory stays bounded by the metadata.
+enum BaseData {
+    Pages(Vec<u8>),
+    Inline(Vec<u8>),
+    At { offset: u64, len: u64 },
+    BadInode,
+}
+
 /// The base dump indexed by path and by fid.
-struct Base<'a> {
+struct Base {
+    header: DumpHeader,
+    volume: VolumeDiskData,
+    indexes: [IndexHeader; 2],
     by_path: HashMap<Vec<u8>, Fid>,
-    by_fid: HashMap<Fid, (&'a Vnode, &'a Data)>,
+    by_fid: HashMap<Fid, (Vnode, BaseData)>,
     used_slots: [BTreeSet<u32>; 2],
     next_unique: u32,
 }
 
-impl<'a> Base<'a> {
-    fn new(base: &'a Dump) -> Result<Self> {
+/// File data up to this size is kept in memory while the base is read.
+const INLINE_LIMIT: u32 = 256;
+
+impl Base {
+    /// Reads the base dump forward once; `start` is its stream position.
+    fn read<B: Read>(base: B, start: u64) -> Result<Self> {
+        let mut r = DumpReader::with_options(base, ReadOptions::default())?;
+        let header = r.header().clone();
+        if !header.is_full() {
+            return Err(Error::Merge(format!(
+                "the base dump is an incremental (level {}), not a full dump",
+                header.incremental
+            )));
+        }
+        let volume = r.volume().clone();
         let mut ns = Namespace::new(b"");
         let mut by_fid = HashMap::new();
         let mut used_slots = [BTreeSet::new(), BTreeSet::new()];
-        let mut max_unique = base.volume.uniquifier;
-        for (k, index) in [&base.large, &base.small].into_iter().enumerate() {
-            for e in &index.entries {
-                let IndexEntry::Vnode(v, data) = e else {
+        let mut indexes = [IndexHeader::default(); 2];
+        let mut max_unique = volume.uniquifier;
+        while let Some(entry) = r.next_entry()? {
+            let (v, kind) = match entry {
+                Entry::Index { class, header, .. } => {
+                    indexes[class_index(class)] = header;
                     continue;
-                };
-                let fid = (v.vnode, v.unique);
-                if let Data::DirPages(pages) = data {
-                    ns.add_directory(fid, pages).map_err(|e| {
+                }
+                Entry::Vnode(e) => (e.vnode, e.data),
+                _ => continue,
+            };
+            let fid = (v.vnode, v.unique);
+            let data = match kind {
+                VnodeData::DirPages(_) => {
+                    let pages = r.read_data_to_vec()?;
+                    ns.add_directory(fid, &pages).map_err(|e| {
                         Error::Merge(format!(
                             "base dump: directory {:#x}.{:#x}: {e}",
                             v.vnode, v.unique
                         ))
                     })?;
+                    BaseData::Pages(pages)
                 }
-                by_fid.insert(fid, (v, data));
-                used_slots[k].insert(v.slot());
-                max_unique = max_unique.max(v.unique.saturating_add(1));
-            }
+                VnodeData::File(len)
+                    if v.vnode_type == vnode_type::SYMLINK || len <= INLINE_LIMIT =>
+                {
+                    BaseData::Inline(r.read_data_to_vec()?)
+                }
+                VnodeData::File(len) => {
+                    let offset = start + r.offset();
+                    r.skip_data()?;
+                    BaseData::At {
+                        offset,
+                        len: u64::from(len),
+                    }
+                }
+                VnodeData::BadInode => BaseData::BadInode,
+            };
+            used_slots[class_index(v.class())].insert(v.slot());
+            max_unique = max_unique.max(v.unique.saturating_add(1));
+            by_fid.insert(fid, (v, data));
         }
         let mut by_path = HashMap::new();
         by_path.insert(Vec::new(), ROOT);
@@ -112,6 +160,9 @@ impl<'a> Base<'a> {
             }
         }
         Ok(Base {
+            header,
+            volume,
+            indexes,
             by_path,
             by_fid,
             used_slots,
@@ -165,25 +216,28 @@ struct Pending {
 }
 
 /// Writes the level-`opts.level` incremental dump of the tree at `root`
-/// relative to `base`, a full dump of the same volume (spec §8).
-pub fn write_incremental<W: Write>(
-    base: &Dump,
+/// relative to `base`, a full dump of the same volume (spec §8), read from
+/// its current position.
+///
+/// The base is read forward once, keeping vnode records, directory pages
+/// and symlink targets; the data of a file whose record is unchanged is
+/// then compared by seeking back into `base`, so memory does not grow with
+/// the volume's data.
+pub fn write_incremental<B: Read + Seek, W: Write>(
+    mut base: B,
     root: &Path,
     opts: &IncrementalOptions,
     out: W,
 ) -> Result<(W, IncrementalReport)> {
-    if !base.header.is_full() {
-        return Err(Error::Merge(format!(
-            "the base dump is an incremental (level {}), not a full dump",
-            base.header.incremental
-        )));
-    }
     if opts.level == 0 {
         return Err(Error::Merge(
             "an incremental dump needs level 1 or more".into(),
         ));
     }
-    let b = Base::new(base)?;
+    let start = base
+        .stream_position()
+        .map_err(|e| Error::Merge(format!("base dump: {e}")))?;
+    let b = Base::read(&mut base, start)?;
     let mut report = IncrementalReport::default();
     let acls = match fs::read(root.join(ACL_FILE)) {
         Ok(text) => parse_acl_yaml(&text).map_err(|e| tree_err(&root.join(ACL_FILE), e))?,
@@ -214,7 +268,7 @@ pub fn write_incremental<W: Write>(
     // free, else allocates a fresh one.
     let mut fid_for = |rel: &[u8], want: u8, claimed: &mut BTreeSet<Fid>| -> Fid {
         if let Some(&fid) = b.by_path.get(rel) {
-            let (v, _) = b.by_fid[&fid];
+            let (v, _) = &b.by_fid[&fid];
             if v.vnode_type == want && !claimed.contains(&fid) {
                 claimed.insert(fid);
                 return fid;
@@ -382,10 +436,10 @@ pub fn write_incremental<W: Write>(
         disk_used += u64::from(node.vnode.length);
         let fid = (node.vnode.vnode, node.vnode.unique);
         match b.by_fid.get(&fid) {
-            Some(&(old, old_data)) => {
+            Some((old, old_data)) => {
                 node.vnode.data_version = old.data_version;
                 node.vnode.version_vector = old.version_vector;
-                if node.vnode == *old && same_data(&node.data, old_data, &mut buf)? {
+                if node.vnode == *old && same_data(&node.data, old_data, &mut base, &mut buf)? {
                     report.unchanged[k] += 1;
                     continue;
                 }
@@ -403,7 +457,7 @@ pub fn write_incremental<W: Write>(
         report.sent[k] += 1;
         send[k].entry(node.vnode.slot()).or_default().push(node);
     }
-    for (&fid, &(v, _)) in &b.by_fid {
+    for (&fid, (v, _)) in &b.by_fid {
         if !claimed.contains(&fid) {
             let k = class_index(v.class());
             removed[k].entry(v.slot()).or_default().push(v.unique);
@@ -412,7 +466,7 @@ pub fn write_incremental<W: Write>(
     }
 
     // Write.
-    let h = &base.header;
+    let h = &b.header;
     let mut w = DumpWriter::new(out);
     w.write_header(&DumpHeader {
         version: h.version,
@@ -429,16 +483,14 @@ pub fn write_incremental<W: Write>(
         disk_used: i32::try_from(disk_used.div_ceil(1024)).unwrap_or(i32::MAX),
         file_count: i32::try_from(file_count).unwrap_or(i32::MAX),
         update_date: opts.date,
-        ..base.volume.clone()
+        ..b.volume.clone()
     })?;
     for (k, class) in [VnodeClass::Large, VnodeClass::Small]
         .into_iter()
         .enumerate()
     {
-        let base_index = if k == 0 { &base.large } else { &base.small };
         let used = alloc.next[k].max(send[k].keys().last().map_or(0, |s| s + 1));
-        let slots = base_index
-            .header
+        let slots = b.indexes[k]
             .slots
             .max(used.next_power_of_two())
             .max(if k == 0 { 128 } else { 256 });
@@ -478,26 +530,42 @@ fn new_vv(unique: u32) -> VersionVector {
     }
 }
 
-fn same_data(new: &NodeData, old: &Data, buf: &mut [u8]) -> Result<bool> {
+/// True if the tree's data equals the base's (large file data is read back
+/// from the base at its offset).
+fn same_data<B: Read + Seek>(
+    new: &NodeData,
+    old: &BaseData,
+    base: &mut B,
+    buf: &mut [u8],
+) -> Result<bool> {
     Ok(match (new, old) {
-        (NodeData::Pages(p), Data::DirPages(o)) => p == o,
-        (NodeData::Target(t), Data::File(o)) => t == o,
-        (NodeData::File(path, len), Data::File(o)) => {
-            if *len != o.len() as u64 {
+        (NodeData::Pages(p), BaseData::Pages(o)) => p == o,
+        (NodeData::Target(t), BaseData::Inline(o)) => t == o,
+        (NodeData::File(path, len), BaseData::Inline(o)) => {
+            *len == o.len() as u64 && fs::read(path).map_err(|e| io_err(path, e))? == *o
+        }
+        (NodeData::File(path, len), &BaseData::At { offset, len: olen }) => {
+            if *len != olen {
                 return Ok(false);
             }
+            let base_err = |e: std::io::Error| Error::Io { offset, source: e };
+            base.seek(SeekFrom::Start(offset)).map_err(base_err)?;
             let mut f = File::open(path).map_err(|e| io_err(path, e))?;
-            let mut at = 0usize;
-            loop {
-                let n = f.read(buf).map_err(|e| io_err(path, e))?;
+            let (mine, theirs) = buf.split_at_mut(buf.len() / 2);
+            let mut left = olen;
+            while left > 0 {
+                let want = (mine.len() as u64).min(left) as usize;
+                let n = f.read(&mut mine[..want]).map_err(|e| io_err(path, e))?;
                 if n == 0 {
-                    break at == o.len();
+                    return Ok(false);
                 }
-                if at + n > o.len() || buf[..n] != o[at..at + n] {
-                    break false;
+                base.read_exact(&mut theirs[..n]).map_err(base_err)?;
+                if mine[..n] != theirs[..n] {
+                    return Ok(false);
                 }
-                at += n;
+                left -= n as u64;
             }
+            f.read(&mut mine[..1]).map_err(|e| io_err(path, e))? == 0
         }
         _ => false,
     })
