@@ -85,6 +85,10 @@ pub enum DumpCommand {
 /// Where `dump restore` puts directory ACLs.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AclsArg {
+    /// `coda` when DIR is on a Coda mount, else `yaml`.
+    Auto,
+    /// Set each directory's ACL with the setacl pioctl (DIR on a Coda mount).
+    Coda,
     /// `..CodaACLs.yaml` in the target directory.
     Yaml,
     /// Do not restore ACLs.
@@ -122,7 +126,7 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub force: bool,
     /// Where directory ACLs go.
-    #[arg(long, value_enum, default_value = "yaml")]
+    #[arg(long, value_enum, default_value = "auto")]
     pub acls: AclsArg,
     /// Writer threads for small files.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -1046,6 +1050,44 @@ fn read_incrementals(paths: &[PathBuf], source: &Path, lenient: bool) -> Result<
     Ok(incs)
 }
 
+/// True when `dir` (or its nearest existing ancestor) is on a Coda mount.
+fn on_coda(dir: &Path) -> bool {
+    let mut p = dir;
+    loop {
+        if p.exists() {
+            return cfs_ioctl::mountpoint::check_coda(p).is_ok();
+        }
+        match p.parent() {
+            Some(q) if !q.as_os_str().is_empty() => p = q,
+            _ => return cfs_ioctl::mountpoint::check_coda(Path::new(".")).is_ok(),
+        }
+    }
+}
+
+/// ACLs set through venus (the setacl pioctl) at the discovered mount.
+fn coda_acls() -> Result<volume_dump::restore::AclMode> {
+    let mnt = cfs_ioctl::mountpoint::discover(None);
+    let client = cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
+        .with_context(|| mnt.display().to_string())?;
+    Ok(volume_dump::restore::AclMode::Set(std::rc::Rc::new(
+        CodaAcls { client },
+    )))
+}
+
+/// [`volume_dump::restore::AclSetter`] over a cfs-ioctl client.
+struct CodaAcls {
+    client: cfs_ioctl::Client,
+}
+
+impl volume_dump::restore::AclSetter for CodaAcls {
+    fn set_acl(&self, dir: &Path, acl_text: &[u8]) -> std::result::Result<(), String> {
+        let acl = cfs_ioctl::Acl::parse(acl_text).map_err(|e| format!("ACL text: {e}"))?;
+        self.client
+            .set_acl(dir, &acl)
+            .map_err(|e| format!("setacl: {e}"))
+    }
+}
+
 fn restore_error(e: volume_dump::restore::RestoreError, subject: &str) -> anyhow::Error {
     use volume_dump::restore::RestoreError as E;
     match e {
@@ -1104,7 +1146,9 @@ fn restore_cmd(a: RestoreArgs) -> Result<ExitCode> {
         force: a.force,
         resume: a.resume,
         acls: match a.acls {
-            AclsArg::Yaml => AclMode::Yaml,
+            AclsArg::Auto if on_coda(&a.into) => coda_acls()?,
+            AclsArg::Coda => coda_acls()?,
+            AclsArg::Auto | AclsArg::Yaml => AclMode::Yaml,
             AclsArg::Skip => AclMode::Skip,
         },
         workers: usize::from(a.workers),
@@ -1242,4 +1286,85 @@ fn verify_against_cmd(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     } else {
         ExitCode::from(exit::FAILURE)
     })
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use std::cell::RefCell;
+    use std::path::{Path, PathBuf};
+    use std::rc::Rc;
+
+    use cfs_ioctl::{Client, Opcode, Pioctl, Transport};
+    use volume_dump::restore::{restore_chain, AclMode, RestoreOptions};
+
+    use super::CodaAcls;
+
+    /// A transport that records every pioctl and answers with nothing.
+    struct Recorder {
+        mnt: PathBuf,
+        calls: Rc<RefCell<Vec<Pioctl>>>,
+    }
+
+    impl Transport for Recorder {
+        fn mountpoint(&self) -> &Path {
+            &self.mnt
+        }
+        fn call(&self, p: &Pioctl) -> cfs_ioctl::Result<Vec<u8>> {
+            self.calls.borrow_mut().push(p.clone());
+            Ok(Vec::new())
+        }
+    }
+
+    fn golden(name: &str) -> PathBuf {
+        let dir = std::env::var_os("CODA_RS_GOLDEN").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"),
+            PathBuf::from,
+        );
+        dir.join("dump").join(name)
+    }
+
+    #[test]
+    fn acls_go_through_setacl_on_a_coda_mount() {
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let client = Client::with_transport(Box::new(Recorder {
+            mnt: "/coda".into(),
+            calls: calls.clone(),
+        }));
+        let t = tempfile::tempdir().unwrap();
+        let into = t.path().join("vol");
+        let opts = RestoreOptions {
+            acls: AclMode::Set(Rc::new(CodaAcls { client })),
+            ..RestoreOptions::default()
+        };
+        let full = std::fs::File::open(golden("server-a-full.dump")).unwrap();
+        restore_chain(full, &[], &into, &opts, &mut |_| {}).unwrap();
+        assert!(!into.join("..CodaACLs.yaml").exists());
+        // Expected: every directory of the manifest, its ACL text as cfs
+        // sends it (entries `name rights`, a NUL at the end).
+        let manifest: Vec<serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(golden("state-a.manifest.json")).unwrap())
+                .unwrap();
+        let mut want: Vec<(PathBuf, Vec<u8>)> = manifest
+            .iter()
+            .filter(|e| e["type"] == "dir")
+            .map(|e| {
+                let rel = e["path"].as_str().unwrap().split_once('/').map(|x| x.1);
+                let path = rel.map_or(into.clone(), |r| into.join(r));
+                let mut text = e["acl"].as_str().unwrap().replace('\t', " ").into_bytes();
+                text.push(0);
+                (path, text)
+            })
+            .collect();
+        let mut got: Vec<(PathBuf, Vec<u8>)> = calls
+            .borrow()
+            .iter()
+            .map(|p| {
+                assert_eq!(p.opcode, Opcode::SETAL);
+                (p.path.clone().unwrap(), p.input.clone())
+            })
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+    }
 }

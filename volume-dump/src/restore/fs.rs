@@ -8,6 +8,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -91,6 +92,8 @@ pub(crate) fn restore<R: Read>(
         root: into.to_path_buf(),
         is_root: rustix::process::geteuid().is_root(),
         may_exist: opts.force || opts.resume,
+        owners_best_effort: matches!(opts.acls, AclMode::Set(_)),
+        owner_refused: AtomicBool::new(false),
     });
     let mut w = FsWriter {
         pool: Pool::new(ctx.clone(), opts.workers.max(1)),
@@ -109,6 +112,11 @@ pub(crate) fn restore<R: Read>(
     let drained = w.pool.drain();
     result?;
     drained?;
+    if w.ctx.owner_refused.load(Ordering::Relaxed) {
+        w.summary
+            .warnings
+            .push("the file system refused some owners (kept the caller's)".into());
+    }
     if !w.ctx.is_root {
         w.summary.warnings.push(
             "not running as root: owners were not set (everything belongs to the caller)".into(),
@@ -131,6 +139,23 @@ struct Ctx {
     is_root: bool,
     /// Names may already exist (resume, --force): remove before creating.
     may_exist: bool,
+    /// A refused chown is not an error (Coda mounts).
+    owners_best_effort: bool,
+    /// Some chown was refused.
+    owner_refused: AtomicBool,
+}
+
+impl Ctx {
+    /// Applies the owner policy to the result of a chown.
+    fn owner_result(&self, r: io::Result<()>) -> io::Result<()> {
+        match r {
+            Err(e) if self.owners_best_effort && e.kind() == io::ErrorKind::PermissionDenied => {
+                self.owner_refused.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            r => r,
+        }
+    }
 }
 
 struct FsWriter<'p> {
@@ -279,6 +304,15 @@ impl Sink for FsWriter<'_> {
 
     fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
         self.pool.drain()?;
+        if let AclMode::Set(setter) = &self.opts.acls {
+            for d in &tree.dirs {
+                let Some(acl) = &d.acl else { continue };
+                let path = join(&self.ctx.root, &d.path);
+                setter.set_acl(&path, acl).map_err(|e| {
+                    RestoreError::target(Some(d.fid), &path, "setting the ACL", io::Error::other(e))
+                })?;
+            }
+        }
         let mut dirs: Vec<_> = tree.dirs.iter().collect();
         dirs.sort_by_key(|d| std::cmp::Reverse(d.path.components().count()));
         for d in dirs {
@@ -293,7 +327,7 @@ impl Sink for FsWriter<'_> {
                 d.mtime,
             )?;
         }
-        if self.opts.acls == AclMode::Yaml {
+        if matches!(self.opts.acls, AclMode::Yaml) {
             let mut text = b"acls:\n".to_vec();
             for d in &tree.dirs {
                 let Some(acl) = &d.acl else { continue };
@@ -388,7 +422,7 @@ fn write_object<R: Read>(
             let target = OsStr::from_bytes(target);
             symlink(target, &first).map_err(|e| t("creating the symlink", e))?;
             if ctx.is_root {
-                std::os::unix::fs::lchown(&first, Some(obj.owner), None)
+                ctx.owner_result(std::os::unix::fs::lchown(&first, Some(obj.owner), None))
                     .map_err(|e| t("setting the owner", e))?;
             }
             set_times(&first, obj.mtime).map_err(|e| t("setting mtime", e))?;
@@ -444,10 +478,10 @@ fn set_meta(
 ) -> Result<(), RestoreError> {
     let t = |action, e| RestoreError::target(fid, path, action, e);
     if ctx.is_root {
-        match file {
+        ctx.owner_result(match file {
             Some(f) => std::os::unix::fs::fchown(f, Some(owner), None),
             None => std::os::unix::fs::chown(path, Some(owner), None),
-        }
+        })
         .map_err(|e| t("setting the owner", e))?;
     }
     let perm = fs::Permissions::from_mode(mode);

@@ -55,6 +55,7 @@ pub mod tape;
 
 use std::io::Read;
 use std::path::Path;
+use std::rc::Rc;
 
 pub use against::{verify_against, AgainstOptions, Difference};
 pub use error::RestoreError;
@@ -67,8 +68,16 @@ use crate::reader::ReadOptions;
 /// streamed on the reading thread.
 pub const SMALL_FILE_LIMIT: usize = 1024 * 1024;
 
+/// Sets a directory's ACL where the target lives on a Coda mount. The
+/// CLI implements it with `cfs-ioctl`'s setacl pioctl.
+pub trait AclSetter {
+    /// Sets the ACL of directory `dir` to `acl_text` (the dump's `X` text
+    /// without its NUL: counts, then `name<TAB>rights` lines).
+    fn set_acl(&self, dir: &Path, acl_text: &[u8]) -> Result<(), String>;
+}
+
 /// Where directory ACLs go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub enum AclMode {
     /// `..CodaACLs.yaml` in the target directory (the `codadump2tar`
     /// format, spec §11.5).
@@ -76,6 +85,19 @@ pub enum AclMode {
     Yaml,
     /// Not restored.
     Skip,
+    /// Set on each directory through the setter (a Coda mount). Owners are
+    /// then best effort: a refused chown is one warning, not an error.
+    Set(Rc<dyn AclSetter>),
+}
+
+impl std::fmt::Debug for AclMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AclMode::Yaml => "Yaml",
+            AclMode::Skip => "Skip",
+            AclMode::Set(_) => "Set(..)",
+        })
+    }
 }
 
 /// Options of [`restore_chain`].
