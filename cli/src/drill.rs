@@ -53,7 +53,8 @@ pub enum Size {
     Exit status 0 only if every verification passes.")]
 pub struct DrillArgs {
     /// Work in DIR (created; must be empty) and keep the results there.
-    /// Default: a temporary directory, removed afterwards.
+    /// Default: a temporary directory, removed after a pass and kept after
+    /// a failure.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Amount of sample data.
@@ -100,7 +101,7 @@ impl Report {
 
 /// Runs `coda-rs drill`.
 pub fn run(args: DrillArgs) -> anyhow::Result<ExitCode> {
-    let (dir, _temp) = match &args.dir {
+    let (dir, temp) = match &args.dir {
         Some(d) => {
             if fs::read_dir(d).is_ok_and(|mut it| it.next().is_some()) {
                 return Err(exit::refused(format!(
@@ -144,6 +145,14 @@ pub fn run(args: DrillArgs) -> anyhow::Result<ExitCode> {
     report.total_seconds = start.elapsed().as_secs_f64();
     report.ok = !report.failed();
     print_report(&report, args.json)?;
+    if let (Some(t), false) = (temp, report.ok) {
+        // Keep the evidence of a failed drill.
+        let kept = t.keep();
+        eprintln!(
+            "coda-rs: drill failed; its files are kept in {}",
+            kept.display()
+        );
+    }
     Ok(ExitCode::from(if report.ok {
         exit::SUCCESS
     } else {

@@ -4,13 +4,14 @@
 use coda_rs_tests::coda_rs;
 
 /// The top-level subcommands every output must mention.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "rvm",
     "dump",
     "cfs",
     "copy",
     "plan",
     "reinit",
+    "drill",
     "completions",
     "man",
 ];

@@ -139,6 +139,23 @@ fn corrupted_restore_is_detected() {
 }
 
 #[test]
+fn failed_drill_keeps_its_temporary_directory() {
+    let out = coda_rs()
+        .env("CODA_RS_DRILL_TEST_CORRUPT", "1")
+        .args(["drill", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let dir = std::path::PathBuf::from(v["dir"].as_str().unwrap());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("kept in"), "{stderr}");
+    assert!(dir.join("restored").is_dir(), "evidence removed");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn non_empty_dir_is_refused() {
     let dir = scratch();
     fs::write(dir.path().join("precious"), b"data").unwrap();
