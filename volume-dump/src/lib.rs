@@ -11,6 +11,9 @@
 //! * [`Dump`] holds a whole (small) dump in memory.
 //! * [`merge`] applies incrementals to a full dump (spec §10) and
 //!   [`verify`] checks a dump as `volutil restore` would (spec §9).
+//! * [`create`] writes a full dump of a directory tree and
+//!   [`incremental`] the level-N dump of a changed tree relative to a full
+//!   dump (spec §8).
 //!
 //! ```
 //! use volume_dump::{DumpHeader, DumpReader, DumpWriter, Entry, IndexHeader, VnodeClass,
