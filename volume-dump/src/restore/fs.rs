@@ -87,7 +87,7 @@ pub(crate) fn restore<R: Read>(
         last_vnode: old.and_then(|j| j.last_vnode).filter(|_| skip > 0),
         in_flight: Vec::new(),
     };
-    journal.save(into)?;
+    journal.save(into, opts.sync)?;
     let ctx = Arc::new(Ctx {
         root: into.to_path_buf(),
         is_root: rustix::process::geteuid().is_root(),
@@ -184,7 +184,7 @@ impl FsWriter<'_> {
         self.journal.phase = "objects".into();
         self.journal.completed_objects = completed;
         self.journal.last_vnode = Some(format!("{:x}.{:x}", last.0, last.1));
-        self.journal.save(&self.ctx.root)?;
+        self.journal.save(&self.ctx.root, self.opts.sync)?;
         self.since_checkpoint = 0;
         self.bytes_since_checkpoint = 0;
         Ok(())
@@ -211,7 +211,7 @@ impl Sink for FsWriter<'_> {
             self.summary.directories += 1;
         }
         self.journal.phase = "objects".into();
-        self.journal.save(&self.ctx.root)?;
+        self.journal.save(&self.ctx.root, self.opts.sync)?;
         self.report(0);
         Ok(())
     }
@@ -357,7 +357,7 @@ impl Sink for FsWriter<'_> {
         }
         self.journal.phase = "complete".into();
         self.journal.completed_objects = self.journal.completed_objects.max(self.skip);
-        self.journal.save(&self.ctx.root)?;
+        self.journal.save(&self.ctx.root, self.opts.sync)?;
         // The journal's rename touched the root again.
         if let Some(root) = tree.dirs.iter().find(|d| d.path.as_os_str().is_empty()) {
             set_times(&self.ctx.root, root.mtime)
@@ -490,7 +490,14 @@ fn set_meta(
         None => fs::set_permissions(path, perm),
     }
     .map_err(|e| t("setting the mode", e))?;
-    set_times(path, mtime).map_err(|e| t("setting mtime", e))
+    match file {
+        Some(f) => {
+            let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(mtime));
+            f.set_times(fs::FileTimes::new().set_accessed(when).set_modified(when))
+        }
+        None => set_times(path, mtime),
+    }
+    .map_err(|e| t("setting mtime", e))
 }
 
 /// Sets atime and mtime of `path` (not following a symlink).

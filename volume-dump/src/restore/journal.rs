@@ -115,9 +115,11 @@ impl Journal {
             })
     }
 
-    /// Writes the journal into `dir`: a temporary file, flushed, then
-    /// renamed over the previous journal.
-    pub fn save(&self, dir: &Path) -> Result<(), RestoreError> {
+    /// Writes the journal into `dir`: a temporary file renamed over the
+    /// previous journal (atomic against a crash of the process); with
+    /// `durable` the file is flushed to the device first (atomic against
+    /// a power loss, at the price of a file-system commit).
+    pub fn save(&self, dir: &Path, durable: bool) -> Result<(), RestoreError> {
         let path = Self::path(dir);
         let tmp = dir.join(format!("{JOURNAL_NAME}.tmp"));
         let err = |what: &str, e: std::io::Error| RestoreError::Journal {
@@ -128,7 +130,9 @@ impl Journal {
         text.push(b'\n');
         let mut f = fs::File::create(&tmp).map_err(|e| err("cannot create", e))?;
         f.write_all(&text).map_err(|e| err("cannot write", e))?;
-        f.sync_data().map_err(|e| err("cannot flush", e))?;
+        if durable {
+            f.sync_data().map_err(|e| err("cannot flush", e))?;
+        }
         drop(f);
         fs::rename(&tmp, &path).map_err(|e| err("cannot rename into place", e))
     }
