@@ -149,3 +149,54 @@ fn dump_summary<R: Read>(r: R) -> String {
         Err(_) => "  (not a dump)".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use volume_dump::restore::tape::TapeEmulator;
+
+    use super::list_tape;
+
+    /// A ustar archive of `members` made by the system's `tar`.
+    fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new("tar");
+        cmd.args(["--format=ustar", "-cf", "-", "-C"])
+            .arg(dir.path());
+        for (name, data) in members {
+            std::fs::write(dir.path().join(name), data).unwrap();
+            cmd.arg(name);
+        }
+        cmd.output().unwrap().stdout
+    }
+
+    #[test]
+    fn lists_every_tape_file_of_an_emulated_tape() {
+        let golden = std::env::var_os("CODA_RS_GOLDEN").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"),
+            std::path::PathBuf::from,
+        );
+        let dump = std::fs::read(golden.join("dump/server-a-full.dump")).unwrap();
+        let label = tar_of(&[("TAPELABEL", b"tape 7\nweekly\n")]);
+        let dumps = tar_of(&[("golden.backup.full", &dump)]);
+        let mut tape = TapeEmulator::new();
+        tape.push_file(&label, 10240)
+            .push_file(&dumps, 65536)
+            .push_file(&dump, 512)
+            .push_file(&label, 10240);
+        let mut out = Vec::new();
+        list_tape(&mut tape, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let want = "file 0: block size 10240\n  TAPELABEL  14 bytes  label:\n    tape 7\n    weekly\n\
+                    file 1: block size 65536\n  golden.backup.full  297911 bytes  dump of golden.backup (01000110), full, backup ";
+        assert!(text.starts_with(want), "{text}");
+        assert!(
+            text.contains("file 2: block size 512\n  dump of golden.backup (01000110), full"),
+            "{text}"
+        );
+        assert!(
+            text.contains("file 3: block size 10240\n  TAPELABEL"),
+            "{text}"
+        );
+        assert!(!text.contains("file 4"), "{text}");
+    }
+}
