@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::fs::ACL_FILE;
+use super::fs::{ACL_FILE, LOST_FOUND};
 use super::journal::JOURNAL_NAME;
 use super::plan::{join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::RestoreError;
@@ -194,6 +194,9 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<u64> {
 impl Sink for Compare {
     fn directories(&mut self, tree: &Tree) -> Result<(), RestoreError> {
         for d in &tree.dirs {
+            if d.path.starts_with(LOST_FOUND) {
+                self.expected.insert(PathBuf::from(LOST_FOUND));
+            }
             self.expected.insert(d.path.clone());
             self.meta(&d.path, "directory", d.mode, d.owner, d.mtime);
         }
@@ -207,6 +210,9 @@ impl Sink for Compare {
     ) -> Result<(), RestoreError> {
         for p in &obj.paths {
             self.expected.insert(p.clone());
+        }
+        if obj.unnamed {
+            self.expected.insert(PathBuf::from(LOST_FOUND));
         }
         let first = &obj.paths[0];
         let kind = match obj.kind {

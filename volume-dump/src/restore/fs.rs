@@ -23,6 +23,9 @@ use crate::reader::DumpReader;
 use crate::tar::yaml;
 use crate::tar::MAX_SYMLINK_TARGET;
 
+/// Directory of the objects no directory lists (spec §11.2).
+pub(crate) const LOST_FOUND: &str = "lost+found";
+
 /// Name of the ACL file written into the target.
 pub(crate) const ACL_FILE: &str = "..CodaACLs.yaml";
 
@@ -311,6 +314,15 @@ impl Sink for FsWriter<'_> {
                 setter.set_acl(&path, acl).map_err(|e| {
                     RestoreError::target(Some(d.fid), &path, "setting the ACL", io::Error::other(e))
                 })?;
+            }
+        }
+        // `lost+found` (objects no directory lists) is not in the dump: it
+        // gets the root's mtime, so that restores are reproducible.
+        let lost = self.ctx.root.join(LOST_FOUND);
+        if !tree.dirs.iter().any(|d| d.path == Path::new(LOST_FOUND)) && lost.is_dir() {
+            if let Some(root) = tree.dirs.iter().find(|d| d.path.as_os_str().is_empty()) {
+                set_times(&lost, root.mtime)
+                    .map_err(|e| RestoreError::target(None, &lost, "setting mtime", e))?;
             }
         }
         let mut dirs: Vec<_> = tree.dirs.iter().collect();

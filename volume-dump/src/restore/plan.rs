@@ -22,6 +22,7 @@ use crate::DumpHeader;
 /// `None` when the chain removes it.
 pub(crate) struct Overlay<'a> {
     map: HashMap<Fid, Option<(&'a Vnode, &'a Data)>>,
+    incs: &'a [Dump],
 }
 
 impl<'a> Overlay<'a> {
@@ -57,7 +58,7 @@ impl<'a> Overlay<'a> {
                 }
             }
         }
-        Ok(Overlay { map })
+        Ok(Overlay { map, incs })
     }
 
     fn touches(&self, fid: Fid) -> bool {
@@ -96,6 +97,9 @@ pub(crate) struct DirInfo {
 pub(crate) struct Tree {
     ns: Namespace,
     pub dirs: Vec<DirInfo>,
+    /// Every directory vnode of the full dump, overridden or not, in
+    /// stream order (for the merged dump's order, spec §10).
+    full_dirs: Vec<Fid>,
 }
 
 impl Tree {
@@ -209,10 +213,14 @@ pub(crate) fn walk<R: Read, S: Sink>(
             Entry::Vnode(ve) => {
                 let fid = (ve.vnode.vnode, ve.vnode.unique);
                 if overlay.touches(fid) {
+                    if class == Some(VnodeClass::Large) {
+                        tree.full_dirs.push(fid);
+                    }
                     reader.skip_data()?;
                     continue;
                 }
                 if class == Some(VnodeClass::Large) {
+                    tree.full_dirs.push(fid);
                     let at = reader.offset();
                     let pages = reader.read_data_to_vec()?;
                     add_directory(&mut tree, &ve.vnode, &pages, at)?;
@@ -313,14 +321,68 @@ fn finish_directories(tree: &mut Tree, overlay: &Overlay<'_>) -> Result<(), Rest
         }
         add_directory(tree, v, data.bytes(), 0)?;
     }
-    // The merged dump's large index is in slot order (spec §10); so is the
-    // ACL file made from it.
-    tree.dirs.sort_by_key(|d| VnodeClass::slot(d.fid.0));
+    // The merged dump's large index is in slot order, and within a slot in
+    // the order the merge leaves its chain (spec §10); so is the ACL file
+    // made from it.
+    let order = merged_slot_order(&tree.full_dirs, overlay.incs);
+    tree.dirs.sort_by_key(|d| {
+        let slot = VnodeClass::slot(d.fid.0);
+        (slot, order.get(&d.fid).copied().unwrap_or(0))
+    });
     for i in 0..tree.dirs.len() {
         let (paths, _) = tree.paths(tree.dirs[i].fid)?;
         tree.dirs[i].path = paths.into_iter().next().unwrap_or_default();
     }
     Ok(())
+}
+
+/// Position of every directory within its slot in the merged dump, for
+/// the slots an incremental touches: the chain starts as the full dump's
+/// vnodes of the slot; each incremental reverses it (loading a dump puts
+/// every vnode at the head of its slot's chain), then replaces the vnode
+/// with the same uniquifier in place or inserts a new one at the head, and
+/// drops removed ones (spec §10, as `dump merge` does).
+fn merged_slot_order(full: &[Fid], incs: &[Dump]) -> HashMap<Fid, usize> {
+    let mut ops: HashMap<u32, Vec<(usize, Option<Fid>, Fid)>> = HashMap::new();
+    for (k, d) in incs.iter().enumerate() {
+        for e in &d.large.entries {
+            let (fid, keep) = match e {
+                IndexEntry::Vnode(v, _) => ((v.vnode, v.unique), true),
+                IndexEntry::Removed { vnode, unique } => ((*vnode, *unique), false),
+                IndexEntry::Null => continue,
+            };
+            let slot = VnodeClass::slot(fid.0);
+            ops.entry(slot)
+                .or_default()
+                .push((k, keep.then_some(fid), fid));
+        }
+    }
+    let mut order = HashMap::new();
+    for (slot, ops) in ops {
+        let mut chain: Vec<Fid> = full
+            .iter()
+            .filter(|f| VnodeClass::slot(f.0) == slot)
+            .copied()
+            .collect();
+        for k in 0..incs.len() {
+            chain.reverse();
+            for (_, keep, fid) in ops.iter().filter(|(kk, _, _)| *kk == k) {
+                let at = chain.iter().position(|c| c.1 == fid.1);
+                match (keep, at) {
+                    (Some(f), Some(p)) => chain[p] = *f,
+                    (Some(f), None) => chain.insert(0, *f),
+                    (None, Some(p)) => {
+                        chain.remove(p);
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+        for (i, f) in chain.into_iter().enumerate() {
+            order.insert(f, i);
+        }
+    }
+    order
 }
 
 fn object_info(
