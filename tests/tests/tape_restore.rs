@@ -251,3 +251,43 @@ fn cli_tape_ls_of_a_tar_file() {
         "{text}"
     );
 }
+
+#[test]
+fn cli_tape_options() {
+    let t = scratch();
+    // A regular file read as a tape: records of the forced block size.
+    let into = t.path().join("x");
+    coda_rs()
+        .args([
+            "dump",
+            "restore",
+            "--tape",
+            "--block-size",
+            "10240",
+            "--into",
+        ])
+        .arg(&into)
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .success();
+    assert_eq!(
+        manifest_differences(&into, "state-a.manifest.json"),
+        Vec::<String>::new()
+    );
+    // Positioning needs a drive: MTFSF on a plain file fails clearly.
+    let out = coda_rs()
+        .args(["dump", "restore", "--tape", "--tape-file", "1", "--into"])
+        .arg(t.path().join("y"))
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("MTFSF"), "{err}");
+    // Tape options without a tape are a usage error.
+    coda_rs()
+        .args(["dump", "restore", "--tape-file", "1", "--into"])
+        .arg(t.path().join("z"))
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .code(2);
+}
