@@ -154,7 +154,7 @@ pub fn record_text(s: &StatusBlock, v: &LogView<'_>, r: &LogRecord) -> String {
                 o,
                 "  Number ranges:      {:8}   Tot. rec. length:{:11}",
                 t.num_ranges,
-                h.rec_length + END_SIZE
+                h.rec_length.saturating_add(END_SIZE)
             );
             o.push('\n');
             for x in ranges {
@@ -186,8 +186,11 @@ pub fn record_text(s: &StatusBlock, v: &LogView<'_>, r: &LogRecord) -> String {
                 );
             }
             o.push('\n');
-            let end_at = r.at + h.rec_length;
-            let end = crate::record::EndMarker::read(v.bytes, end_at as usize);
+            let end_at = r.at.saturating_add(h.rec_length);
+            // A record length pointing past the log reads as zeros (the
+            // marker offset is clamped so that field offsets cannot overflow).
+            let marker_at = end_at.min(v.bytes.len() as u64) as usize;
+            let end = crate::record::EndMarker::read(v.bytes, marker_at);
             let _ = writeln!(
                 o,
                 "  End of record number:{:7}   Log Offset:{:10}",

@@ -68,3 +68,25 @@ fn range_length_near_u64_max() {
     locate_tail(&mut st, &v, t.plus_usec(100), ChecksumRule::Rvm);
     assert_eq!(st.log_tail, 2560, "the damaged transaction is not accepted");
 }
+
+/// fuzz crash-415f984d (found by the CI fuzz run): a transaction whose
+/// `rec_length` is near 2^64 made `show all` overflow computing the end
+/// marker's offset. Replays the fuzz target's calls on the saved input.
+#[test]
+fn show_with_record_length_near_u64_max() {
+    let data: &[u8] = include_bytes!("fuzz-crashes/rvm_log-crash-415f984d.bin");
+    let disk = StatusBlock::decode_unchecked(&data[..2560]);
+    let num_bytes = (data.len() as u64) & !511;
+    let view = LogView::new(data, 2560, num_bytes);
+    let mut s = disk.clone();
+    s.log_start = 2560;
+    let now = Timeval::new(i64::MAX / 2, 0);
+    for rule in [ChecksumRule::Rvm, ChecksumRule::Writer] {
+        let mut t = s.clone();
+        let scan = locate_tail(&mut t, &view, now, rule);
+        let epoch = Epoch::read(&view, t.log_head, t.log_tail).ok();
+        let text = rvm::show::show_all_text(&t, &view);
+        assert!(!text.is_empty());
+        let _ = rvm::show::show_json(&t, &view, &scan, epoch.as_ref());
+    }
+}
