@@ -1,9 +1,11 @@
 //! [`Client`]: typed pioctls over either transport.
 
 use std::net::Ipv4Addr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::acl::Acl;
+use crate::checked_path::{check_path, name_problem};
 use crate::control::ControlIoctl;
 use crate::error::Result;
 use crate::getfid::GetFidReply;
@@ -111,6 +113,46 @@ impl Client {
         self.call(&Pioctl::set_acl(path, acl)?).map(drop)
     }
 
+    /// getfid of exactly the object `path` names: `path` must be an
+    /// absolute path of plain names ([`check_path`]); follow = 0.
+    pub fn getfid_nofollow(&self, path: &Path) -> Result<GetFidReply> {
+        check_path(path)?;
+        self.getfid(path)
+    }
+
+    /// getacl of exactly the directory `path` names ([`check_path`]),
+    /// sent with follow = 0 (cfs sends 1): a symlink there is not followed.
+    pub fn get_acl_nofollow(&self, path: &Path) -> Result<Acl> {
+        check_path(path)?;
+        Acl::parse(&self.call(&Pioctl::get_acl(path).no_follow())?)
+    }
+
+    /// setacl on exactly the directory `path` names ([`check_path`]),
+    /// sent with follow = 0 (cfs sends 1). A caller holding the directory
+    /// open should first compare [`Client::getfid_nofollow`] with its
+    /// inode number ([`crate::ViceFid::kernel_inode`]).
+    pub fn set_acl_nofollow(&self, path: &Path, acl: &Acl) -> Result<()> {
+        check_path(path)?;
+        self.call(&Pioctl::set_acl(path, acl)?.no_follow())
+            .map(drop)
+    }
+
+    /// mkmount of `parent/name` with the parent resolved as by
+    /// [`check_path`] and sent with follow = 0 (cfs sends 1), `name` one
+    /// plain name.
+    pub fn mkmount_nofollow(&self, parent: &Path, name: &[u8], volume: &str) -> Result<()> {
+        check_path(parent)?;
+        if let Some(why) = name_problem(name) {
+            return Err(crate::Error::BadPath {
+                path: parent.join(std::ffi::OsStr::from_bytes(name)),
+                reason: why,
+            });
+        }
+        let path = parent.join(std::ffi::OsStr::from_bytes(name));
+        self.call(&Pioctl::mkmount(&path, volume)?.no_follow())
+            .map(drop)
+    }
+
     /// `cfs checkservers`: the servers still down (spec §6.7).
     pub fn check_servers(&self, hosts: &[Ipv4Addr]) -> Result<Vec<Ipv4Addr>> {
         parse_down_servers(&self.call(&Pioctl::check_servers(hosts)?)?)
@@ -119,5 +161,94 @@ impl Client {
     /// `cfs whereis PATH` (spec §6.8).
     pub fn whereis(&self, path: &Path) -> Result<WhereIs> {
         WhereIs::parse(&self.call(&Pioctl::whereis(path))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::path::PathBuf;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::{Error, Opcode};
+
+    /// Records every request and answers with `reply`.
+    struct Recorder {
+        calls: Rc<RefCell<Vec<Pioctl>>>,
+        reply: Vec<u8>,
+    }
+
+    impl Transport for Recorder {
+        fn mountpoint(&self) -> &Path {
+            Path::new("/coda")
+        }
+        fn call(&self, p: &Pioctl) -> Result<Vec<u8>> {
+            self.calls.borrow_mut().push(p.clone());
+            Ok(self.reply.clone())
+        }
+    }
+
+    fn client(reply: &[u8]) -> (Client, Rc<RefCell<Vec<Pioctl>>>) {
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let c = Client::with_transport(Box::new(Recorder {
+            calls: calls.clone(),
+            reply: reply.to_vec(),
+        }));
+        (c, calls)
+    }
+
+    #[test]
+    fn nofollow_requests_send_follow_0_for_checked_paths() {
+        let (c, calls) = client(b"1\n0\njan\t9\n\0");
+        let dir = Path::new("/coda/tmp/vol/a");
+        c.get_acl_nofollow(dir).unwrap();
+        let acl = Acl::parse(b"1\n0\njan\t9\n\0").unwrap();
+        c.set_acl_nofollow(dir, &acl).unwrap();
+        c.mkmount_nofollow(dir, b"vol1", "users:jan").unwrap();
+        let calls = calls.borrow();
+        let seen: Vec<(Opcode, Option<PathBuf>, bool)> = calls
+            .iter()
+            .map(|p| (p.opcode, p.path.clone(), p.follow))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (Opcode::GETAL, Some(dir.into()), false),
+                (Opcode::SETAL, Some(dir.into()), false),
+                (Opcode::ADD_MT_PT, Some(dir.into()), false),
+            ]
+        );
+        // Same bytes as cfs apart from the follow flag (spec §6.3, §6.6).
+        assert_eq!(calls[1].input, b"1\n0\njan 9\n\0");
+        assert_eq!(calls[2].input, b"vol1/users:jan\0");
+    }
+
+    #[test]
+    fn unchecked_paths_are_never_sent() {
+        let (c, calls) = client(&[0; 124]);
+        let acl = Acl::default();
+        for bad in [
+            "/coda/a/../b",
+            "/coda/./a",
+            "rel/dir",
+            "/coda//a",
+            "/coda/a/",
+        ] {
+            let p = Path::new(bad);
+            assert!(matches!(c.getfid_nofollow(p), Err(Error::BadPath { .. })));
+            assert!(matches!(c.get_acl_nofollow(p), Err(Error::BadPath { .. })));
+            assert!(matches!(
+                c.set_acl_nofollow(p, &acl),
+                Err(Error::BadPath { .. })
+            ));
+        }
+        for name in [&b".."[..], b".", b"", b"a/b", b"a\0"] {
+            let r = c.mkmount_nofollow(Path::new("/coda/x"), name, "v");
+            assert!(matches!(r, Err(Error::BadPath { .. })), "{name:?}");
+        }
+        assert!(calls.borrow().is_empty(), "nothing may reach venus");
+        c.getfid_nofollow(Path::new("/coda/a")).unwrap();
+        assert!(!calls.borrow()[0].follow);
     }
 }

@@ -88,6 +88,15 @@ pub enum Error {
         /// What was expected there.
         expected: String,
     },
+    /// A path that venus or the kernel would resolve by name is not made
+    /// of plain names only, so it could reach another object than the one
+    /// meant (`checked_path`). Nothing was sent.
+    BadPath {
+        /// The refused path.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An argument that has to be encoded into a request is invalid.
     BadArgument {
         /// The opcode the argument was meant for.
@@ -177,6 +186,11 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{op}: malformed reply at byte {offset} (expected {expected})"
+            ),
+            Error::BadPath { path, reason } => write!(
+                f,
+                "{}: not sent to venus: {reason} (expected an absolute path of plain names)",
+                path.display()
             ),
             Error::BadArgument { op, reason } => write!(f, "{op}: {reason}"),
         }

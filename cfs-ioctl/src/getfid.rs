@@ -39,6 +39,30 @@ pub struct GetFidReply {
     pub realm: Vec<u8>,
 }
 
+impl ViceFid {
+    /// The inode number the Linux `coda` module gives the object with this
+    /// fid (`coda_f2i`): `unique ^ vnode << 10 ^ volume << 20 ^ realm`,
+    /// computed in 32 bits, where `realm` is venus's number for the
+    /// object's realm, the first word of the kernel's fid (getfid returns
+    /// the realm's name, not that number). The qemu transcript shows the
+    /// root fid `00000001.7f000000.00000001.00000001` as inode 1024.
+    pub fn kernel_inode(&self, realm: u32) -> u64 {
+        u64::from(self.fid_hash() ^ realm)
+    }
+
+    /// The realm number for which [`ViceFid::kernel_inode`] is `ino`, or
+    /// `None` when `ino` is wider than 32 bits (not a Coda inode number).
+    /// Two objects of one realm that yield different numbers are not what
+    /// their fids say.
+    pub fn kernel_realm(&self, ino: u64) -> Option<u32> {
+        u32::try_from(ino).ok().map(|i| i ^ self.fid_hash())
+    }
+
+    fn fid_hash(&self) -> u32 {
+        self.unique ^ (self.vnode << 10) ^ (self.volume << 20)
+    }
+}
+
 fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
@@ -135,5 +159,55 @@ impl GetFidReply {
     /// `FID = %-20s  VV = %-24s`.
     pub fn cfs_line(&self) -> String {
         format!("FID = {:<20}  VV = {:<24}", self.fid_text(), self.vv_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The qemu run (golden/pioctl/qemu-transcript.txt) logs the root fid
+    /// as `(realm.volume.vnode.unique)` and the inode the kernel made of it.
+    #[test]
+    fn kernel_inode_matches_the_real_module() {
+        let dir = std::env::var_os("CODA_RS_GOLDEN").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"),
+            std::path::PathBuf::from,
+        );
+        let text = std::fs::read_to_string(dir.join("pioctl/qemu-transcript.txt")).unwrap();
+        let after = |key: &str| {
+            let line = text.lines().find(|l| l.contains(key)).unwrap();
+            line[line.find(key).unwrap() + key.len()..]
+                .trim()
+                .to_string()
+        };
+        let fid = after("rootfid is ");
+        let words: Vec<u32> = fid
+            .trim_matches(|c| c == '(' || c == ')')
+            .split('.')
+            .map(|w| u32::from_str_radix(w, 16).unwrap())
+            .collect();
+        let ino: u64 = after("rootinode is ")
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let f = ViceFid {
+            volume: words[1],
+            vnode: words[2],
+            unique: words[3],
+        };
+        assert_eq!(f.kernel_inode(words[0]), ino);
+        assert_eq!(f.kernel_realm(ino), Some(words[0]));
+        assert_eq!(f.kernel_realm(1 << 40), None);
+        // Another object of the same realm maps back to the same realm.
+        let g = ViceFid {
+            volume: words[1],
+            vnode: 6,
+            unique: 3,
+        };
+        assert_eq!(g.kernel_realm(g.kernel_inode(words[0])), Some(words[0]));
+        assert_ne!(g.kernel_realm(ino), Some(words[0]));
     }
 }

@@ -8,6 +8,12 @@
 //! [`Client`] checks the mount point and offers typed helpers for the
 //! opcodes Coda's recovery procedure needs, with parsers for their replies.
 //!
+//! Writers that build paths from untrusted names (a dump, a user's tree)
+//! use the `*_nofollow` requests: their path must pass
+//! [`checked_path::check_path`] (plain names only) and is sent with
+//! follow = 0; [`ViceFid::kernel_inode`] ties a getfid answer to the inode
+//! number of an object held open.
+//!
 //! ```no_run
 //! use std::path::Path;
 //! use cfs_ioctl::{mountpoint, Client, TransportKind};
@@ -20,6 +26,7 @@
 //! ```
 
 pub mod acl;
+pub mod checked_path;
 mod client;
 pub mod control;
 mod error;

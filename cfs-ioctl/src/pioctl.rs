@@ -76,6 +76,13 @@ impl Pioctl {
         self
     }
 
+    /// The same request with follow = 0: a symlink in the last component
+    /// is the target itself, never followed (spec §1).
+    pub fn no_follow(mut self) -> Pioctl {
+        self.follow = false;
+        self
+    }
+
     /// Sets the output capacity.
     pub fn with_out_size(mut self, out_size: u16) -> Pioctl {
         self.out_size = out_size;

@@ -1,12 +1,12 @@
 //! Transport T1: the virtual pioctl file `<mnt>/...PIOCTL.<8 hex>`
 //! (spec §3), the protocol of current cfs.
 
-use std::fs::OpenOptions;
+use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result, Stage};
@@ -56,6 +56,9 @@ pub fn venus_path(path: Option<&Path>, mountpoint: &Path, cwd: &Path) -> Result<
         mnt = &mnt[..mnt.len() - 1];
     }
     let abs = absolute.as_os_str().as_bytes();
+    if abs.contains(&0) {
+        return Err(Error::NulInPath { path: absolute });
+    }
     match abs.strip_prefix(mnt) {
         Some(rest) if rest.is_empty() || rest.starts_with(b"/") || mnt == b"/" => Ok(rest.to_vec()),
         _ => Err(Error::OutsideMount {
@@ -229,31 +232,49 @@ impl Transport for VirtualFile {
             }
         }
         let request = encode_request(pioctl, &vpath);
-        let file = self.mountpoint.join(Self::file_name());
+        let name = Self::file_name();
 
         let fail = |stage| {
-            move |e: std::io::Error| Error::Pioctl {
+            move |e: Errno| Error::Pioctl {
                 op,
                 stage,
-                errno: errno_of(&e),
+                errno: e,
             }
         };
+        // The mount point is the admin's path (it may pass through
+        // symlinks); the pioctl file is opened beneath it without following
+        // a symlink. `O_PATH` makes no upcall, so the kernel sequence of
+        // spec §3.5 is unchanged.
+        let mnt = rustix::fs::open(
+            &self.mountpoint,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(fail(Stage::WriteRequest))?;
         // Write phase: fopen "w" = O_WRONLY|O_CREAT|O_TRUNC (spec §3.5).
-        let mut w = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&file)
-            .map_err(fail(Stage::WriteRequest))?;
-        w.write_all(&request).map_err(fail(Stage::WriteRequest))?;
+        // Not O_EXCL: venus fabricates the object at lookup (spec §3.1).
+        let w = rustix::fs::openat(
+            &mnt,
+            name.as_str(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map_err(fail(Stage::WriteRequest))?;
+        let mut w = File::from(w);
+        w.write_all(&request)
+            .map_err(|e| fail(Stage::WriteRequest)(errno_of(&e)))?;
         drop(w);
 
         // Read phase: venus executes the pioctl inside this open.
-        let mut r = OpenOptions::new()
-            .read(true)
-            .open(&file)
-            .map_err(fail(Stage::VenusOpen))?;
+        let r = rustix::fs::openat(
+            &mnt,
+            name.as_str(),
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(fail(Stage::VenusOpen))?;
+        drop(mnt);
+        let mut r = File::from(r);
         // Read until the response is complete (in practice one read, like
         // cfs's fread) or the file ends.
         let mut bytes = Vec::new();
@@ -262,7 +283,7 @@ impl Transport for VirtualFile {
             let n = match r.read(&mut chunk) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(fail(Stage::ReadResponse)(e)),
+                Err(e) => return Err(fail(Stage::ReadResponse)(errno_of(&e))),
             };
             if n == 0 {
                 break;
@@ -305,6 +326,10 @@ mod tests {
             Err(Error::OutsideMount { .. })
         ));
         assert!(matches!(vp(Some("/etc")), Err(Error::OutsideMount { .. })));
+        assert!(matches!(
+            vp(Some("/coda/a\0b")),
+            Err(Error::NulInPath { .. })
+        ));
         let trailing = venus_path(Some(Path::new("/coda/x")), Path::new("/coda/"), cwd);
         assert_eq!(trailing.unwrap(), b"/x");
     }
