@@ -197,12 +197,33 @@ impl Dir {
     /// then checked with `fstat`: a symlink is [`Error::Symlink`], any other
     /// type [`Error::WrongType`]; a FIFO never blocks the open).
     pub fn open_file(&self, name: impl AsRef<OsStr>, access: Access) -> Result<File, Error> {
-        let name = self.check(name.as_ref(), "opening a file")?;
         let acc = match access {
             Access::Read => OFlags::RDONLY,
             Access::Write => OFlags::WRONLY,
             Access::ReadWrite => OFlags::RDWR,
         };
+        self.open_regular(name.as_ref(), acc).map(|(f, _)| f)
+    }
+
+    /// Opens the existing regular file `name` for reading as
+    /// [`Dir::open_file`] does, without updating its access time where the
+    /// kernel allows it (`O_NOATIME`: the file's owner or root), and
+    /// returns its status from the same `fstat` (what a reader compares
+    /// with what it expected to find).
+    pub fn open_read(&self, name: impl AsRef<OsStr>) -> Result<(File, Stat), Error> {
+        let name = name.as_ref();
+        match self.open_regular(name, OFlags::RDONLY | OFlags::NOATIME) {
+            Err(Error::Io { source, .. })
+                if source.raw_os_error() == Some(Errno::PERM.raw_os_error()) =>
+            {
+                self.open_regular(name, OFlags::RDONLY)
+            }
+            r => r,
+        }
+    }
+
+    fn open_regular(&self, name: &OsStr, acc: OFlags) -> Result<(File, Stat), Error> {
+        let name = self.check(name, "opening a file")?;
         let flags = acc | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         let at = || self.at(name, "opening a file");
         let fd = openat(self.fd.as_fd(), name, flags, Mode::empty()).map_err(|e| at().errno(e))?;
@@ -213,7 +234,7 @@ impl Dir {
         }
         let fl = rustix::fs::fcntl_getfl(&fd).map_err(|e| at().errno(e))?;
         rustix::fs::fcntl_setfl(&fd, fl - OFlags::NONBLOCK).map_err(|e| at().errno(e))?;
-        Ok(File::from(fd))
+        Ok((File::from(fd), st))
     }
 
     /// Creates the symlink `name` pointing at `target` (which is only

@@ -17,7 +17,8 @@
 //!   `O_NOFOLLOW`; links and renames never follow the last component.
 //! * Metadata goes to an open fd (`fchmod`, `fchown`, `futimens`) or to a
 //!   name with `AT_SYMLINK_NOFOLLOW` (a symlink's owner with `lchown`
-//!   semantics); there is no path-based chmod, chown or utimes.
+//!   semantics); there is no path-based chmod, chown or utimes. Extended
+//!   attributes likewise ([`Dir::set_xattrs`], [`Dir::set_xattr_at`]).
 //! * Directory fds are kept in a bounded cache ([`Options::capacity`], by
 //!   default [`DEFAULT_CAPACITY`]) shared by all threads; an evicted fd is
 //!   re-opened on demand by resolving its path beneath the target again.
@@ -47,6 +48,7 @@ mod name;
 mod remove;
 mod replace;
 mod resolve;
+mod xattr;
 
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -65,6 +67,7 @@ pub use name::name_problem;
 pub use replace::is_temp_of;
 pub use resolve::Resolver;
 pub use rustix::fs::{Stat, Timespec, Timestamps};
+pub use xattr::{read_fd as read_xattrs, write_fd as write_xattrs, Xattr};
 
 use error::At;
 use name::{path_problem, PathProblem};
