@@ -28,7 +28,7 @@
 
 mod header;
 mod names;
-pub(crate) mod yaml;
+pub mod yaml;
 
 use std::io::{self, Read, Write};
 

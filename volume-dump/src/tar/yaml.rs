@@ -30,7 +30,7 @@ pub(crate) fn quote(bytes: &[u8], out: &mut Vec<u8>) {
 /// the first whitespace, the rights are a decimal number after it; the
 /// item ends early at an entry that does not scan. Returns false (and
 /// appends nothing) when the text does not start with P and M.
-pub(crate) fn directory_item(path: &[u8], acl_text: &[u8], out: &mut Vec<u8>) -> bool {
+pub fn directory_item(path: &[u8], acl_text: &[u8], out: &mut Vec<u8>) -> bool {
     let mut s = Scanner { text: acl_text };
     let (Some(plus), Some(minus)) = (s.int(), s.int()) else {
         return false;
