@@ -76,6 +76,19 @@ impl AclEntry {
             rights,
         }
     }
+
+    /// True when `name` can be an entry name of the text form: 1 to
+    /// [`MAX_NAME_LEN`] bytes, none of them whitespace or NUL (the rule
+    /// [`Acl::parse`] applies).
+    pub fn valid_name(name: &[u8]) -> bool {
+        !name.is_empty() && name.len() <= MAX_NAME_LEN && name.iter().all(|&c| is_name_byte(c))
+    }
+}
+
+/// A byte that may appear in an entry name: not ASCII whitespace (the
+/// vertical tab included), not NUL.
+fn is_name_byte(c: u8) -> bool {
+    !(c.is_ascii_whitespace() || c == 0 || c == b'\x0b')
 }
 
 /// An access control list: positive entries grant rights, negative
@@ -280,10 +293,7 @@ impl Parser<'_> {
         if rest.is_empty() {
             return Err(self.error(AclErrorKind::Truncated));
         }
-        let len = rest
-            .iter()
-            .take_while(|&&c| !(c.is_ascii_whitespace() || c == 0 || c == b'\x0b'))
-            .count();
+        let len = rest.iter().take_while(|&&c| is_name_byte(c)).count();
         if len == 0 || len > MAX_NAME_LEN || rest.get(len) != Some(&b'\t') {
             return Err(match rest.get(len) {
                 None => self.error(AclErrorKind::Truncated),

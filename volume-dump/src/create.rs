@@ -10,7 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::acl::Acl;
+use crate::acl::{Acl, AclEntry, MAX_NAME_LEN};
 use crate::dirpage::DirBuilder;
 use crate::error::{Error, Result};
 use crate::header::DumpHeader;
@@ -78,8 +78,9 @@ struct Pending {
     inherited: Vec<u8>,
 }
 
-/// One directory of the ACL file: path, positive and negative entries.
-type YamlAcl = (Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>);
+/// One directory of the ACL file: the line of its `- path:`, the path,
+/// positive and negative entries.
+type YamlAcl = (usize, Vec<u8>, Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 struct DirNode {
     fid: (u32, u32),
@@ -390,7 +391,11 @@ fn vv(unique: u32) -> VersionVector {
 }
 
 /// Parses codadump2tar's `..CodaACLs.yaml` (spec §11.5) into ACL texts by
-/// directory path (`.`, `./subdir`, ...).
+/// directory path (`.`, `./subdir`, ...). Every text returned is one
+/// [`Acl::parse`] accepts: an entry name that the text form cannot carry
+/// (empty, too long, holding whitespace or NUL, which would shift or inject
+/// entries) is an error naming its line, and so is a directory whose ACL
+/// breaks the text form's limits.
 pub fn parse_acl_yaml(text: &[u8]) -> std::result::Result<HashMap<Vec<u8>, Vec<u8>>, String> {
     let mut out = HashMap::new();
     let mut lines = text.split(|&b| b == b'\n').enumerate().peekable();
@@ -398,16 +403,23 @@ pub fn parse_acl_yaml(text: &[u8]) -> std::result::Result<HashMap<Vec<u8>, Vec<u
         Some((_, b"acls:")) => {}
         _ => return Err("line 1: expected `acls:`".into()),
     }
-    // (path, positive entries, negative entries)
     let mut current: Option<YamlAcl> = None;
-    let mut finish = |cur: Option<YamlAcl>| {
-        if let Some((path, pos, neg)) = cur {
-            let mut t = format!("{}\n{}\n", pos.len(), neg.len()).into_bytes();
-            for e in pos.iter().chain(&neg) {
-                t.extend_from_slice(e);
-            }
-            out.insert(path, t);
+    let mut finish = |cur: Option<YamlAcl>| -> std::result::Result<(), String> {
+        let Some((line, path, pos, neg)) = cur else {
+            return Ok(());
+        };
+        let mut t = format!("{}\n{}\n", pos.len(), neg.len()).into_bytes();
+        for e in pos.iter().chain(&neg) {
+            t.extend_from_slice(e);
         }
+        if let Err(e) = Acl::parse(&t) {
+            return Err(format!(
+                "line {line}: the ACL of {:?} cannot be stored: {e}",
+                String::from_utf8_lossy(&path)
+            ));
+        }
+        out.insert(path, t);
+        Ok(())
     };
     while let Some((i, line)) = lines.next() {
         let n = i + 1;
@@ -415,8 +427,9 @@ pub fn parse_acl_yaml(text: &[u8]) -> std::result::Result<HashMap<Vec<u8>, Vec<u
             continue;
         }
         if let Some(q) = line.strip_prefix(b"- path: ") {
-            finish(current.take());
+            finish(current.take())?;
             current = Some((
+                n,
                 unquote(q).map_err(|e| format!("line {n}: {e}"))?,
                 Vec::new(),
                 Vec::new(),
@@ -427,6 +440,13 @@ pub fn parse_acl_yaml(text: &[u8]) -> std::result::Result<HashMap<Vec<u8>, Vec<u
             }
         } else if let Some(q) = line.strip_prefix(b"  - name: ") {
             let name = unquote(q).map_err(|e| format!("line {n}: {e}"))?;
+            if !AclEntry::valid_name(&name) {
+                return Err(format!(
+                    "line {n}: entry name {:?} (expected 1 to {MAX_NAME_LEN} bytes without \
+                     whitespace or NUL)",
+                    String::from_utf8_lossy(&name)
+                ));
+            }
             let rights = match lines.next() {
                 Some((_, l)) => l
                     .strip_prefix(b"    rights: ")
@@ -459,18 +479,18 @@ pub fn parse_acl_yaml(text: &[u8]) -> std::result::Result<HashMap<Vec<u8>, Vec<u
                 return Err(format!("line {n}: entry before a `- path:`"));
             };
             if negative {
-                cur.2.push(entry);
+                cur.3.push(entry);
             } else {
-                if !cur.2.is_empty() {
+                if !cur.3.is_empty() {
                     return Err(format!("line {n}: positive entry after a negative one"));
                 }
-                cur.1.push(entry);
+                cur.2.push(entry);
             }
         } else {
             return Err(format!("line {n}: not part of the ..CodaACLs.yaml format"));
         }
     }
-    finish(current.take());
+    finish(current.take())?;
     Ok(out)
 }
 
@@ -505,6 +525,10 @@ fn unquote(q: &[u8]) -> std::result::Result<Vec<u8>, String> {
             b'x' => {
                 let hex = inner.get(i..i + 2).ok_or("short \\x escape")?;
                 i += 2;
+                // Two hex digits: from_str_radix alone would take `+f`.
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return Err("bad \\x escape (expected two hex digits)".into());
+                }
                 let s = std::str::from_utf8(hex).map_err(|_| "bad \\x escape")?;
                 u8::from_str_radix(s, 16).map_err(|_| "bad \\x escape")?
             }
