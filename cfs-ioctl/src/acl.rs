@@ -115,11 +115,14 @@ impl Acl {
             .trim()
             .parse()
             .map_err(|_| bad(at, "the negative entry count"))?;
-        if npos + nneg > text.len() {
-            return Err(bad(at, "entry counts that fit the text"));
-        }
+        // Each entry takes at least one byte: larger counts (or counts
+        // whose sum overflows) cannot be right.
+        let total = npos
+            .checked_add(nneg)
+            .filter(|&n| n <= text.len())
+            .ok_or_else(|| bad(at, "entry counts that fit the text"))?;
         let mut acl = Acl::default();
-        for i in 0..npos + nneg {
+        for i in 0..total {
             let (at, line) = next_line("an ACL entry")?;
             let mut fields = line.split_whitespace();
             let (Some(name), Some(rights), None) = (fields.next(), fields.next(), fields.next())
