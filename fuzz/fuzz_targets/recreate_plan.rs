@@ -1,0 +1,74 @@
+//! What the planners make of a VolumeList and a VRList copied from a
+//! broken server: the `create_rep` script (`plan recreate`), the dump
+//! selection and tape packing (`plan dumplists`), the reinit runbook.
+//!
+//! Input: the VolumeList, a NUL, the VRList (without a NUL: an empty
+//! VRList). What must hold: no panic, and every replica the
+//! plan recreates is a volume line of the list and a replica of exactly
+//! one group.
+
+#![no_main]
+
+use std::path::PathBuf;
+
+use coda_rs_fuzz::split_nul;
+use libfuzzer_sys::fuzz_target;
+use recovery_plan::pack::{first_fit_decreasing, select};
+use recovery_plan::recreate::RecreatePlan;
+use recovery_plan::runbook::{Runbook, Settings};
+use recovery_plan::volume_list::VolumeList;
+use recovery_plan::vrlist::VrList;
+
+fuzz_target!(|data: &[u8]| {
+    let (vl, vr) = split_nul(data);
+    let (Ok(volumes), Ok(vrlist)) = (
+        VolumeList::parse(vl, "VolumeList"),
+        VrList::parse(vr.unwrap_or_default(), "VRList"),
+    ) else {
+        return;
+    };
+    let plan = RecreatePlan::new(&volumes, &vrlist);
+    assert_eq!(
+        plan.create.len() + plan.not_recreated.len(),
+        volumes.volumes().count()
+    );
+    for c in &plan.create {
+        assert!(volumes
+            .volumes()
+            .any(|v| v.id == c.volume_id && v.name == c.name));
+        assert_eq!(vrlist.groups_with_replica(c.volume_id).len(), 1);
+    }
+    let _ = plan.script();
+    if let Ok(sel) = select(&volumes, &vrlist) {
+        let total: u64 = sel.units.iter().map(|u| u.bytes).sum();
+        for tape in [1u64, 1 << 20, 1 << 40] {
+            if let Ok(tapes) = first_fit_decreasing(sel.units.clone(), tape) {
+                assert!(tapes.iter().all(|t| t.bytes <= tape));
+                assert_eq!(tapes.iter().map(|t| t.bytes).sum::<u64>(), total);
+            }
+        }
+    }
+    let runbook = Runbook::build(settings(), &plan, 0);
+    for s in &runbook.steps {
+        let _ = s.to_string();
+    }
+});
+
+fn settings() -> Settings {
+    let p = |s: &str| PathBuf::from(s);
+    Settings {
+        server: None,
+        state_dir: p("/var/lib/coda-rs/reinit"),
+        volume_list: p("/var/lib/coda-rs/reinit/VolumeList"),
+        vrlist: p("/var/lib/coda-rs/reinit/VRList"),
+        tape_size: "20G".into(),
+        dumplist_dir: p("/vice/backup"),
+        dump_dir: p("/backup/dumps"),
+        rvm_log: p("/dev/sdb1"),
+        rvm_log_size: "20M".into(),
+        rvm_data: p("/dev/sdb2"),
+        rvm_data_size: "256M".into(),
+        restore_dir: p("/coda/tmp/restore"),
+        inited_dir: p("/coda/tmp/inited"),
+    }
+}
