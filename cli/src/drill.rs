@@ -271,7 +271,10 @@ fn drill(
         let l = rvm::init_log(
             &log,
             log_size,
-            rvm::InitLogOptions { force: false },
+            rvm::InitLogOptions {
+                force: false,
+                replace_rvm: false,
+            },
             now,
             &mut |_, _| {},
         )
@@ -283,6 +286,7 @@ fn drill(
             &p,
             rvm::InitDataOptions {
                 force: false,
+                replace_rvm: false,
                 sparse: true,
             },
             &mut |_, _| {},
@@ -902,6 +906,7 @@ fn check_rvm(log: &Path, data: &Path, data_size: u64) -> Check {
             data: None,
             map: Vec::new(),
             dry_run: false,
+            force: false,
             rescue: false,
             abort_at: None,
         };

@@ -23,17 +23,17 @@ use crate::exit;
 pub enum RvmCommand {
     /// Format an RVM log (like `rvmutl` `i LOG SIZE`).
     #[command(
-        after_help = "Examples:\n  coda-rs rvm init-log /vice/LOG 20M\n  coda-rs rvm init-log /dev/sdb1 100M --force"
+        after_help = "Examples:\n  coda-rs rvm init-log /vice/LOG 20M\n  coda-rs rvm init-log /dev/sdb1 100M --force\n  coda-rs rvm init-log /vice/LOG 20M --replace-rvm\n\nTargets in use (mounted, held by the kernel, backing a loop device) are refused even with --force.\n--replace-rvm overwrites only zeros or an RVM log; --force overwrites any data."
     )]
     InitLog(InitLogArgs),
     /// Build an RDS data segment and record it in the log (like `rdsinit -f`).
     #[command(
-        after_help = "Examples:\n  coda-rs rvm init-data /vice/LOG /vice/DATA 256M 0x50000000 0xfef0000 1M 80 64\n  coda-rs rvm init-data LOG DATA 2097152 0x50000000 983040 1048576 80 64 --sparse"
+        after_help = "Examples:\n  coda-rs rvm init-data /vice/LOG /vice/DATA 256M 0x50000000 0xfef0000 1M 80 64\n  coda-rs rvm init-data LOG DATA 2097152 0x50000000 983040 1048576 80 64 --sparse\n  coda-rs rvm init-data LOG DATA 2097152 0x50000000 983040 1048576 80 64 --replace-rvm\n\nTargets in use (mounted, held by the kernel, backing a loop device) are refused even with --force.\n--replace-rvm overwrites only zeros or an RVM data segment; --force overwrites any data."
     )]
     InitData(InitDataArgs),
     /// Format a log and a data segment with vice-setup-rvm's recipe.
     #[command(
-        after_help = "Examples:\n  coda-rs rvm init --log /vice/LOG --log-size 20M --data /vice/DATA --data-size 256M\n  coda-rs rvm init --log /dev/sdb1 --log-size 90M --data /dev/sdb2 --data-size 1G --force"
+        after_help = "Examples:\n  coda-rs rvm init --log /vice/LOG --log-size 20M --data /vice/DATA --data-size 256M\n  coda-rs rvm init --log /dev/sdb1 --log-size 90M --data /dev/sdb2 --data-size 1G --force\n  coda-rs rvm init --log /vice/LOG --log-size 20M --data /vice/DATA --data-size 256M --replace-rvm\n\nTargets in use (mounted, held by the kernel, backing a loop device) are refused even with --force.\n--replace-rvm re-formats only zeros or existing RVM structures (a log where the log goes, a segment where the data goes); --force overwrites any data."
     )]
     Init(InitArgs),
     /// Print the status of a log (like `rvmutl` `status`).
@@ -48,7 +48,7 @@ pub enum RvmCommand {
     Show(ShowArgs),
     /// Apply committed transactions to the data segment and empty the log (like `rvmutl` `recover`).
     #[command(
-        after_help = "Examples:\n  coda-rs rvm recover /vice/LOG --dry-run\n  coda-rs rvm recover /vice/LOG\n  coda-rs rvm recover LOG --data /mnt/old/DATA --rescue\n  coda-rs rvm recover LOG --map /vice/DATA=/mnt/vice/DATA --json"
+        after_help = "Examples:\n  coda-rs rvm recover /vice/LOG --dry-run\n  coda-rs rvm recover /vice/LOG\n  coda-rs rvm recover LOG --data /mnt/old/DATA --rescue\n  coda-rs rvm recover LOG --map /vice/DATA=/mnt/vice/DATA --json\n\nRanges are applied only to a real data segment (a valid segment header whose regions fit), or to one whose header the log itself writes (an interrupted init-data); --force applies them to anything else. A target in use is always refused."
     )]
     Recover(RecoverArgs),
 }
@@ -80,6 +80,9 @@ pub struct RecoverArgs {
     /// Report what would change; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Apply the ranges even to a target that is not an RVM data segment (no valid segment header in its first page, regions past its end, and no header written by the log itself). Never to a target in use.
+    #[arg(long)]
+    force: bool,
     /// Also apply committed transactions real RVM drops (spec quirk Q1) when their checksum verifies.
     #[arg(long)]
     rescue: bool,
@@ -101,9 +104,12 @@ pub struct InitLogArgs {
     log: PathBuf,
     /// Size of the record area: bytes, or with suffix K, M, G, S (512-byte sectors), P (pages), B; rounded down to 512.
     size: String,
-    /// Overwrite a target that already holds a log, a segment or other data.
-    #[arg(long)]
+    /// Overwrite a target that holds data: an RVM log or segment, a filesystem, anything. Never a target in use (a mounted or exclusively held device, a file backing a loop device or swap): those are always refused.
+    #[arg(long, conflicts_with = "replace_rvm")]
     force: bool,
+    /// Re-format RVM only: overwrite a target only if it is all zero or already holds a valid RVM log status block; anything else (a filesystem, other data) is refused. Unlike --force, it never overwrites user data.
+    #[arg(long)]
+    replace_rvm: bool,
     /// No progress bar and no summary line on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -128,9 +134,12 @@ pub struct InitDataArgs {
     nlists: String,
     /// Chunk size in bytes (at least 40, a multiple of 8).
     chunk: String,
-    /// Overwrite a data segment that holds data; discard pending log records.
-    #[arg(long)]
+    /// Overwrite a data target that holds data (an RVM segment, a filesystem, anything) and discard pending log records. Never a target in use (a mounted or exclusively held device, a file backing a loop device or swap): those are always refused.
+    #[arg(long, conflicts_with = "replace_rvm")]
     force: bool,
+    /// Re-format RVM only: overwrite the data target only if it is all zero or already holds a valid RVM segment header; anything else is refused. Unlike --force, it never overwrites user data.
+    #[arg(long)]
+    replace_rvm: bool,
     /// Leave the zero-filled parts of a regular file as holes.
     #[arg(long)]
     sparse: bool,
@@ -154,9 +163,12 @@ pub struct InitArgs {
     /// Size of the data segment (e.g. 256M); heap = size − 1M − 64K.
     #[arg(long)]
     data_size: String,
-    /// Overwrite targets that hold data.
-    #[arg(long)]
+    /// Overwrite targets that hold data (RVM structures, filesystems, anything). Never a target in use (a mounted or exclusively held device, a file backing a loop device or swap): those are always refused.
+    #[arg(long, conflicts_with = "replace_rvm")]
     force: bool,
+    /// Re-format RVM only: overwrite the log only if it is all zero or holds a valid RVM log, and the data target only if it is all zero or holds a valid RVM segment header; anything else is refused before either is written. Unlike --force, it never overwrites user data.
+    #[arg(long)]
+    replace_rvm: bool,
     /// Leave the zero-filled parts of a regular data file as holes.
     #[arg(long)]
     sparse: bool,
@@ -245,13 +257,19 @@ fn rate(bytes: u64, secs: f64) -> String {
     format!(", {:.0} MiB/s", bytes as f64 / (1 << 20) as f64 / secs)
 }
 
-fn do_init_log(path: &Path, size: u64, force: bool, quiet: bool) -> anyhow::Result<()> {
+fn do_init_log(
+    path: &Path,
+    size: u64,
+    force: bool,
+    replace_rvm: bool,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let start = Instant::now();
     let (bar, mut cb) = progress_bar("formatting log", quiet);
     let r = rvm::init_log(
         path,
         size,
-        rvm::InitLogOptions { force },
+        rvm::InitLogOptions { force, replace_rvm },
         Timeval::now(),
         &mut cb,
     )
@@ -276,20 +294,12 @@ fn do_init_data(
     log: &Path,
     data: &Path,
     p: &HeapParams,
-    force: bool,
-    sparse: bool,
+    opts: rvm::InitDataOptions,
     quiet: bool,
 ) -> anyhow::Result<rvm::InitDataReport> {
     let start = Instant::now();
     let (bar, mut cb) = progress_bar("zero-filling data segment", quiet);
-    let r = rvm::init_data(
-        log,
-        data,
-        p,
-        rvm::InitDataOptions { force, sparse },
-        &mut cb,
-    )
-    .map_err(lib)?;
+    let r = rvm::init_data(log, data, p, opts, &mut cb).map_err(lib)?;
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     if r.discarded {
@@ -318,7 +328,7 @@ fn do_init_data(
 
 fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
     let size = log_size("SIZE", &a.size)?;
-    do_init_log(&a.log, size, a.force, a.quiet)?;
+    do_init_log(&a.log, size, a.force, a.replace_rvm, a.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -331,7 +341,12 @@ fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
         nlists: number("NLISTS", &a.nlists)?,
         chunk: number("CHUNK", &a.chunk)?,
     };
-    do_init_data(&a.log, &a.data, &p, a.force, a.sparse, a.quiet)?;
+    let opts = rvm::InitDataOptions {
+        force: a.force,
+        replace_rvm: a.replace_rvm,
+        sparse: a.sparse,
+    };
+    do_init_data(&a.log, &a.data, &p, opts, a.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -354,34 +369,26 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
         )),
         other => lib(other),
     })?;
-    if a.log == a.data {
+    let same = rvm::in_use::Identity::of_path(&a.log);
+    if a.log == a.data || (same.is_some() && same == rvm::in_use::Identity::of_path(&a.data)) {
         return Err(exit::usage(format!(
             "{}: --log and --data name the same file",
             a.log.display()
         )));
     }
-    // The data target must be usable before the log is touched.
-    let target = rvm::device::Target::inspect(&a.data).map_err(lib)?;
+    // The data target must be usable (not in use, large enough, nothing
+    // the overwrite policy protects) before the log is touched; init-data
+    // checks it again under its own claim.
     let data_bytes = dsize.div_ceil(4096) * 4096;
-    if let rvm::device::Target::Block(size) = target {
-        if size < data_bytes {
-            return Err(exit::usage(format!(
-                "{}: the device holds only {size} bytes (expected at least {data_bytes} bytes for --data-size {})",
-                a.data.display(),
-                a.data_size
-            )));
-        }
-    }
-    if !a.force {
-        if let Some(reason) = rvm::log_device::holds_data(&a.data, target).map_err(lib)? {
-            return Err(exit::refused(format!(
-                "{}: {reason}; refusing to overwrite it (use --force)",
-                a.data.display()
-            )));
-        }
-    }
-    do_init_log(&a.log, lsize, a.force, a.quiet)?;
-    let r = do_init_data(&a.log, &a.data, &p, a.force, a.sparse, a.quiet)?;
+    let overwrite = rvm::contents::Overwrite::from_flags(a.force, a.replace_rvm);
+    drop(rvm::rdsinit::claim_data_target(&a.data, data_bytes, overwrite).map_err(lib)?);
+    do_init_log(&a.log, lsize, a.force, a.replace_rvm, a.quiet)?;
+    let opts = rvm::InitDataOptions {
+        force: a.force,
+        replace_rvm: a.replace_rvm,
+        sparse: a.sparse,
+    };
+    let r = do_init_data(&a.log, &a.data, &p, opts, a.quiet)?;
     let conf = ServerConf {
         rvm_log: rvm::device::absolute(&a.log)
             .map_err(lib)?
@@ -511,6 +518,7 @@ fn recover(a: RecoverArgs) -> anyhow::Result<ExitCode> {
         data: a.data.clone(),
         map,
         dry_run: a.dry_run,
+        force: a.force,
         rescue: a.rescue,
         abort_at,
     };

@@ -28,13 +28,37 @@ impl Target {
     /// Inspects `path`: refuses directories, other special files and paths
     /// whose parent directory does not exist.
     pub fn inspect(path: &Path) -> Result<Target> {
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => Ok(Target::File(m.len())),
-            Ok(m) if m.file_type().is_block_device() => {
+        match Kind::classify(path)? {
+            Kind::Missing => Ok(Target::Missing),
+            Kind::File(m) => Ok(Target::File(m.len())),
+            Kind::Block(_) => {
                 let f =
                     File::open(path).map_err(|e| Error::io(path, "cannot open the device", e))?;
                 Ok(Target::Block(device_size(&f, path)?))
             }
+        }
+    }
+}
+
+/// What a path names, before it is opened (its metadata, symlinks followed:
+/// the path is the admin's name for the target).
+#[derive(Debug)]
+pub enum Kind {
+    /// Nothing there yet (the parent directory exists).
+    Missing,
+    /// A regular file.
+    File(std::fs::Metadata),
+    /// A block device.
+    Block(std::fs::Metadata),
+}
+
+impl Kind {
+    /// Classifies `path`: refuses directories, other special files and
+    /// paths whose parent directory does not exist.
+    pub fn classify(path: &Path) -> Result<Kind> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(Kind::File(m)),
+            Ok(m) if m.file_type().is_block_device() => Ok(Kind::Block(m)),
             Ok(m) if m.is_dir() => Err(Error::Target {
                 path: path.to_path_buf(),
                 what: "is a directory".into(),
@@ -51,7 +75,7 @@ impl Target {
                     _ => PathBuf::from("."),
                 };
                 if parent.is_dir() {
-                    Ok(Target::Missing)
+                    Ok(Kind::Missing)
                 } else {
                     Err(Error::Target {
                         path: path.to_path_buf(),
@@ -205,22 +229,6 @@ pub fn read_at(file: &File, path: &Path, buf: &mut [u8], offset: u64) -> Result<
 pub fn sync(file: &File, path: &Path) -> Result<()> {
     file.sync_data()
         .map_err(|e| Error::io(path, "cannot sync (fdatasync)", e))
-}
-
-/// True if the first `len` bytes at `offset` of `file` are all zero
-/// (short files count only what exists).
-pub fn is_zero(file: &File, path: &Path, offset: u64, len: u64) -> Result<bool> {
-    let mut buf = vec![0u8; len as usize];
-    let mut got = 0usize;
-    while got < buf.len() {
-        match file.read_at(&mut buf[got..], offset + got as u64) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::io(path, "cannot read", e)),
-        }
-    }
-    Ok(buf[..got].iter().all(|&b| b == 0))
 }
 
 /// Makes `path` absolute the way RVM does: unchanged if it starts with

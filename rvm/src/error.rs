@@ -7,7 +7,8 @@ use std::path::PathBuf;
 pub enum ErrorClass {
     /// A bad parameter or argument; nothing was written.
     Usage,
-    /// Refused for safety: the target holds data and `force` was not given.
+    /// Refused for safety: the target holds data and `force` was not given,
+    /// or it is in use.
     Refused,
     /// The operation failed (I/O error, damaged input, ...).
     Failure,
@@ -58,6 +59,27 @@ pub enum Error {
         /// What it holds.
         reason: String,
     },
+    /// The target is in use by the system (mounted, held by another
+    /// driver, backing a loop device, ...): never written, not even with
+    /// `force`.
+    #[error("{}: {what}; refusing to write to it, even with --force", path.display())]
+    InUse {
+        /// File or device concerned.
+        path: PathBuf,
+        /// Who uses it, e.g. "is mounted on /srv".
+        what: String,
+    },
+    /// `--replace-rvm` found something that is neither zeros nor the RVM
+    /// structure it would replace.
+    #[error("{}: {what}; --replace-rvm overwrites only {role} or a target that is all zero (check the path; --force would overwrite it anyway)", path.display())]
+    NotRvm {
+        /// File or device concerned.
+        path: PathBuf,
+        /// What it holds.
+        what: String,
+        /// What may be replaced, e.g. "an RVM log".
+        role: &'static str,
+    },
     /// The target cannot be used at all (a directory, too small a device, ...).
     #[error("{}: {what} (expected {expected})", path.display())]
     Target {
@@ -83,7 +105,9 @@ impl Error {
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::Parameter { .. } | Error::Target { .. } => ErrorClass::Usage,
-            Error::Refused { .. } => ErrorClass::Refused,
+            Error::Refused { .. } | Error::InUse { .. } | Error::NotRvm { .. } => {
+                ErrorClass::Refused
+            }
             _ => ErrorClass::Failure,
         }
     }

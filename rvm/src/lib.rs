@@ -6,15 +6,20 @@
 //! [`record`] (log records, §5), [`reader`] (tail location, §6),
 //! [`segment`] and [`heap`] (the data segment, §7), [`rdsinit`] (§8),
 //! [`log_device`] (files and raw partitions, §3, §10), [`text`] (rvmutl's
-//! output, §12).
+//! output, §12). Every writer writes through a [`claim`]: targets in use
+//! ([`in_use`]) are never written, and [`contents`] decides what may be
+//! overwritten.
 
 #![warn(missing_docs)]
 
 pub mod checksum;
+pub mod claim;
+pub mod contents;
 pub mod device;
 pub mod epoch;
 pub mod error;
 pub mod heap;
+pub mod in_use;
 pub mod le;
 pub mod log_device;
 pub mod rdsinit;

@@ -4,9 +4,11 @@
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+use crate::claim::Claim;
+use crate::contents::{check_overwrite, Overwrite, Role};
 use crate::device::{self, Target};
 use crate::error::{Error, Result};
-use crate::segment::SegmentHeader;
+use crate::in_use::Identity;
 use crate::status::{StatusBlock, STATUS_SIZE};
 use crate::uname::Timeval;
 
@@ -34,6 +36,16 @@ impl LogDevice {
     /// Opens a log. Block devices are raw; `raw` forces the raw layout for
     /// an image stored in a regular file.
     pub fn open(path: &Path, raw: bool, writable: bool) -> Result<Self> {
+        if writable {
+            let claim = Claim::open_existing(path, true, "an RVM log")?;
+            let block = matches!(claim.target(), Target::Block(_));
+            return Ok(LogDevice {
+                path: path.to_path_buf(),
+                file: claim.into_file(false)?,
+                raw: raw || block,
+                block,
+            });
+        }
         let target = Target::inspect(path)?;
         let block = matches!(target, Target::Block(_));
         if target == Target::Missing {
@@ -45,7 +57,6 @@ impl LogDevice {
         }
         let file = OpenOptions::new()
             .read(true)
-            .write(writable)
             .open(path)
             .map_err(|e| Error::io(path, "cannot open the log", e))?;
         Ok(LogDevice {
@@ -54,6 +65,11 @@ impl LogDevice {
             raw: raw || block,
             block,
         })
+    }
+
+    /// Device and inode (files) or device number (block devices).
+    pub fn identity(&self) -> Result<Option<Identity>> {
+        Identity::of_file(&self.file, &self.path)
     }
 
     /// The path it was opened with.
@@ -228,47 +244,14 @@ impl LogDevice {
     }
 }
 
-/// Says what an existing target holds, if anything worth protecting: a
-/// valid RVM log (file or raw layout), an RVM segment header, a non-empty
-/// file, or (devices) non-zero bytes in the first MiB.
-pub fn holds_data(path: &Path, target: Target) -> Result<Option<String>> {
-    let (len, block) = match target {
-        Target::Missing => return Ok(None),
-        Target::File(0) => return Ok(None),
-        Target::File(n) => (n, false),
-        Target::Block(n) => (n, true),
-    };
-    let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
-    let mut head = vec![0u8; (PROBE_LEN.min(len)) as usize];
-    device::read_at(&file, path, &mut head, 0)?;
-    for base in [0usize, RAW_RESERVED as usize] {
-        if let Some(area) = head.get(base..base + STATUS_SIZE) {
-            if StatusBlock::decode(area).is_ok() {
-                let kind = if base == 0 { "file" } else { "raw-partition" };
-                return Ok(Some(format!("holds a valid RVM log ({kind} layout)")));
-            }
-        }
-    }
-    if SegmentHeader::decode(&head).is_some() {
-        return Ok(Some("holds an RVM data segment header".into()));
-    }
-    if block {
-        if head.iter().any(|&b| b != 0) {
-            return Ok(Some(
-                "the device is in use: its first MiB is not all zero".into(),
-            ));
-        }
-        Ok(None)
-    } else {
-        Ok(Some(format!("is an existing file of {len} bytes")))
-    }
-}
-
 /// Options of [`init_log`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InitLogOptions {
-    /// Overwrite a target that holds data.
+    /// Overwrite a target that holds data (never one in use).
     pub force: bool,
+    /// Overwrite only a target that is all zero or already holds an RVM
+    /// log (`--replace-rvm`); ignored with `force`.
+    pub replace_rvm: bool,
 }
 
 /// What [`init_log`] made.
@@ -301,7 +284,8 @@ pub fn init_log(
             rule: "the log size must be a multiple of 512 greater than 512".into(),
         });
     }
-    let target = Target::inspect(path)?;
+    let claim = Claim::open(path, true)?;
+    let target = claim.target();
     let raw = matches!(target, Target::Block(_));
     let base = if raw { RAW_RESERVED } else { 0 };
     let total = base + STATUS_SIZE as u64 + log_size;
@@ -314,20 +298,11 @@ pub fn init_log(
             });
         }
     }
-    if !opts.force {
-        if let Some(reason) = holds_data(path, target)? {
-            return Err(Error::Refused {
-                path: path.to_path_buf(),
-                reason,
-            });
-        }
-    }
-    let file = OpenOptions::new()
-        .write(true)
-        .create(!raw)
-        .truncate(!raw)
-        .open(path)
-        .map_err(|e| Error::io(path, "cannot open for writing", e))?;
+    let overwrite = Overwrite::from_flags(opts.force, opts.replace_rvm);
+    check_overwrite(&claim, Role::Log, overwrite, base..total)?;
+    // Regular files are emptied (rvmutl's O_TRUNC) through the claimed
+    // descriptor; a block device stays held O_EXCL until the end.
+    let file = claim.into_file(!raw)?;
     if raw {
         // Invalidate any old status block first, so that a crash during the
         // fill never leaves a valid-looking log.

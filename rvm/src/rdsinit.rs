@@ -1,14 +1,16 @@
 //! `rdsinit -f` (spec §8): the RDS data segment and the log records that
 //! real rdsinit leaves behind (spec §8.3, §8.3.1).
 
-use std::fs::OpenOptions;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::claim::Claim;
+use crate::contents::{check_overwrite, Overwrite, Role};
 use crate::device::{self, Target};
 use crate::error::{Error, Result};
 use crate::heap::{HeapLayout, HeapParams};
-use crate::log_device::{holds_data, LogDevice};
+use crate::in_use::Identity;
+use crate::log_device::LogDevice;
 use crate::reader::{locate_tail, ChecksumRule, LogView};
 use crate::record::{
     encode_transaction, LogSegRecord, NewValues, RecordHeader, FLAG_FIRST, FLAG_FLUSH,
@@ -27,9 +29,12 @@ pub const HEADER_PAGE_VMADDR: u64 = 0x7f00_0000_0000;
 /// Options of [`init_data`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InitDataOptions {
-    /// Overwrite a data segment that holds data, and discard pending
-    /// records of the log.
+    /// Overwrite a data segment that holds data (never one in use), and
+    /// discard pending records of the log.
     pub force: bool,
+    /// Overwrite only a data target that is all zero or already holds an
+    /// RVM segment header (`--replace-rvm`); ignored with `force`.
+    pub replace_rvm: bool,
     /// Regular files: leave the zero areas as holes instead of allocating.
     pub sparse: bool,
 }
@@ -67,25 +72,16 @@ pub fn init_data(
     let layout = params.validate()?;
     let data_size = layout.file_size();
 
-    // The data target.
-    let target = Target::inspect(data_path)?;
-    let block = matches!(target, Target::Block(_));
-    if let Target::Block(size) = target {
-        if size < data_size {
-            return Err(Error::Target {
-                path: data_path.to_path_buf(),
-                what: format!("the device holds only {size} bytes"),
-                expected: format!("at least {data_size} bytes (DATALEN rounded up to 4096)"),
-            });
-        }
-    }
-    if !opts.force {
-        if let Some(reason) = holds_data(data_path, target)? {
-            return Err(Error::Refused {
-                path: data_path.to_path_buf(),
-                reason,
-            });
-        }
+    // The data target, held until the end.
+    let overwrite = Overwrite::from_flags(opts.force, opts.replace_rvm);
+    let claim = claim_data_target(data_path, data_size, overwrite)?;
+    let block = matches!(claim.target(), Target::Block(_));
+    if claim.identity().is_some() && Identity::of_path(log_path) == claim.identity() {
+        return Err(Error::Target {
+            path: data_path.to_path_buf(),
+            what: format!("is the log {} itself", log_path.display()),
+            expected: "a data segment distinct from the log".into(),
+        });
     }
 
     // The log: valid, empty after tail location (or force).
@@ -195,13 +191,7 @@ pub fn init_data(
     }
 
     // Data segment: zero fill, heap bytes, header page last, sync.
-    let data = OpenOptions::new()
-        .write(true)
-        .read(true)
-        .create(!block)
-        .truncate(!block)
-        .open(data_path)
-        .map_err(|e| Error::io(data_path, "cannot open for writing", e))?;
+    let data = claim.into_file(!block)?;
     if block {
         device::write_at(&data, data_path, &[0u8; PAGE_SIZE as usize], 0)?;
     }
@@ -278,6 +268,24 @@ pub fn init_data(
         status: s,
         discarded,
     })
+}
+
+/// Claims the data target of [`init_data`] (or of a whole `rvm init`,
+/// checked before its log is formatted): refuses a target in use, a device
+/// smaller than `data_size`, and what `overwrite` does not allow.
+pub fn claim_data_target(path: &Path, data_size: u64, overwrite: Overwrite) -> Result<Claim> {
+    let claim = Claim::open(path, true)?;
+    if let Target::Block(size) = claim.target() {
+        if size < data_size {
+            return Err(Error::Target {
+                path: path.to_path_buf(),
+                what: format!("the device holds only {size} bytes"),
+                expected: format!("at least {data_size} bytes, the data length rounded up to 4096"),
+            });
+        }
+    }
+    check_overwrite(&claim, Role::Data, overwrite, 0..data_size)?;
+    Ok(claim)
 }
 
 /// The uname sequence of one rdsinit run (§8.3.1).

@@ -3,18 +3,22 @@
 //! extensions of coda-rs (path overrides, dry run, rescue of quirk-Q1
 //! records, recovery of quirk-Q2 logs when the segment is named).
 
-use std::fs::OpenOptions;
+use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::claim::Claim;
 use crate::device::{self, Target};
 use crate::epoch::{all_log_segs, Epoch, RecordKind, Skip};
 use crate::error::{Error, Result};
+use crate::in_use::Identity;
 use crate::log_device::LocatedLog;
 use crate::reader::{locate_tail, ChecksumRule, DroppedRecord, LogView};
+use crate::record::LogSegRecord;
+use crate::segment::PAGE_SIZE;
 use crate::status::{add_tv, StatusBlock};
 use crate::uname::{Timeval, Uname};
 
@@ -39,6 +43,9 @@ pub struct RecoverOptions {
     pub map: Vec<(PathBuf, PathBuf)>,
     /// Report only; write nothing.
     pub dry_run: bool,
+    /// Apply even to a target that is not an RVM data segment (never to
+    /// one in use).
+    pub force: bool,
     /// Accept transactions real RVM drops by quirk Q1 when their writer
     /// checksum verifies (spec §6.4).
     pub rescue: bool,
@@ -136,7 +143,87 @@ fn round_secs(micros: u128) -> u64 {
 struct Segment {
     report: SegmentReport,
     len: u64,
-    block: bool,
+    identity: Option<Identity>,
+    /// The claimed descriptor (block devices held `O_EXCL`) used for the
+    /// whole apply.
+    file: File,
+}
+
+/// A data segment opened for recovery, before it is checked.
+struct OpenedSegment {
+    file: File,
+    identity: Option<Identity>,
+    /// Effective length (spec §9.1 item 4).
+    len: u64,
+    /// Its first page (shorter if the segment is).
+    page: Vec<u8>,
+}
+
+/// Claims the segment at `path` for recovery: refuses the log itself, a
+/// target in use (even with `force`) and a missing one; reads its first
+/// page.
+fn open_segment(
+    path: &Path,
+    code: i64,
+    recorded: Option<&LogSegRecord>,
+    log: &LocatedLog,
+    opts: &RecoverOptions,
+) -> Result<OpenedSegment> {
+    let log_id = log.device.identity()?;
+    if log_id.is_some() && Identity::of_path(path) == log_id {
+        return Err(Error::InUse {
+            path: path.to_path_buf(),
+            what: format!("is the log being recovered (segment code {code})"),
+        });
+    }
+    let claim = Claim::open(path, !opts.dry_run)?;
+    let len = match claim.target() {
+        Target::File(n) => n & !511,
+        Target::Block(n) => recorded.map_or(n, |r| r.num_bytes.min(n)) & !511,
+        Target::Missing => {
+            return Err(Error::Target {
+                path: path.to_path_buf(),
+                what: format!("data segment (code {code}) does not exist"),
+                expected: "the data segment recorded in the log; redirect with --data or --map"
+                    .into(),
+            })
+        }
+    };
+    let identity = claim.identity();
+    let file = claim.into_file(false)?;
+    let mut page = vec![0u8; len.min(PAGE_SIZE) as usize];
+    device::read_at(&file, path, &mut page, 0)?;
+    Ok(OpenedSegment {
+        file,
+        identity,
+        len,
+        page,
+    })
+}
+
+/// True if applying the epoch writes a valid segment header (spec §7.1,
+/// regions inside the segment) over the whole header of segment `code`'s
+/// first page: an interrupted `init-data`, whose header page is still in
+/// the log.
+fn epoch_makes_header(epoch: &Epoch, view: &LogView<'_>, code: i64, seg: &OpenedSegment) -> bool {
+    let mut page = seg.page.clone();
+    page.resize(PAGE_SIZE as usize, 0);
+    let mut covered = vec![false; PAGE_SIZE as usize];
+    for (_, r) in epoch.ranges() {
+        let g = &r.range;
+        if g.seg_code != code || g.offset_high != 0 || g.offset >= PAGE_SIZE {
+            continue;
+        }
+        let data = r.data(view.bytes);
+        let n = data.len().min((PAGE_SIZE - g.offset) as usize);
+        let at = g.offset as usize;
+        page[at..at + n].copy_from_slice(&data[..n]);
+        covered[at..at + n].iter_mut().for_each(|c| *c = true);
+    }
+    match crate::segment::check_real(&page, seg.len) {
+        Ok(h) => covered[..144 + 32 * h.regions.len()].iter().all(|&c| c),
+        Err(_) => false,
+    }
 }
 
 /// Recovers the log at `path` (spec §9): locates the tail twice as rvmutl
@@ -197,19 +284,30 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
             }
             (None, None) => return Err(q2_error(path, &view, &epoch, code, head)),
         };
-        let target = Target::inspect(&target_path)?;
-        let (len, block) = match target {
-            Target::File(n) => (n & !511, false),
-            Target::Block(n) => (recorded.map_or(n, |r| r.num_bytes.min(n)) & !511, true),
-            Target::Missing => {
-                return Err(Error::Target {
+        let opened = open_segment(&target_path, code, recorded, &log, opts)?;
+        if let Some(other) = segments
+            .iter()
+            .find(|g: &&Segment| g.identity == opened.identity)
+        {
+            return Err(Error::Target {
+                path: target_path,
+                what: format!(
+                    "is named by segment codes {} and {code}",
+                    other.report.seg_code
+                ),
+                expected: "one data segment per segment code".into(),
+            });
+        }
+        if let Err(found) = crate::segment::check_real(&opened.page, opened.len) {
+            if !opts.force && !epoch_makes_header(&epoch, &view, code, &opened) {
+                return Err(Error::Refused {
                     path: target_path,
-                    what: format!("data segment (code {code}) does not exist"),
-                    expected: "the data segment recorded in the log; redirect with --data or --map"
-                        .into(),
-                })
+                    reason: format!(
+                        "is not an RVM data segment: {found}, and the log's epoch does not write a segment header at byte 0 either (it holds ranges for segment code {code})"
+                    ),
+                });
             }
-        };
+        }
         segments.push(Segment {
             report: SegmentReport {
                 seg_code: code,
@@ -219,8 +317,9 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
                 bytes: 0,
                 bytes_changed: 0,
             },
-            len,
-            block,
+            len: opened.len,
+            identity: opened.identity,
+            file: opened.file,
         });
     }
     for (rec, r) in epoch.ranges() {
@@ -285,8 +384,13 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
     };
 
     for seg in &mut segments {
-        seg.report.bytes_changed =
-            bytes_changed(&seg.report.path, &epoch, &view, seg.report.seg_code)?;
+        seg.report.bytes_changed = bytes_changed(
+            &seg.file,
+            &seg.report.path,
+            &epoch,
+            &view,
+            seg.report.seg_code,
+        )?;
     }
     if opts.dry_run {
         report.segments = segments.into_iter().map(|g| g.report).collect();
@@ -315,28 +419,14 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
     // Apply (§9.1), one mapping per segment, synced.
     let apply_start = Instant::now();
     for seg in &mut segments {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&seg.report.path)
-            .map_err(|e| {
-                Error::io(
-                    &seg.report.path,
-                    "cannot open the data segment for writing",
-                    e,
-                )
-            })?;
+        let f = &seg.file;
         // SAFETY: a shared writable mapping of a file we hold open; no other
         // reference to the mapped memory exists, and every range was checked
         // to lie inside `seg.len` (≤ the file/device length) above. A
         // concurrent truncation by another process could raise SIGBUS, as it
         // would for RVM itself.
-        let mut mem = unsafe {
-            memmap2::MmapOptions::new()
-                .len(seg.len as usize)
-                .map_mut(&f)
-        }
-        .map_err(|e| Error::io(&seg.report.path, "cannot map the data segment", e))?;
+        let mut mem = unsafe { memmap2::MmapOptions::new().len(seg.len as usize).map_mut(f) }
+            .map_err(|e| Error::io(&seg.report.path, "cannot map the data segment", e))?;
         for (_, r) in epoch
             .ranges()
             .filter(|(_, r)| r.range.seg_code == seg.report.seg_code)
@@ -348,8 +438,7 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
         mem.flush()
             .map_err(|e| Error::io(&seg.report.path, "cannot write the data segment (msync)", e))?;
         drop(mem);
-        device::sync(&f, &seg.report.path)?;
-        let _ = seg.block;
+        device::sync(f, &seg.report.path)?;
     }
     let apply_micros = apply_start.elapsed().as_micros();
     if opts.abort_at == Some(AbortPoint::AfterApply) {
@@ -373,7 +462,13 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
 
 /// Number of distinct bytes of segment `code` whose value the epoch
 /// changes: the ranges are replayed onto copies of the touched intervals.
-fn bytes_changed(path: &Path, epoch: &Epoch, view: &LogView<'_>, code: i64) -> Result<u64> {
+fn bytes_changed(
+    f: &File,
+    path: &Path,
+    epoch: &Epoch,
+    view: &LogView<'_>,
+    code: i64,
+) -> Result<u64> {
     let mut spans: Vec<(u64, u64)> = epoch
         .ranges()
         .filter(|(_, r)| r.range.seg_code == code && r.range.length > 0)
@@ -387,12 +482,10 @@ fn bytes_changed(path: &Path, epoch: &Epoch, view: &LogView<'_>, code: i64) -> R
             _ => merged.push((a, b)),
         }
     }
-    let f = std::fs::File::open(path)
-        .map_err(|e| Error::io(path, "cannot open the data segment", e))?;
     let mut old = Vec::with_capacity(merged.len());
     for &(a, b) in &merged {
         let mut buf = vec![0u8; (b - a) as usize];
-        device::read_at(&f, path, &mut buf, a)?;
+        device::read_at(f, path, &mut buf, a)?;
         old.push(buf);
     }
     let mut new = old.clone();

@@ -68,3 +68,40 @@ impl SegmentHeader {
         Some(SegmentHeader { regions })
     }
 }
+
+/// Checks that `page` (the first bytes of a segment of `len` bytes) is the
+/// header of a real data segment: struct id, version and region count as
+/// [`SegmentHeader::decode`] requires, and every region inside the
+/// segment. The error says what was found instead.
+pub fn check_real(page: &[u8], len: u64) -> Result<SegmentHeader, String> {
+    if len < PAGE_SIZE || page.len() < PAGE_SIZE as usize {
+        return Err(format!(
+            "only {len} usable bytes (whole sectors), too short for a segment header ({PAGE_SIZE} bytes)"
+        ));
+    }
+    let Some(h) = SegmentHeader::decode(page) else {
+        let id = u32_at(page, 0);
+        let n = u64_at(page, 136);
+        return Err(if page.iter().all(|&b| b == 0) {
+            "no segment header (its first page is all zero)".into()
+        } else if id != SEGMENT_ID {
+            format!("no segment header (struct id {id} at byte 0, expected {SEGMENT_ID})")
+        } else if cstr_at(page, 4, 128) != SEGMENT_VERSION {
+            format!("no segment header (the version at byte 4 is not \"{SEGMENT_VERSION}\")")
+        } else {
+            format!("a damaged segment header (nregions {n} at byte 136, expected at most {MAX_REGIONS})")
+        });
+    };
+    for (i, r) in h.regions.iter().enumerate() {
+        let at = 144 + 32 * i;
+        let high = offset_at(page, at).0;
+        let end = r.offset.checked_add(r.length);
+        if high != 0 || end.is_none_or(|e| e > len) {
+            return Err(format!(
+                "a segment header whose region {i} (at byte {at}: offset {}, length {}) reaches past the end of the {len}-byte segment",
+                r.offset, r.length
+            ));
+        }
+    }
+    Ok(h)
+}

@@ -124,3 +124,94 @@ pub fn golden_copy(dir: &Path, name: &str, as_name: &str) -> PathBuf {
     std::fs::write(&p, coda_rs_tests::read_golden("rvm", name)).unwrap();
     p
 }
+
+/// Bytes, mode, owner and modification time of a file: what an attack or
+/// refusal test asserts is unchanged.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FileState {
+    pub bytes: Vec<u8>,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime: (i64, i64),
+}
+
+impl FileState {
+    pub fn of(path: &Path) -> FileState {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).unwrap();
+        FileState {
+            bytes: std::fs::read(path).unwrap(),
+            mode: m.mode(),
+            uid: m.uid(),
+            gid: m.gid(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+        }
+    }
+}
+
+/// Runs `coda-rs ARGS`; returns (exit code, stdout, stderr).
+pub fn run_coda<I, S>(args: I) -> (i32, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = coda_rs_tests::coda_rs().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Asserts a refusal: exit `code`, nothing on stdout, one `coda-rs: ` error
+/// line containing every string of `expect`.
+pub fn assert_refused(what: &str, got: &(i32, String, String), code: i32, expect: &[&str]) {
+    let (c, out, err) = got;
+    assert_eq!(*c, code, "{what}: exit code; stderr: {err}");
+    assert!(out.is_empty(), "{what}: nothing on stdout, got {out}");
+    assert_eq!(err.lines().count(), 1, "{what}: one error line, got: {err}");
+    assert!(err.starts_with("coda-rs: "), "{what}: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{what}: error lacks {e:?}: {err}");
+    }
+}
+
+/// A filesystem mounted for a test, unmounted on drop.
+pub struct Mount {
+    pub dir: PathBuf,
+}
+
+impl Mount {
+    /// Mounts `dev` on `dir` (created); panics if mount fails.
+    pub fn new(dev: &Path, dir: &Path, options: &str) -> Mount {
+        std::fs::create_dir_all(dir).unwrap();
+        let st = Command::new("mount")
+            .args(["-o", options])
+            .arg(dev)
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(st.success(), "mount {} on {}", dev.display(), dir.display());
+        Mount {
+            dir: dir.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+/// Makes an ext4 filesystem on `target` (device or image file); panics
+/// with a hint when mkfs.ext4 is missing (`.ci/install` installs e2fsprogs).
+pub fn mkfs_ext4(target: &Path) {
+    let st = Command::new("mkfs.ext4")
+        .args(["-q", "-F"])
+        .arg(target)
+        .status()
+        .expect("mkfs.ext4 (e2fsprogs; .ci/install installs it)");
+    assert!(st.success(), "mkfs.ext4 {}", target.display());
+}
