@@ -369,11 +369,19 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
         )),
         other => lib(other),
     })?;
-    let same = rvm::in_use::Identity::of_path(&a.log);
-    if a.log == a.data || (same.is_some() && same == rvm::in_use::Identity::of_path(&a.data)) {
+    let ids = (
+        rvm::in_use::Identity::of_path(&a.log),
+        rvm::in_use::Identity::of_path(&a.data),
+    );
+    let overlap = match ids {
+        (Some(l), Some(d)) => rvm::in_use::overlaps(l, d),
+        _ => false,
+    };
+    if a.log == a.data || overlap {
         return Err(exit::usage(format!(
-            "{}: --log and --data name the same file",
-            a.log.display()
+            "{}: --log and --data name the same file or overlapping devices ({})",
+            a.log.display(),
+            a.data.display()
         )));
     }
     // The data target must be usable (not in use, large enough, nothing

@@ -9,7 +9,7 @@ use crate::contents::{check_overwrite, Overwrite, Role};
 use crate::device::{self, Target};
 use crate::error::{Error, Result};
 use crate::heap::{HeapLayout, HeapParams};
-use crate::in_use::Identity;
+use crate::in_use::{self, Identity};
 use crate::log_device::LogDevice;
 use crate::reader::{locate_tail, ChecksumRule, LogView};
 use crate::record::{
@@ -72,17 +72,19 @@ pub fn init_data(
     let layout = params.validate()?;
     let data_size = layout.file_size();
 
-    // The data target, held until the end.
+    // The data target, distinct from the log, held until the end.
+    if let (Some(a), Some(b)) = (Identity::of_path(data_path), Identity::of_path(log_path)) {
+        if in_use::overlaps(a, b) {
+            return Err(Error::Target {
+                path: data_path.to_path_buf(),
+                what: format!("is the log {} itself, or overlaps it", log_path.display()),
+                expected: "a data segment distinct from the log".into(),
+            });
+        }
+    }
     let overwrite = Overwrite::from_flags(opts.force, opts.replace_rvm);
     let claim = claim_data_target(data_path, data_size, overwrite)?;
     let block = matches!(claim.target(), Target::Block(_));
-    if claim.identity().is_some() && Identity::of_path(log_path) == claim.identity() {
-        return Err(Error::Target {
-            path: data_path.to_path_buf(),
-            what: format!("is the log {} itself", log_path.display()),
-            expected: "a data segment distinct from the log".into(),
-        });
-    }
 
     // The log: valid, empty after tail location (or force).
     let log = LogDevice::open(log_path, false, true)?;

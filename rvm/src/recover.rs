@@ -14,7 +14,7 @@ use crate::claim::Claim;
 use crate::device::{self, Target};
 use crate::epoch::{all_log_segs, Epoch, RecordKind, Skip};
 use crate::error::{Error, Result};
-use crate::in_use::Identity;
+use crate::in_use::{self, Identity};
 use crate::log_device::LocatedLog;
 use crate::reader::{locate_tail, ChecksumRule, DroppedRecord, LogView};
 use crate::record::LogSegRecord;
@@ -169,11 +169,14 @@ fn open_segment(
     log: &LocatedLog,
     opts: &RecoverOptions,
 ) -> Result<OpenedSegment> {
-    let log_id = log.device.identity()?;
-    if log_id.is_some() && Identity::of_path(path) == log_id {
+    let overlap = match (Identity::of_path(path), log.device.identity()?) {
+        (Some(a), Some(b)) => in_use::overlaps(a, b),
+        _ => false,
+    };
+    if overlap {
         return Err(Error::InUse {
             path: path.to_path_buf(),
-            what: format!("is the log being recovered (segment code {code})"),
+            what: format!("is the log being recovered, or overlaps it (segment code {code})"),
         });
     }
     let claim = Claim::open(path, !opts.dry_run)?;

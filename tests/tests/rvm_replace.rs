@@ -296,3 +296,25 @@ fn replace_rvm_on_block_devices() {
         "ext4 device changed"
     );
 }
+
+#[test]
+fn log_and_data_must_be_different_files() {
+    let dir = scratch();
+    let d = dir.path();
+    let log = golden_copy(d, "log_init_64K.log", "LOG");
+    let hard = d.join("hard");
+    std::fs::hard_link(&log, &hard).unwrap();
+    let sym = d.join("sym");
+    std::os::unix::fs::symlink(&log, &sym).unwrap();
+    let before = FileState::of(&log);
+    for other in [&log, &hard, &sym] {
+        for flags in [&[][..], &["--force"], &["--replace-rvm"]] {
+            let name = format!("{} {flags:?}", other.display());
+            let got = init(&log, other, flags);
+            assert_refused(&name, &got, 2, &["--log and --data name the same file"]);
+            let got = init_data(&log, other, flags);
+            assert_refused(&name, &got, 2, &["is the log", "itself"]);
+            assert!(FileState::of(&log) == before, "{name}: log changed");
+        }
+    }
+}
