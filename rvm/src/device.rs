@@ -5,8 +5,9 @@
 use std::fs::File;
 use std::io::ErrorKind;
 use std::os::unix::fs::{FileExt, FileTypeExt};
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+
+use rustix::io::Errno;
 
 use crate::error::{Error, Result};
 
@@ -92,20 +93,11 @@ impl Kind {
 /// Size of a block device in bytes (`BLKGETSIZE64`).
 #[doc(alias = "BLKGETSIZE64")]
 pub fn device_size(file: &File, path: &Path) -> Result<u64> {
-    const BLKGETSIZE64: libc::c_ulong = 0x8008_1272; // _IOR(0x12, 114, size_t)
-    let mut size: u64 = 0;
-    // SAFETY: BLKGETSIZE64 writes one u64 through the pointer, which points
-    // to a live, properly aligned u64 for the duration of the call; the fd
-    // is open for the lifetime of `file`.
-    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKGETSIZE64 as _, &mut size as *mut u64) };
-    if rc != 0 {
-        return Err(Error::io(
-            path,
-            "cannot get the device size (BLKGETSIZE64)",
-            std::io::Error::last_os_error(),
-        ));
-    }
-    Ok(size)
+    const BLKGETSIZE64: rustix::ioctl::Opcode = rustix::ioctl::opcode::read::<u64>(0x12, 114);
+    // SAFETY: BLKGETSIZE64 (_IOR(0x12, 114, size_t)) writes one u64 (size_t
+    // on x86_64), the Getter's output type; the fd is open for the call.
+    unsafe { rustix::ioctl::ioctl(file, rustix::ioctl::Getter::<BLKGETSIZE64, u64>::new()) }
+        .map_err(|e| Error::io(path, "cannot get the device size (BLKGETSIZE64)", e.into()))
 }
 
 /// Zeroes `[offset, offset + len)` of a block device with `BLKZEROOUT`
@@ -113,18 +105,23 @@ pub fn device_size(file: &File, path: &Path) -> Result<u64> {
 /// support it.
 #[doc(alias = "BLKZEROOUT")]
 fn blkzeroout(file: &File, path: &Path, offset: u64, len: u64) -> Result<bool> {
-    const BLKZEROOUT: libc::c_ulong = 0x127f; // _IO(0x12, 127)
-    let range: [u64; 2] = [offset, len];
-    // SAFETY: BLKZEROOUT reads two u64 (start, length) through the pointer,
-    // which points to a live array of two u64 for the duration of the call.
-    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKZEROOUT as _, range.as_ptr()) };
-    if rc == 0 {
-        return Ok(true);
-    }
-    let e = std::io::Error::last_os_error();
-    match e.raw_os_error() {
-        Some(libc::EOPNOTSUPP) | Some(libc::ENOTTY) | Some(libc::EINVAL) => Ok(false),
-        _ => Err(Error::io(path, "cannot zero the device (BLKZEROOUT)", e)),
+    const BLKZEROOUT: rustix::ioctl::Opcode = rustix::ioctl::opcode::none(0x12, 127);
+    // SAFETY: BLKZEROOUT (_IO(0x12, 127)) reads a pointer to two u64
+    // (start, length), which is what the Setter passes; the fd is open.
+    let r = unsafe {
+        rustix::ioctl::ioctl(
+            file,
+            rustix::ioctl::Setter::<BLKZEROOUT, [u64; 2]>::new([offset, len]),
+        )
+    };
+    match r {
+        Ok(()) => Ok(true),
+        Err(Errno::OPNOTSUPP | Errno::NOTTY | Errno::INVAL) => Ok(false),
+        Err(e) => Err(Error::io(
+            path,
+            "cannot zero the device (BLKZEROOUT)",
+            e.into(),
+        )),
     }
 }
 
@@ -169,7 +166,7 @@ pub fn zero_fill(
                 progress(len, len);
                 return Ok(());
             }
-            Err(e) if e == rustix::io::Errno::OPNOTSUPP || e == rustix::io::Errno::NOSYS => {}
+            Err(Errno::OPNOTSUPP | Errno::NOSYS) => {}
             Err(e) => {
                 return Err(Error::io(
                     path,
