@@ -64,7 +64,7 @@ pub use error::Error;
 pub use kind::FileKind;
 pub use meta::times;
 pub use name::name_problem;
-pub use replace::is_temp_of;
+pub use replace::{is_own_temp, is_temp_of};
 pub use resolve::Resolver;
 pub use rustix::fs::{Stat, Timespec, Timestamps};
 pub use xattr::{read_fd as read_xattrs, write_fd as write_xattrs, Xattr};

@@ -24,6 +24,21 @@ pub fn is_temp_of(candidate: &OsStr, name: &OsStr) -> bool {
     candidate.as_bytes().starts_with(&prefix)
 }
 
+/// Whether `candidate` is exactly a name [`Dir::replace_file`] makes for
+/// `name` (`NAME.tmp.PID.N`, left behind if the process died between
+/// creating and renaming it): what a caller may clean up.
+pub fn is_own_temp(candidate: &OsStr, name: &OsStr) -> bool {
+    let mut prefix = name.as_bytes().to_vec();
+    prefix.extend_from_slice(b".tmp.");
+    let Some(rest) = candidate.as_bytes().strip_prefix(prefix.as_slice()) else {
+        return false;
+    };
+    let mut parts = rest.split(|&b| b == b'.');
+    let digits =
+        |p: Option<&[u8]>| p.is_some_and(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
+    digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
+}
+
 fn temp_name(name: &OsStr) -> OsString {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut v = name.as_bytes().to_vec();

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{symlink, FileTypeExt, MetadataExt};
 
-use beneath::{is_temp_of, Access, Error, FileKind, Special};
+use beneath::{is_own_temp, is_temp_of, Access, Error, FileKind, Special};
 use common::Fixture;
 
 #[test]
@@ -180,6 +180,18 @@ fn replace_file_uses_fresh_temporaries() {
     assert_eq!(left.len(), 3, "only the planted links remain: {left:?}");
     assert!(left.iter().all(|n| is_temp_of(n, "j".as_ref())));
     assert!(!is_temp_of("k.tmp".as_ref(), "j".as_ref()));
+    let own = |s: &str| is_own_temp(s.as_ref(), "j".as_ref());
+    assert!(own("j.tmp.12.0") && own("j.tmp.1.234"));
+    for not in [
+        "j.tmp",
+        "j.tmp.1",
+        "j.tmp.1.",
+        "j.tmp.1.2.from-dump",
+        "j.tmp.a.1",
+        "k.tmp.1.2",
+    ] {
+        assert!(!own(not), "{not}");
+    }
     top.mkdir("dir", 0o755).unwrap();
     assert!(top.replace_file("dir", b"x", 0o644, false).is_err());
     assert_eq!(fx.outside(), before);

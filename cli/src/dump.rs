@@ -1070,20 +1070,87 @@ fn coda_acls() -> Result<volume_dump::restore::AclMode> {
     let client = cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
         .with_context(|| mnt.display().to_string())?;
     Ok(volume_dump::restore::AclMode::Set(std::rc::Rc::new(
-        CodaAcls { client },
+        CodaAcls::new(client),
     )))
 }
 
-/// [`volume_dump::restore::AclSetter`] over a cfs-ioctl client.
+/// [`volume_dump::restore::AclSetter`] over a cfs-ioctl client. Every
+/// path it sends is the target's absolute path joined with names the
+/// restore resolved beneath the target, sent with follow = 0; before each
+/// setacl, the fid venus gives for the path (getfid) must hash to the inode
+/// number of the directory the restore holds open (`coda_f2i`), else the
+/// directory changed under us and nothing is set.
 struct CodaAcls {
     client: cfs_ioctl::Client,
+    /// The target's absolute path and venus's realm number for it, learnt
+    /// from the target directory itself on the first call.
+    target: std::cell::OnceCell<(PathBuf, u32)>,
+}
+
+impl CodaAcls {
+    fn new(client: cfs_ioctl::Client) -> Self {
+        CodaAcls {
+            client,
+            target: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn target(
+        &self,
+        dir: &volume_dump::restore::HeldDir<'_>,
+    ) -> std::result::Result<&(PathBuf, u32), String> {
+        if let Some(t) = self.target.get() {
+            return Ok(t);
+        }
+        // The admin's own path may be relative or pass through symlinks.
+        let abs = if cfs_ioctl::checked_path::check_path(dir.root).is_ok() {
+            dir.root.to_path_buf()
+        } else {
+            std::fs::canonicalize(dir.root).map_err(|e| format!("{}: {e}", dir.root.display()))?
+        };
+        let fid = self
+            .client
+            .getfid_nofollow(&abs)
+            .map_err(|e| format!("getfid of the target {}: {e}", abs.display()))?
+            .fid;
+        let realm = fid.kernel_realm(dir.root_ino).ok_or_else(|| {
+            format!(
+                "{}: inode number {} is not a Coda one",
+                abs.display(),
+                dir.root_ino
+            )
+        })?;
+        Ok(self.target.get_or_init(|| (abs, realm)))
+    }
 }
 
 impl volume_dump::restore::AclSetter for CodaAcls {
-    fn set_acl(&self, dir: &Path, acl_text: &[u8]) -> std::result::Result<(), String> {
+    fn set_acl(
+        &self,
+        dir: &volume_dump::restore::HeldDir<'_>,
+        acl_text: &[u8],
+    ) -> std::result::Result<(), String> {
         let acl = cfs_ioctl::Acl::parse(acl_text).map_err(|e| format!("ACL text: {e}"))?;
+        let (abs, realm) = self.target(dir)?;
+        let path = if dir.rel.as_os_str().is_empty() {
+            abs.clone()
+        } else {
+            abs.join(dir.rel)
+        };
+        let fid = self
+            .client
+            .getfid_nofollow(&path)
+            .map_err(|e| format!("getfid: {e}"))?
+            .fid;
+        if dir.dev != dir.root_dev || fid.kernel_inode(*realm) != dir.ino {
+            return Err(format!(
+                "directory changed under us (venus resolves the path to fid {:x}.{:x}.{:x}, \
+                 not the directory held open, inode {}); ACL not set",
+                fid.volume, fid.vnode, fid.unique, dir.ino
+            ));
+        }
         self.client
-            .set_acl(dir, &acl)
+            .set_acl_nofollow(&path, &acl)
             .map_err(|e| format!("setacl: {e}"))
     }
 }
@@ -1299,10 +1366,15 @@ mod restore_tests {
 
     use super::CodaAcls;
 
-    /// A transport that records every pioctl and answers with nothing.
+    /// A transport that records every pioctl and answers as a venus
+    /// would on a file system whose inode numbers are `coda_f2i` of the
+    /// fids: getfid of a path gets a fid that hashes (realm 0) to the
+    /// path's inode number, except for the paths in `swapped`, which get
+    /// another object's fid; everything else gets an empty reply.
     struct Recorder {
         mnt: PathBuf,
         calls: Rc<RefCell<Vec<Pioctl>>>,
+        swapped: Vec<PathBuf>,
     }
 
     impl Transport for Recorder {
@@ -1311,7 +1383,26 @@ mod restore_tests {
         }
         fn call(&self, p: &Pioctl) -> cfs_ioctl::Result<Vec<u8>> {
             self.calls.borrow_mut().push(p.clone());
-            Ok(Vec::new())
+            if p.opcode != Opcode::GETFID {
+                return Ok(Vec::new());
+            }
+            let path = p.path.clone().unwrap();
+            let ino = std::fs::symlink_metadata(&path)
+                .map_or(0, |m| std::os::unix::fs::MetadataExt::ino(&m) as u32);
+            let unique = if self.swapped.contains(&path) {
+                ino ^ 1
+            } else {
+                ino
+            };
+            let reply = cfs_ioctl::GetFidReply {
+                fid: cfs_ioctl::ViceFid {
+                    volume: 0,
+                    vnode: 0,
+                    unique,
+                },
+                ..Default::default()
+            };
+            Ok(reply.encode())
         }
     }
 
@@ -1329,11 +1420,12 @@ mod restore_tests {
         let client = Client::with_transport(Box::new(Recorder {
             mnt: "/coda".into(),
             calls: calls.clone(),
+            swapped: Vec::new(),
         }));
         let t = tempfile::tempdir().unwrap();
         let into = t.path().join("vol");
         let opts = RestoreOptions {
-            acls: AclMode::Set(Rc::new(CodaAcls { client })),
+            acls: AclMode::Set(Rc::new(CodaAcls::new(client))),
             ..RestoreOptions::default()
         };
         let full = std::fs::File::open(golden("server-a-full.dump")).unwrap();
@@ -1358,6 +1450,7 @@ mod restore_tests {
         let mut got: Vec<(PathBuf, Vec<u8>)> = calls
             .borrow()
             .iter()
+            .filter(|p| p.opcode != Opcode::GETFID)
             .map(|p| {
                 assert_eq!(p.opcode, Opcode::SETAL);
                 (p.path.clone().unwrap(), p.input.clone())
@@ -1366,5 +1459,64 @@ mod restore_tests {
         want.sort();
         got.sort();
         assert_eq!(got, want);
+    }
+
+    /// Every setacl goes with follow = 0 right after a getfid of the same
+    /// path; a directory whose getfid answer does not hash to the inode
+    /// the restore holds open gets no setacl and stops the restore with
+    /// an error naming it.
+    #[test]
+    fn setacl_only_on_the_directory_held_open() {
+        let t = tempfile::tempdir().unwrap();
+        let into = t.path().join("vol");
+        let manifest: Vec<serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(golden("state-a.manifest.json")).unwrap())
+                .unwrap();
+        let sub = manifest
+            .iter()
+            .filter(|e| e["type"] == "dir")
+            .filter_map(|e| e["path"].as_str().unwrap().split_once('/').map(|x| x.1))
+            .next()
+            .expect("the manifest has a subdirectory")
+            .to_string();
+        for swapped in [None, Some(into.join(&sub))] {
+            std::fs::remove_dir_all(&into).ok();
+            let calls = Rc::new(RefCell::new(Vec::new()));
+            let client = Client::with_transport(Box::new(Recorder {
+                mnt: "/coda".into(),
+                calls: calls.clone(),
+                swapped: swapped.iter().cloned().collect(),
+            }));
+            let opts = RestoreOptions {
+                acls: AclMode::Set(Rc::new(CodaAcls::new(client))),
+                ..RestoreOptions::default()
+            };
+            let full = std::fs::File::open(golden("server-a-full.dump")).unwrap();
+            let r = restore_chain(full, &[], &into, &opts, &mut |_| {});
+            let calls = calls.borrow();
+            let mut last_getfid = None;
+            for p in calls.iter() {
+                assert!(!p.follow, "{p:?}");
+                match p.opcode {
+                    Opcode::GETFID => last_getfid = p.path.clone(),
+                    Opcode::SETAL => assert_eq!(p.path, last_getfid),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            match swapped {
+                None => {
+                    r.unwrap();
+                }
+                Some(bad) => {
+                    let e = r.unwrap_err().to_string();
+                    assert!(e.contains("directory changed under us"), "{e}");
+                    assert!(e.contains(&bad.display().to_string()), "{e}");
+                    assert!(!e.contains('\n'), "{e}");
+                    assert!(calls
+                        .iter()
+                        .all(|p| p.opcode != Opcode::SETAL || p.path.as_ref() != Some(&bad)));
+                }
+            }
+        }
     }
 }

@@ -9,9 +9,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::fs::{ACL_FILE, LOST_FOUND};
 use super::journal::JOURNAL_NAME;
 use super::plan::{join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
+use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::RestoreError;
 use crate::model::Dump;
 use crate::reader::{DumpReader, ReadOptions};

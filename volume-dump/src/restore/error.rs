@@ -22,6 +22,31 @@ pub enum RestoreError {
         /// The I/O error.
         source: io::Error,
     },
+    /// The target-directory layer refused or failed an operation (a
+    /// symlink in the way, ENOSPC, EEXIST...).
+    Beneath {
+        /// The object being restored, if any.
+        vnode: Option<(u32, u32)>,
+        /// The layer's error (names the path and the operation).
+        source: beneath::Error,
+    },
+    /// The target holds something at a path where the restore makes a
+    /// directory or file, and it may not be replaced: resuming, it is not
+    /// what the journal says this restore made there (a symlink, another
+    /// type, or missing); without `--force`, anything. Nothing was
+    /// written through it.
+    NotOurs {
+        /// The object whose path it is, if any.
+        vnode: Option<(u32, u32)>,
+        /// The path.
+        path: PathBuf,
+        /// What is there.
+        found: &'static str,
+        /// What the restore makes there.
+        expected: &'static str,
+        /// Whether this is a resume (the journal is the reference).
+        resuming: bool,
+    },
     /// The dump holds something that cannot become a file name.
     BadName {
         /// The object.
@@ -46,6 +71,10 @@ pub enum RestoreError {
 }
 
 impl RestoreError {
+    pub(crate) fn beneath(vnode: Option<(u32, u32)>, source: beneath::Error) -> Self {
+        RestoreError::Beneath { vnode, source }
+    }
+
     pub(crate) fn target(
         vnode: Option<(u32, u32)>,
         path: impl Into<PathBuf>,
@@ -76,6 +105,37 @@ impl fmt::Display for RestoreError {
                     write!(f, "vnode {v:#x}.{u:#x}: ")?;
                 }
                 write!(f, "{action}: {source}")
+            }
+            RestoreError::Beneath { vnode, source } => {
+                write!(f, "{}: ", source.path().display())?;
+                if let Some((v, u)) = vnode {
+                    write!(f, "vnode {v:#x}.{u:#x}: ")?;
+                }
+                write!(f, "{}: {}", source.op(), source.reason())
+            }
+            RestoreError::NotOurs {
+                vnode,
+                path,
+                found,
+                expected,
+                resuming,
+            } => {
+                write!(f, "{}: ", path.display())?;
+                if let Some((v, u)) = vnode {
+                    write!(f, "vnode {v:#x}.{u:#x}: ")?;
+                }
+                if *resuming {
+                    write!(
+                        f,
+                        "is a {found}, not the {expected} the journal says this restore made \
+                         there; not touched"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "a {found} is in the way of a {expected}; not touched (--force replaces it)"
+                    )
+                }
             }
             RestoreError::BadName {
                 vnode: (v, u),

@@ -1,37 +1,27 @@
-//! The file-system side of a restore: creating directories, writing files
-//! (small ones through a bounded pool of writer threads), links, metadata,
-//! the ACL file and the journal.
+//! The file-system side of a restore: directories, files (small ones
+//! through a bounded pool of writer threads), links, metadata, the ACL
+//! file and the journal, all written beneath the target's fd
+//! ([`super::target`]).
 
-use std::ffi::OsStr;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{symlink, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 
-use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
+use beneath::{FileKind, Root};
 
-use super::journal::{Journal, SourceId};
-use super::plan::{join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
-use super::{AclMode, Progress, RestoreError, RestoreOptions, RestoreSummary, SMALL_FILE_LIMIT};
+use super::journal::{Journal, SourceId, JOURNAL_NAME};
+use super::plan::{walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
+use super::pool::Pool;
+use super::reserved::{ACL_FILE, LOST_FOUND};
+use super::target::{Ctx, Existing, Source};
+use super::SMALL_FILE_LIMIT;
+use super::{AclMode, HeldDir, Progress, RestoreError, RestoreOptions, RestoreSummary};
 use crate::model::Dump;
 use crate::reader::DumpReader;
 use crate::tar::yaml;
 use crate::tar::MAX_SYMLINK_TARGET;
-
-/// Directory of the objects no directory lists (spec §11.2).
-pub(crate) const LOST_FOUND: &str = "lost+found";
-
-/// Name of the ACL file written into the target.
-pub(crate) const ACL_FILE: &str = "..CodaACLs.yaml";
-
-/// Jobs queued per worker: bounds the data held in memory to about
-/// `workers × QUEUE_PER_WORKER × SMALL_FILE_LIMIT` in the worst case.
-const QUEUE_PER_WORKER: usize = 4;
 
 pub(crate) fn restore<R: Read>(
     full: R,
@@ -43,11 +33,13 @@ pub(crate) fn restore<R: Read>(
     let mut reader = DumpReader::with_options(full, opts.read)?;
     let source = SourceId::new(reader.header(), incs);
     let overlay = Overlay::new(reader.header(), incs, opts.check_stamps)?;
-    fs::create_dir_all(into)
+    // The admin's own path may pass through symlinks; nothing below it may.
+    std::fs::create_dir_all(into)
         .map_err(|e| RestoreError::target(None, into, "creating the target directory", e))?;
-    let old = Journal::load(into)?;
+    let root = Root::open(into).map_err(|e| RestoreError::beneath(None, e))?;
+    let old = Journal::load(&root)?;
     let mut skip = 0;
-    match (&old, opts.resume) {
+    let existing = match (&old, opts.resume) {
         (Some(j), true) => {
             if j.source != source {
                 return Err(RestoreError::Refused(format!(
@@ -67,9 +59,14 @@ pub(crate) fn restore<R: Read>(
                 });
             }
             skip = j.completed_objects;
+            Existing::Verify
         }
         _ => {
-            if !opts.force && !is_empty(into)? {
+            let empty = root
+                .top()
+                .is_empty()
+                .map_err(|e| RestoreError::beneath(None, e))?;
+            if !opts.force && !empty {
                 let hint = if opts.resume {
                     "it holds no restore journal to resume from"
                 } else {
@@ -80,7 +77,15 @@ pub(crate) fn restore<R: Read>(
                     into.display()
                 )));
             }
+            if opts.force {
+                Existing::Replace
+            } else {
+                Existing::Fresh
+            }
         }
+    };
+    if existing != Existing::Fresh {
+        remove_stale_temporaries(&root)?;
     }
     let journal = Journal {
         version: 1,
@@ -90,11 +95,11 @@ pub(crate) fn restore<R: Read>(
         last_vnode: old.and_then(|j| j.last_vnode).filter(|_| skip > 0),
         in_flight: Vec::new(),
     };
-    journal.save(into, opts.sync)?;
+    journal.save(&root, opts.sync)?;
     let ctx = Arc::new(Ctx {
-        root: into.to_path_buf(),
+        root,
         is_root: rustix::process::geteuid().is_root(),
-        may_exist: opts.force || opts.resume,
+        existing,
         owners_best_effort: matches!(opts.acls, AclMode::Set(_)),
         owner_refused: AtomicBool::new(false),
     });
@@ -130,35 +135,28 @@ pub(crate) fn restore<R: Read>(
     Ok(summary)
 }
 
-fn is_empty(dir: &Path) -> Result<bool, RestoreError> {
-    let mut it = fs::read_dir(dir)
-        .map_err(|e| RestoreError::target(None, dir, "listing the target directory", e))?;
-    Ok(it.next().is_none())
-}
-
-/// What every writer needs to know.
-struct Ctx {
-    root: PathBuf,
-    is_root: bool,
-    /// Names may already exist (resume, --force): remove before creating.
-    may_exist: bool,
-    /// A refused chown is not an error (Coda mounts).
-    owners_best_effort: bool,
-    /// Some chown was refused.
-    owner_refused: AtomicBool,
-}
-
-impl Ctx {
-    /// Applies the owner policy to the result of a chown.
-    fn owner_result(&self, r: io::Result<()>) -> io::Result<()> {
-        match r {
-            Err(e) if self.owners_best_effort && e.kind() == io::ErrorKind::PermissionDenied => {
-                self.owner_refused.store(true, Ordering::Relaxed);
-                Ok(())
-            }
-            r => r,
+/// Removes the temporary files of the journal and the ACL file that a
+/// stopped run may have left in the root (the dump's own entries with
+/// such names were restored under other names, see `reserved`).
+fn remove_stale_temporaries(root: &Root) -> Result<(), RestoreError> {
+    let b = |e| RestoreError::beneath(None, e);
+    let top = root.top();
+    let mut stale = Vec::new();
+    for e in top.entries().map_err(b)? {
+        let e = e.map_err(b)?;
+        let ours = [JOURNAL_NAME, ACL_FILE]
+            .iter()
+            .any(|n| beneath::is_own_temp(&e.name, n.as_ref()));
+        if ours {
+            stale.push(e.name);
         }
     }
+    for n in stale {
+        if top.kind(&n).map_err(b)? == Some(FileKind::File) {
+            top.remove_file(&n).map_err(b)?;
+        }
+    }
+    Ok(())
 }
 
 struct FsWriter<'p> {
@@ -178,11 +176,10 @@ impl FsWriter<'_> {
     fn checkpoint(&mut self, completed: u64, last: (u32, u32)) -> Result<(), RestoreError> {
         self.pool.drain()?;
         if self.opts.sync {
-            let dir = File::open(&self.ctx.root)
-                .map_err(|e| RestoreError::target(None, &self.ctx.root, "opening for syncfs", e))?;
-            rustix::fs::syncfs(&dir).map_err(|e| {
-                RestoreError::target(None, &self.ctx.root, "flushing the file system", e.into())
-            })?;
+            self.ctx
+                .root
+                .sync_fs()
+                .map_err(|e| RestoreError::beneath(None, e))?;
         }
         self.journal.phase = "objects".into();
         self.journal.completed_objects = completed;
@@ -201,16 +198,80 @@ impl FsWriter<'_> {
         };
         (self.progress)(&p);
     }
+
+    /// Sets the mtime of the target's root to the dump root's.
+    fn root_mtime(&self, tree: &Tree) -> Result<(), RestoreError> {
+        if let Some(root) = tree.dirs.iter().find(|d| d.path.as_os_str().is_empty()) {
+            self.ctx
+                .root
+                .top()
+                .set_times(&beneath::times(i64::from(root.mtime)))
+                .map_err(|e| RestoreError::beneath(Some(root.fid), e))?;
+        }
+        Ok(())
+    }
+
+    /// Each directory's ACL through the setter, with the directory the
+    /// layer holds open, so that the setter can check that the path it
+    /// sends still names it.
+    fn set_acls(&self, tree: &Tree) -> Result<(), RestoreError> {
+        let AclMode::Set(setter) = &self.opts.acls else {
+            return Ok(());
+        };
+        let top = self.ctx.root.top();
+        let root_st = top
+            .stat_self()
+            .map_err(|e| RestoreError::beneath(None, e))?;
+        for d in &tree.dirs {
+            let Some(acl) = &d.acl else { continue };
+            let b = |e| RestoreError::beneath(Some(d.fid), e);
+            let dir = self.ctx.root.dir(&d.path).map_err(b)?;
+            let st = dir.stat_self().map_err(b)?;
+            let path = dir.path();
+            let held = HeldDir {
+                path: &path,
+                rel: &d.path,
+                dev: st.st_dev,
+                ino: st.st_ino,
+                root: self.ctx.root.path(),
+                root_dev: root_st.st_dev,
+                root_ino: root_st.st_ino,
+            };
+            setter.set_acl(&held, acl).map_err(|e| {
+                RestoreError::target(Some(d.fid), &path, "setting the ACL", io::Error::other(e))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn write_acl_file(&self, tree: &Tree) -> Result<(), RestoreError> {
+        let mut text = b"acls:\n".to_vec();
+        for d in &tree.dirs {
+            let Some(acl) = &d.acl else { continue };
+            let mut p = b".".to_vec();
+            if !d.path.as_os_str().is_empty() {
+                p.push(b'/');
+                p.extend_from_slice(d.path.as_os_str().as_bytes());
+            }
+            yaml::directory_item(&p, acl, &mut text);
+        }
+        self.ctx
+            .root
+            .top()
+            .replace_file(ACL_FILE, &text, 0o400, false)
+            .map_err(|e| RestoreError::beneath(None, e))
+    }
 }
 
 impl Sink for FsWriter<'_> {
     fn directories(&mut self, tree: &Tree) -> Result<(), RestoreError> {
-        let mut order: Vec<&PathBuf> = tree.dirs.iter().map(|d| &d.path).collect();
-        order.sort_by_key(|p| p.components().count());
-        for rel in order {
-            let path = join(&self.ctx.root, rel);
-            fs::create_dir_all(&path)
-                .map_err(|e| RestoreError::target(None, &path, "creating the directory", e))?;
+        self.summary
+            .warnings
+            .extend(tree.renames.warnings.iter().cloned());
+        let mut order: Vec<_> = tree.dirs.iter().collect();
+        order.sort_by_key(|d| d.path.components().count());
+        for d in order {
+            self.ctx.make_dir(&d.path, Some(d.fid))?;
             self.summary.directories += 1;
         }
         self.journal.phase = "objects".into();
@@ -225,15 +286,15 @@ impl Sink for FsWriter<'_> {
         data: Payload<'_, R>,
     ) -> Result<(), RestoreError> {
         if obj.ordinal < self.skip {
+            if self.ctx.existing == Existing::Verify {
+                self.ctx.check_done(obj)?;
+            }
             return Ok(());
         }
         if obj.unnamed {
             self.summary.unnamed += 1;
-            if let Some(parent) = join(&self.ctx.root, &obj.paths[0]).parent() {
-                fs::create_dir_all(parent).map_err(|e| {
-                    RestoreError::target(Some(obj.fid), parent, "creating lost+found", e)
-                })?;
-            }
+            let parent = obj.paths[0].parent().unwrap_or(Path::new(""));
+            self.ctx.make_dir(parent, None)?;
         }
         let len = match &data {
             Payload::Stream(_, n) => *n,
@@ -252,7 +313,7 @@ impl Sink for FsWriter<'_> {
         if obj.kind == Kind::Symlink && len > u64::from(MAX_SYMLINK_TARGET) {
             return Err(RestoreError::target(
                 Some(obj.fid),
-                join(&self.ctx.root, &obj.paths[0]),
+                self.ctx.root.path().join(&obj.paths[0]),
                 "creating the symlink",
                 io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -283,7 +344,7 @@ impl Sink for FsWriter<'_> {
             };
             self.pool.submit(obj.clone(), bytes)?;
         } else {
-            write_object(&self.ctx, obj, Source::Big(data))?;
+            self.ctx.write_object(obj, Source::Big(data))?;
         }
         self.handed += 1;
         if self.opts.abort_after_objects == Some(self.handed) {
@@ -307,310 +368,36 @@ impl Sink for FsWriter<'_> {
 
     fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
         self.pool.drain()?;
-        if let AclMode::Set(setter) = &self.opts.acls {
-            for d in &tree.dirs {
-                let Some(acl) = &d.acl else { continue };
-                let path = join(&self.ctx.root, &d.path);
-                setter.set_acl(&path, acl).map_err(|e| {
-                    RestoreError::target(Some(d.fid), &path, "setting the ACL", io::Error::other(e))
-                })?;
-            }
-        }
+        self.set_acls(tree)?;
         // `lost+found` (objects no directory lists) is not in the dump: it
         // gets the root's mtime, so that restores are reproducible.
-        let lost = self.ctx.root.join(LOST_FOUND);
-        if !tree.dirs.iter().any(|d| d.path == Path::new(LOST_FOUND)) && lost.is_dir() {
+        let top = self.ctx.root.top();
+        let b = |e| RestoreError::beneath(None, e);
+        if !tree.dirs.iter().any(|d| d.path == Path::new(LOST_FOUND))
+            && top.kind(LOST_FOUND).map_err(b)? == Some(FileKind::Dir)
+        {
             if let Some(root) = tree.dirs.iter().find(|d| d.path.as_os_str().is_empty()) {
-                set_times(&lost, root.mtime)
-                    .map_err(|e| RestoreError::target(None, &lost, "setting mtime", e))?;
+                top.open_dir(LOST_FOUND)
+                    .and_then(|d| d.set_times(&beneath::times(i64::from(root.mtime))))
+                    .map_err(b)?;
             }
         }
         let mut dirs: Vec<_> = tree.dirs.iter().collect();
         dirs.sort_by_key(|d| std::cmp::Reverse(d.path.components().count()));
         for d in dirs {
-            let path = join(&self.ctx.root, &d.path);
-            set_meta(
-                &self.ctx,
-                Some(d.fid),
-                &path,
-                None,
-                d.mode,
-                d.owner,
-                d.mtime,
-            )?;
+            self.ctx.dir_meta(d)?;
         }
         if matches!(self.opts.acls, AclMode::Yaml) {
-            let mut text = b"acls:\n".to_vec();
-            for d in &tree.dirs {
-                let Some(acl) = &d.acl else { continue };
-                let mut p = b".".to_vec();
-                if !d.path.as_os_str().is_empty() {
-                    p.push(b'/');
-                    p.extend_from_slice(d.path.as_os_str().as_bytes());
-                }
-                yaml::directory_item(&p, acl, &mut text);
-            }
-            let path = self.ctx.root.join(ACL_FILE);
-            let tmp = self.ctx.root.join(format!("{ACL_FILE}.tmp"));
-            let write = || -> io::Result<()> {
-                let _ = fs::remove_file(&tmp);
-                let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-                f.write_all(&text)?;
-                f.set_permissions(fs::Permissions::from_mode(0o400))?;
-                drop(f);
-                fs::rename(&tmp, &path)
-            };
-            write().map_err(|e| RestoreError::target(None, &path, "writing the ACLs", e))?;
+            self.write_acl_file(tree)?;
             // The root's mtime is the dump's, not that of the ACL file.
-            if let Some(root) = tree.dirs.iter().find(|d| d.path.as_os_str().is_empty()) {
-                set_times(&self.ctx.root, root.mtime)
-                    .map_err(|e| RestoreError::target(None, &self.ctx.root, "setting mtime", e))?;
-            }
+            self.root_mtime(tree)?;
         }
         self.journal.phase = "complete".into();
         self.journal.completed_objects = self.journal.completed_objects.max(self.skip);
         self.journal.save(&self.ctx.root, self.opts.sync)?;
         // The journal's rename touched the root again.
-        if let Some(root) = tree.dirs.iter().find(|d| d.path.as_os_str().is_empty()) {
-            set_times(&self.ctx.root, root.mtime)
-                .map_err(|e| RestoreError::target(None, &self.ctx.root, "setting mtime", e))?;
-        }
+        self.root_mtime(tree)?;
         self.report(0);
         Ok(())
-    }
-}
-
-/// Where an object's data comes from when it is written.
-enum Source<'a, R> {
-    Bytes(&'a [u8]),
-    Big(Payload<'a, R>),
-}
-
-/// Removes whatever has the name `path` (resume, --force).
-fn clear(ctx: &Ctx, path: &Path) -> io::Result<()> {
-    if !ctx.may_exist {
-        return Ok(());
-    }
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// A writer that remembers its own failure, to tell target errors from
-/// dump errors after [`DumpReader::copy_data`].
-struct Tracked<'a> {
-    file: &'a mut File,
-    err: Option<io::Error>,
-}
-
-impl Write for Tracked<'_> {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.file.write(b).inspect_err(|e| {
-            self.err = Some(io::Error::new(e.kind(), e.to_string()));
-        })
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-fn write_object<R: Read>(
-    ctx: &Ctx,
-    obj: &ObjectInfo,
-    src: Source<'_, R>,
-) -> Result<(), RestoreError> {
-    let first = join(&ctx.root, &obj.paths[0]);
-    let fid = Some(obj.fid);
-    let t = |action, e| RestoreError::target(fid, &first, action, e);
-    clear(ctx, &first).map_err(|e| t("removing the old name", e))?;
-    match obj.kind {
-        Kind::Symlink => {
-            let Source::Bytes(target) = src else {
-                unreachable!("symlinks are read whole")
-            };
-            let target = OsStr::from_bytes(target);
-            symlink(target, &first).map_err(|e| t("creating the symlink", e))?;
-            if ctx.is_root {
-                ctx.owner_result(std::os::unix::fs::lchown(&first, Some(obj.owner), None))
-                    .map_err(|e| t("setting the owner", e))?;
-            }
-            set_times(&first, obj.mtime).map_err(|e| t("setting mtime", e))?;
-        }
-        Kind::File => {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&first)
-                .map_err(|e| t("creating the file", e))?;
-            match src {
-                Source::Bytes(b) => f.write_all(b).map_err(|e| t("writing file data", e))?,
-                Source::Big(Payload::Stream(r, _)) => {
-                    let mut out = Tracked {
-                        file: &mut f,
-                        err: None,
-                    };
-                    if let Err(e) = r.copy_data(&mut out) {
-                        return Err(match out.err.take() {
-                            Some(io) => t("writing file data", io),
-                            None => RestoreError::Dump(e),
-                        });
-                    }
-                }
-                Source::Big(Payload::Bytes(b)) => {
-                    f.write_all(b).map_err(|e| t("writing file data", e))?
-                }
-                Source::Big(Payload::Bad) => {}
-            }
-            set_meta(ctx, fid, &first, Some(&f), obj.mode, obj.owner, obj.mtime)?;
-        }
-    }
-    for p in &obj.paths[1..] {
-        let path = join(&ctx.root, p);
-        clear(ctx, &path)
-            .map_err(|e| RestoreError::target(fid, &path, "removing the old name", e))?;
-        fs::hard_link(&first, &path)
-            .map_err(|e| RestoreError::target(fid, &path, "creating the hard link", e))?;
-    }
-    Ok(())
-}
-
-/// Owner (as root), mode and mtime, in that order (chown clears set-id
-/// bits).
-fn set_meta(
-    ctx: &Ctx,
-    fid: Option<(u32, u32)>,
-    path: &Path,
-    file: Option<&File>,
-    mode: u32,
-    owner: u32,
-    mtime: u32,
-) -> Result<(), RestoreError> {
-    let t = |action, e| RestoreError::target(fid, path, action, e);
-    if ctx.is_root {
-        ctx.owner_result(match file {
-            Some(f) => std::os::unix::fs::fchown(f, Some(owner), None),
-            None => std::os::unix::fs::chown(path, Some(owner), None),
-        })
-        .map_err(|e| t("setting the owner", e))?;
-    }
-    let perm = fs::Permissions::from_mode(mode);
-    match file {
-        Some(f) => f.set_permissions(perm),
-        None => fs::set_permissions(path, perm),
-    }
-    .map_err(|e| t("setting the mode", e))?;
-    match file {
-        Some(f) => {
-            let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(mtime));
-            f.set_times(fs::FileTimes::new().set_accessed(when).set_modified(when))
-        }
-        None => set_times(path, mtime),
-    }
-    .map_err(|e| t("setting mtime", e))
-}
-
-/// Sets atime and mtime of `path` (not following a symlink).
-fn set_times(path: &Path, mtime: u32) -> io::Result<()> {
-    let ts = Timespec {
-        tv_sec: i64::from(mtime),
-        tv_nsec: 0,
-    };
-    let times = Timestamps {
-        last_access: ts,
-        last_modification: ts,
-    };
-    rustix::fs::utimensat(CWD, path, &times, AtFlags::SYMLINK_NOFOLLOW).map_err(io::Error::from)
-}
-
-/// A bounded pool of writer threads for small files.
-struct Pool {
-    tx: Option<SyncSender<(ObjectInfo, Vec<u8>)>>,
-    handles: Vec<JoinHandle<()>>,
-    state: Arc<PoolState>,
-}
-
-#[derive(Default)]
-struct PoolState {
-    pending: Mutex<u64>,
-    idle: Condvar,
-    error: Mutex<Option<RestoreError>>,
-}
-
-impl Pool {
-    fn new(ctx: Arc<Ctx>, workers: usize) -> Pool {
-        let (tx, rx) = sync_channel::<(ObjectInfo, Vec<u8>)>(workers * QUEUE_PER_WORKER);
-        let rx = Arc::new(Mutex::new(rx));
-        let state = Arc::new(PoolState::default());
-        let handles = (0..workers)
-            .map(|_| {
-                let (rx, state, ctx) = (rx.clone(), state.clone(), ctx.clone());
-                std::thread::spawn(move || loop {
-                    let job = rx.lock().expect("pool lock").recv();
-                    let Ok((obj, data)) = job else { return };
-                    let failed = state.error.lock().expect("pool lock").is_some();
-                    if !failed {
-                        let r = write_object::<io::Empty>(&ctx, &obj, Source::Bytes(&data));
-                        if let Err(e) = r {
-                            state.error.lock().expect("pool lock").get_or_insert(e);
-                        }
-                    }
-                    let mut n = state.pending.lock().expect("pool lock");
-                    *n -= 1;
-                    if *n == 0 {
-                        state.idle.notify_all();
-                    }
-                })
-            })
-            .collect();
-        Pool {
-            tx: Some(tx),
-            handles,
-            state,
-        }
-    }
-
-    fn submit(&self, obj: ObjectInfo, data: Vec<u8>) -> Result<(), RestoreError> {
-        if let Some(e) = self.state.error.lock().expect("pool lock").take() {
-            return Err(e);
-        }
-        *self.state.pending.lock().expect("pool lock") += 1;
-        self.tx
-            .as_ref()
-            .expect("pool is open")
-            .send((obj, data))
-            .expect("writer threads outlive the pool");
-        Ok(())
-    }
-
-    /// Waits until every submitted object is written; the first error.
-    fn drain(&self) -> Result<(), RestoreError> {
-        let mut n = self.state.pending.lock().expect("pool lock");
-        while *n > 0 {
-            n = self.state.idle.wait(n).expect("pool lock");
-        }
-        drop(n);
-        match self.state.error.lock().expect("pool lock").take() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    fn shutdown(mut self) {
-        self.tx = None;
-        for h in self.handles.drain(..) {
-            let _ = h.join();
-        }
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        self.tx = None;
-        for h in self.handles.drain(..) {
-            let _ = h.join();
-        }
     }
 }

@@ -1,10 +1,12 @@
 //! The restore journal `.coda-rs-restore.json`: which dump chain is being
 //! restored into the target and how far it got. Written atomically (a
-//! temporary file renamed over the old journal).
+//! fresh temporary file renamed over the old journal), read and written
+//! only through the target's fd (never through a symlink).
 
-use std::fs;
-use std::io::Write;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use beneath::{Access, Root};
 
 use serde::{Deserialize, Serialize};
 
@@ -88,52 +90,56 @@ pub struct Journal {
     pub in_flight: Vec<String>,
 }
 
+/// A journal larger than this is not one coda-rs wrote.
+const MAX_JOURNAL: u64 = 1 << 20;
+
 impl Journal {
     /// The journal's path in `dir`.
     pub fn path(dir: &Path) -> PathBuf {
         dir.join(JOURNAL_NAME)
     }
 
-    /// Reads the journal of `dir`, if there is one.
-    pub fn load(dir: &Path) -> Result<Option<Journal>, RestoreError> {
-        let path = Self::path(dir);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(RestoreError::Journal {
-                    path,
-                    problem: format!("cannot read: {e}"),
-                })
-            }
+    /// Reads the journal in the target `root`, if there is one. The
+    /// journal is opened `O_NOFOLLOW` and must be a regular file: a
+    /// symlink or anything else there is an error, never followed.
+    pub fn load(root: &Root) -> Result<Option<Journal>, RestoreError> {
+        let path = Self::path(root.path());
+        let err = |problem: String| RestoreError::Journal {
+            path: path.clone(),
+            problem,
         };
+        let f = match root.top().open_file(JOURNAL_NAME, Access::Read) {
+            Ok(f) => f,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(err(format!("cannot read: {}", e.reason()))),
+        };
+        let mut bytes = Vec::new();
+        f.take(MAX_JOURNAL + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| err(format!("cannot read: {e}")))?;
+        if bytes.len() as u64 > MAX_JOURNAL {
+            return Err(err(format!(
+                "not a restore journal: larger than {MAX_JOURNAL} bytes"
+            )));
+        }
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| RestoreError::Journal {
-                path,
-                problem: format!("not a restore journal: {e}"),
-            })
+            .map_err(|e| err(format!("not a restore journal: {e}")))
     }
 
-    /// Writes the journal into `dir`: a temporary file renamed over the
-    /// previous journal (atomic against a crash of the process); with
-    /// `durable` the file is flushed to the device first (atomic against
-    /// a power loss, at the price of a file-system commit).
-    pub fn save(&self, dir: &Path, durable: bool) -> Result<(), RestoreError> {
-        let path = Self::path(dir);
-        let tmp = dir.join(format!("{JOURNAL_NAME}.tmp"));
-        let err = |what: &str, e: std::io::Error| RestoreError::Journal {
-            path: path.clone(),
-            problem: format!("{what}: {e}"),
-        };
+    /// Writes the journal into the target `root`: a fresh temporary file
+    /// (`O_CREAT | O_EXCL | O_NOFOLLOW`) renamed over the previous journal
+    /// (atomic against a crash of the process); with `durable` the file is
+    /// flushed to the device first (atomic against a power loss, at the
+    /// price of a file-system commit).
+    pub fn save(&self, root: &Root, durable: bool) -> Result<(), RestoreError> {
         let mut text = serde_json::to_vec_pretty(self).expect("the journal serialises");
         text.push(b'\n');
-        let mut f = fs::File::create(&tmp).map_err(|e| err("cannot create", e))?;
-        f.write_all(&text).map_err(|e| err("cannot write", e))?;
-        if durable {
-            f.sync_data().map_err(|e| err("cannot flush", e))?;
-        }
-        drop(f);
-        fs::rename(&tmp, &path).map_err(|e| err("cannot rename into place", e))
+        root.top()
+            .replace_file(JOURNAL_NAME, &text, 0o644, durable)
+            .map_err(|e| RestoreError::Journal {
+                path: Self::path(root.path()),
+                problem: format!("{}: {}", e.op(), e.reason()),
+            })
     }
 }

@@ -51,7 +51,10 @@ mod error;
 mod fs;
 mod journal;
 mod plan;
+mod pool;
+mod reserved;
 pub mod tape;
+mod target;
 
 use std::io::Read;
 use std::path::Path;
@@ -68,12 +71,38 @@ use crate::reader::ReadOptions;
 /// streamed on the reading thread.
 pub const SMALL_FILE_LIMIT: usize = 1024 * 1024;
 
+/// A directory of the target as the restore holds it open, handed to an
+/// [`AclSetter`]: venus resolves a pioctl's path by name, so the setter
+/// must check that `path` still names this directory (on a Coda mount the
+/// inode number is a hash of the fid, which getfid returns) before it
+/// sets anything.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldDir<'a> {
+    /// The directory's path: the target's path joined with names the
+    /// restore validated and resolved beneath the target (no symlink).
+    pub path: &'a Path,
+    /// The same path relative to the target (empty: the target itself).
+    pub rel: &'a Path,
+    /// `st_dev` of the held directory.
+    pub dev: u64,
+    /// `st_ino` of the held directory.
+    pub ino: u64,
+    /// The target directory's own path (as given to the restore).
+    pub root: &'a Path,
+    /// `st_dev` of the target directory.
+    pub root_dev: u64,
+    /// `st_ino` of the target directory.
+    pub root_ino: u64,
+}
+
 /// Sets a directory's ACL where the target lives on a Coda mount. The
 /// CLI implements it with `cfs-ioctl`'s setacl pioctl.
 pub trait AclSetter {
-    /// Sets the ACL of directory `dir` to `acl_text` (the dump's `X` text
-    /// without its NUL: counts, then `name<TAB>rights` lines).
-    fn set_acl(&self, dir: &Path, acl_text: &[u8]) -> Result<(), String>;
+    /// Sets the ACL of the held directory `dir` to `acl_text` (the dump's
+    /// `X` text without its NUL: counts, then `name<TAB>rights` lines).
+    /// Refuses (an error naming the path) when `dir.path` no longer names
+    /// the held directory.
+    fn set_acl(&self, dir: &HeldDir<'_>, acl_text: &[u8]) -> Result<(), String>;
 }
 
 /// Where directory ACLs go.

@@ -8,8 +8,9 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::reserved::Renames;
 use super::RestoreError;
-use crate::dirpage::DirPageError;
+use crate::dirpage::{DirPageError, DirPages};
 use crate::error::{Error, Record};
 use crate::merge::check_chain;
 use crate::model::{Data, Dump, IndexEntry};
@@ -100,6 +101,10 @@ pub(crate) struct Tree {
     /// Every directory vnode of the full dump, overridden or not, in
     /// stream order (for the merged dump's order, spec §10).
     full_dirs: Vec<Fid>,
+    /// The root directory's entries (name, fid), for the reserved names.
+    root_entries: Vec<(Vec<u8>, Fid)>,
+    /// New names of root entries that collide with the restore's own.
+    pub renames: Renames,
 }
 
 impl Tree {
@@ -132,7 +137,7 @@ impl Tree {
             let p = self.ns.path(fid, k);
             // The namespace's root name is empty: paths start with '/'.
             let rel = p.strip_prefix(b"/").unwrap_or(&p);
-            out.push(PathBuf::from(OsStr::from_bytes(rel)));
+            out.push(self.renames.apply(PathBuf::from(OsStr::from_bytes(rel))));
         }
         Ok((out, names.is_empty() && fid != ROOT))
     }
@@ -285,6 +290,19 @@ fn add_directory(tree: &mut Tree, v: &Vnode, pages: &[u8], at: u64) -> Result<()
     tree.ns
         .add_directory(fid, pages)
         .map_err(|e| page_err(at, fid, e))?;
+    if fid == ROOT {
+        tree.root_entries.clear();
+        for e in DirPages::new(pages)
+            .map_err(|e| page_err(at, fid, e))?
+            .entries()
+        {
+            let e = e.map_err(|e| page_err(at, fid, e))?;
+            if e.name != b"." && e.name != b".." {
+                tree.root_entries
+                    .push((e.name.to_vec(), (e.vnode, e.unique)));
+            }
+        }
+    }
     let acl = v.acl.as_ref().map(|a| {
         let end = a.iter().position(|&c| c == 0).unwrap_or(a.len());
         a[..end].to_vec()
@@ -329,6 +347,12 @@ fn finish_directories(tree: &mut Tree, overlay: &Overlay<'_>) -> Result<(), Rest
         let slot = VnodeClass::slot(d.fid.0);
         (slot, order.get(&d.fid).copied().unwrap_or(0))
     });
+    let dirs: std::collections::HashSet<Fid> = tree.dirs.iter().map(|d| d.fid).collect();
+    tree.renames = Renames::new(
+        tree.root_entries
+            .iter()
+            .map(|(n, f)| (n.as_slice(), dirs.contains(f))),
+    );
     for i in 0..tree.dirs.len() {
         let (paths, _) = tree.paths(tree.dirs[i].fid)?;
         tree.dirs[i].path = paths.into_iter().next().unwrap_or_default();

@@ -1,0 +1,292 @@
+//! The restore's target, seen only through the beneath layer: every
+//! directory, file, symlink, link and metadata change is made relative to
+//! the target's fd, never through a symlink. What is already there is
+//! treated by [`Existing`]: a fresh restore refuses it, `--force`
+//! replaces it (a symlink is removed, never followed or descended),
+//! `--resume` accepts only what this restore made.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use beneath::{Dir, FileKind, Root};
+
+use super::plan::{DirInfo, Kind, ObjectInfo, Payload};
+use super::RestoreError;
+use crate::tree::Fid;
+
+/// How entries already in the target are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Existing {
+    /// The target was empty: anything in the way is an error.
+    Fresh,
+    /// `--force`: anything in the way is removed (a directory where a
+    /// directory is wanted is kept and restored into).
+    Replace,
+    /// `--resume`: only what the journal says this restore made is
+    /// accepted (and rewritten); anything else is an error naming it.
+    Verify,
+}
+
+/// What every writer needs to know.
+pub(crate) struct Ctx {
+    pub root: Root,
+    pub is_root: bool,
+    pub existing: Existing,
+    /// A refused chown is not an error (Coda mounts).
+    pub owners_best_effort: bool,
+    /// Some chown was refused.
+    pub owner_refused: AtomicBool,
+}
+
+/// Where an object's data comes from when it is written.
+pub(crate) enum Source<'a, R> {
+    Bytes(&'a [u8]),
+    Big(Payload<'a, R>),
+}
+
+fn describe(k: Kind) -> &'static str {
+    match k {
+        Kind::File => "regular file",
+        Kind::Symlink => "symbolic link",
+    }
+}
+
+fn kind_of(k: Kind) -> FileKind {
+    match k {
+        Kind::File => FileKind::File,
+        Kind::Symlink => FileKind::Symlink,
+    }
+}
+
+impl Ctx {
+    /// Applies the owner policy to the result of a chown.
+    fn owner_result<E>(
+        &self,
+        r: Result<(), E>,
+        kind: impl Fn(&E) -> io::ErrorKind,
+    ) -> Result<(), E> {
+        match r {
+            Err(e) if self.owners_best_effort && kind(&e) == io::ErrorKind::PermissionDenied => {
+                self.owner_refused.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn in_the_way(
+        &self,
+        fid: Option<Fid>,
+        dir: &Dir,
+        name: &OsStr,
+        found: FileKind,
+        expected: &'static str,
+    ) -> RestoreError {
+        RestoreError::NotOurs {
+            vnode: fid,
+            path: dir.path().join(name),
+            found: found.describe(),
+            expected,
+            resuming: self.existing == Existing::Verify,
+        }
+    }
+
+    /// The directory `rel` of the target, made if missing (with its
+    /// missing ancestors, e.g. `lost+found`). An existing directory is
+    /// used; anything else in the way is removed with `--force` and an
+    /// error otherwise. Never descends through a symlink.
+    pub(crate) fn make_dir(&self, rel: &Path, fid: Option<Fid>) -> Result<Dir, RestoreError> {
+        if rel.as_os_str().is_empty() {
+            return Ok(self.root.top());
+        }
+        let b = |e| RestoreError::beneath(fid, e);
+        let (parent, name) = match self.root.parent(rel) {
+            Ok(x) => x,
+            Err(e) if e.is_not_found() => {
+                self.make_dir(rel.parent().unwrap_or(Path::new("")), None)?;
+                self.root.parent(rel).map_err(b)?
+            }
+            Err(e) => return Err(b(e)),
+        };
+        match parent.kind(name).map_err(b)? {
+            None => {}
+            Some(FileKind::Dir) => return parent.open_dir(name).map_err(b),
+            Some(_) if self.existing == Existing::Replace => {
+                parent.remove_all(name).map_err(b)?;
+            }
+            Some(k) => return Err(self.in_the_way(fid, &parent, name, k, "directory")),
+        }
+        match parent.mkdir(name, 0o700) {
+            // Made meanwhile by another writer (lost+found).
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            r => r.map_err(b)?,
+        }
+        parent.open_dir(name).map_err(b)
+    }
+
+    /// Makes room at `dir/name` for a new object of kind `want`.
+    fn clear_for(&self, fid: Fid, dir: &Dir, name: &OsStr, want: Kind) -> Result<(), RestoreError> {
+        let b = |e| RestoreError::beneath(Some(fid), e);
+        if self.existing == Existing::Fresh {
+            // Creation is exclusive: anything there is EEXIST.
+            return Ok(());
+        }
+        match dir.kind(name).map_err(b)? {
+            None => Ok(()),
+            Some(_) if self.existing == Existing::Replace => dir.remove_all(name).map_err(b),
+            // Resuming: an object of this kind at this name is this
+            // restore's (written or partly written before the stop).
+            Some(k) if k == kind_of(want) => dir.remove_file(name).map_err(b),
+            Some(k) => Err(self.in_the_way(Some(fid), dir, name, k, describe(want))),
+        }
+    }
+
+    /// Resuming: checks that an object the journal says is complete is
+    /// there at each of its names, of its kind.
+    pub(crate) fn check_done(&self, obj: &ObjectInfo) -> Result<(), RestoreError> {
+        let b = |e| RestoreError::beneath(Some(obj.fid), e);
+        for p in &obj.paths {
+            let (dir, name) = self.root.parent(p).map_err(b)?;
+            match dir.kind(name).map_err(b)? {
+                Some(k) if k == kind_of(obj.kind) => {}
+                Some(k) => {
+                    return Err(self.in_the_way(Some(obj.fid), &dir, name, k, describe(obj.kind)))
+                }
+                None => {
+                    return Err(RestoreError::NotOurs {
+                        vnode: Some(obj.fid),
+                        path: dir.path().join(name),
+                        found: "missing entry",
+                        expected: describe(obj.kind),
+                        resuming: true,
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one file or symlink at its first name, then its further
+    /// names as hard links.
+    pub(crate) fn write_object<R: Read>(
+        &self,
+        obj: &ObjectInfo,
+        src: Source<'_, R>,
+    ) -> Result<(), RestoreError> {
+        let fid = obj.fid;
+        let b = |e| RestoreError::beneath(Some(fid), e);
+        let (dir, name) = self.root.parent(&obj.paths[0]).map_err(b)?;
+        self.clear_for(fid, &dir, name, obj.kind)?;
+        match obj.kind {
+            Kind::Symlink => {
+                let Source::Bytes(target) = src else {
+                    unreachable!("symlinks are read whole")
+                };
+                dir.symlink(
+                    name,
+                    <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(target),
+                )
+                .map_err(b)?;
+                if self.is_root {
+                    self.owner_result(dir.set_owner_at(name, Some(obj.owner), None), |e| e.kind())
+                        .map_err(b)?;
+                }
+                dir.set_times_at(name, &beneath::times(i64::from(obj.mtime)))
+                    .map_err(b)?;
+            }
+            Kind::File => {
+                let mut f = dir.create_file(name, 0o600).map_err(b)?;
+                let path = || dir.path().join(name);
+                let t = |action, e| RestoreError::target(Some(fid), path(), action, e);
+                match src {
+                    Source::Bytes(d) | Source::Big(Payload::Bytes(d)) => {
+                        f.write_all(d).map_err(|e| t("writing file data", e))?
+                    }
+                    Source::Big(Payload::Stream(r, _)) => {
+                        let mut out = Tracked {
+                            file: &mut f,
+                            err: None,
+                        };
+                        if let Err(e) = r.copy_data(&mut out) {
+                            return Err(match out.err.take() {
+                                Some(io) => t("writing file data", io),
+                                None => RestoreError::Dump(e),
+                            });
+                        }
+                    }
+                    Source::Big(Payload::Bad) => {}
+                }
+                self.file_meta(&f, obj.mode, obj.owner, obj.mtime)
+                    .map_err(|(action, e)| t(action, e))?;
+            }
+        }
+        for p in &obj.paths[1..] {
+            let (to, to_name) = self.root.parent(p).map_err(b)?;
+            self.clear_for(fid, &to, to_name, obj.kind)?;
+            dir.hard_link(name, &to, to_name).map_err(b)?;
+        }
+        Ok(())
+    }
+
+    /// Owner (as root), mode and mtime of an open file, in that order
+    /// (chown clears set-id bits).
+    fn file_meta(
+        &self,
+        f: &File,
+        mode: u32,
+        owner: u32,
+        mtime: u32,
+    ) -> Result<(), (&'static str, io::Error)> {
+        if self.is_root {
+            self.owner_result(
+                std::os::unix::fs::fchown(f, Some(owner), None),
+                io::Error::kind,
+            )
+            .map_err(|e| ("setting the owner", e))?;
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| ("setting the mode", e))?;
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(mtime));
+        f.set_times(
+            std::fs::FileTimes::new()
+                .set_accessed(when)
+                .set_modified(when),
+        )
+        .map_err(|e| ("setting mtime", e))
+    }
+
+    /// Owner (as root), mode and mtime of a restored directory, on its fd.
+    pub(crate) fn dir_meta(&self, d: &DirInfo) -> Result<(), RestoreError> {
+        let b = |e| RestoreError::beneath(Some(d.fid), e);
+        let dir = self.root.dir(&d.path).map_err(b)?;
+        if self.is_root {
+            self.owner_result(dir.set_owner(Some(d.owner), None), |e| e.kind())
+                .map_err(b)?;
+        }
+        dir.set_mode(d.mode).map_err(b)?;
+        dir.set_times(&beneath::times(i64::from(d.mtime)))
+            .map_err(b)
+    }
+}
+
+/// A writer that remembers its own failure, to tell target errors from
+/// dump errors after [`crate::reader::DumpReader::copy_data`].
+struct Tracked<'a> {
+    file: &'a mut File,
+    err: Option<io::Error>,
+}
+
+impl Write for Tracked<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.file.write(b).inspect_err(|e| {
+            self.err = Some(io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
