@@ -1,7 +1,8 @@
-//! Restoring from tape, through the tape emulator (never a real drive):
-//! record sizes 512, 10240, 65536, 262144 and variable, records larger than
-//! the read buffer (ENOMEM consumes the record: MTBSR and re-read), tape
-//! file positioning (MTFSF), filemarks, tar-wrapped dumps.
+//! Restoring from tape, through the tape emulator (the real `st` driver is
+//! tape_qemu.rs): record sizes 512, 10240, 65536, 262144 and variable,
+//! records larger than the read buffer (ENOMEM consumes the record: MTBSR
+//! and re-read), fixed-block mode, block limits, tape file positioning
+//! (MTFSF), filemarks, tar-wrapped dumps.
 
 mod restore_support;
 
@@ -135,6 +136,72 @@ fn emulator_enomem_consumes_the_record() {
     assert_eq!(t.read_record(&mut buf).unwrap(), 512); // the second record
     assert_eq!(t.read_record(&mut buf).unwrap(), 0); // filemark
     assert!(t.read_record(&mut buf).is_err()); // end of data
+}
+
+/// st in fixed-block mode returns as many whole blocks as fit in one read:
+/// the block size is the drive's, not the length of the first read.
+#[test]
+fn fixed_block_mode_block_size_is_the_drives() {
+    let full = bytes("server-a-full.dump");
+    let other = bytes("server-b-full.dump");
+    for block in [512, 1024, 10240] {
+        let mut tape = TapeEmulator::new();
+        tape.push_file(&full[..full.len() / block * block], block)
+            .push_file(&other[..other.len() / block * block], block)
+            .set_fixed_block_size(Some(block));
+        let mut r = TapeReader::new(&mut tape, None);
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).unwrap();
+        assert_eq!(r.block_size(), Some(block));
+        assert!(r.records() < (got.len() / block) as u64, "block {block}");
+        assert_eq!(got, &full[..full.len() / block * block]);
+        let mut r = TapeReader::new(&mut tape, Some(3 * block));
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).unwrap();
+        assert_eq!(r.block_size(), Some(block));
+        assert_eq!(got, &other[..other.len() / block * block]);
+    }
+}
+
+/// A fixed-mode drive cannot read records of another size (st: EIO,
+/// "Incorrect block size"): the error says so and how to fix it.
+#[test]
+fn fixed_block_mode_on_other_records_names_the_mode() {
+    for (drive, records) in [(512, 10240), (10240, 512), (1024, 65536)] {
+        let mut tape = TapeEmulator::new();
+        tape.push_file(&bytes("server-a-full.dump"), records)
+            .set_fixed_block_size(Some(drive));
+        let mut r = TapeReader::new(&mut tape, None);
+        let err = io::copy(&mut r, &mut io::sink()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("tape read error at record 1 (byte 0): ")
+                && text.contains(&format!("fixed-block mode with {drive}-byte blocks"))
+                && text.contains("mt setblk 0"),
+            "{text}"
+        );
+    }
+}
+
+/// A read the drive refuses (EINVAL, outside its block limits) is an error
+/// naming the read size.
+#[test]
+fn read_outside_the_block_limits_is_named() {
+    for (min, max, forced) in [
+        (512, 1 << 20, 100),
+        (512, 1 << 20, 2 << 20),
+        (1, 65536, 65537),
+    ] {
+        let mut tape = TapeEmulator::new();
+        tape.push_file(&bytes("server-a-full.dump"), 512)
+            .set_block_limits(min, max);
+        let mut r = TapeReader::new(&mut tape, Some(forced));
+        let text = io::copy(&mut r, &mut io::sink()).unwrap_err().to_string();
+        assert!(
+            text.contains(&format!("the drive refused a {forced}-byte read")),
+            "{text}"
+        );
+    }
 }
 
 #[test]

@@ -4,11 +4,14 @@
 //! `TAPELABEL`, then one tar of dump files per tape file).
 //!
 //! The drive is behind the small [`TapeDevice`] trait: [`DeviceTape`]
-//! drives a real one with `read(2)` and `MTIOCTOP`; [`TapeEmulator`] is a
-//! device-like model for tests (fixed records, `ENOMEM` that consumes the
-//! record when the buffer is too short, as the Linux `st` driver does,
-//! `MTBSR`, `MTFSF`, filemarks, end of data).
+//! drives a real one with `read(2)`, `MTIOCTOP` and `MTIOCGET`;
+//! [`TapeEmulator`] is a device-like model for tests of what the Linux `st`
+//! driver does (checked against it on a `scsi_debug` tape by
+//! `tests/tests/tape_qemu.rs`): `ENOMEM` that consumes the record when the
+//! buffer is too short, `EINVAL` for a read outside the drive's block
+//! limits, fixed-block mode, `MTBSR`, `MTFSF`, filemarks, end of data.
 
+use std::ffi::{c_int, c_long};
 use std::fs::File;
 use std::io::{self, Read};
 
@@ -23,6 +26,10 @@ pub const MAX_RECORD: usize = 16 * 1024 * 1024;
 
 /// `ENOMEM`: the record is larger than the read buffer.
 const ENOMEM: i32 = 12;
+/// `EIO`: end of data, or a record the drive cannot read in its mode.
+const EIO: i32 = 5;
+/// `EINVAL`: a read size outside the drive's block limits.
+const EINVAL: i32 = 22;
 
 mod emulator;
 pub use emulator::TapeEmulator;
@@ -37,6 +44,12 @@ pub trait TapeDevice {
     fn forward_files(&mut self, count: u32) -> io::Result<()>;
     /// Spaces back `count` records (`MTBSR`).
     fn back_records(&mut self, count: u32) -> io::Result<()>;
+    /// The block size when the drive is in fixed-block mode (a read then
+    /// returns as many whole blocks as fit); `None` in variable-block mode
+    /// or when the drive cannot say.
+    fn fixed_block_size(&mut self) -> Option<usize> {
+        None
+    }
 }
 
 /// A real tape drive (Linux `st`/`nst` device).
@@ -54,10 +67,35 @@ struct MtOp {
 
 const _: () = assert!(std::mem::size_of::<MtOp>() == 8);
 
+/// `struct mtget` of `<sys/mtio.h>` (five `long`s, two `int`s); only the
+/// block size is used, the other fields give the layout.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)]
+struct MtGet {
+    kind: c_long,
+    resid: c_long,
+    /// Block size (bits 0..24) and density (bits 24..32).
+    dsreg: c_long,
+    gstat: c_long,
+    erreg: c_long,
+    fileno: c_int,
+    blkno: c_int,
+}
+
+const _: () = assert!(
+    std::mem::size_of::<MtGet>()
+        == 5 * std::mem::size_of::<c_long>() + 2 * std::mem::size_of::<c_int>()
+);
+
 /// `MTIOCTOP` = `_IOW('m', 1, struct mtop)`.
 const MTIOCTOP: rustix::ioctl::Opcode = rustix::ioctl::opcode::write::<MtOp>(b'm', 1);
+/// `MTIOCGET` = `_IOR('m', 2, struct mtget)`.
+const MTIOCGET: rustix::ioctl::Opcode = rustix::ioctl::opcode::read::<MtGet>(b'm', 2);
 const MTFSF: i16 = 1;
 const MTBSR: i16 = 4;
+/// `MT_ST_BLKSIZE_MASK`: the block size in `mt_dsreg` (0: variable).
+const BLKSIZE_MASK: c_long = 0xff_ffff;
 
 impl DeviceTape {
     /// Opens a tape device for reading.
@@ -77,6 +115,15 @@ impl DeviceTape {
         // an open descriptor.
         unsafe { rustix::ioctl::ioctl(&self.file, setter) }.map_err(io::Error::from)
     }
+
+    fn status(&self) -> io::Result<MtGet> {
+        // SAFETY: MTIOCGET writes one `struct mtget`, which `MtGet`
+        // reproduces (repr(C), size checked above).
+        let getter = unsafe { rustix::ioctl::Getter::<MTIOCGET, MtGet>::new() };
+        // SAFETY: the opcode and output type match (see above); `file` is
+        // an open descriptor.
+        unsafe { rustix::ioctl::ioctl(&self.file, getter) }.map_err(io::Error::from)
+    }
 }
 
 impl TapeDevice for DeviceTape {
@@ -88,6 +135,10 @@ impl TapeDevice for DeviceTape {
     }
     fn back_records(&mut self, count: u32) -> io::Result<()> {
         self.op(MTBSR, count)
+    }
+    fn fixed_block_size(&mut self) -> Option<usize> {
+        let size = self.status().ok()?.dsreg & BLKSIZE_MASK;
+        (size > 0).then_some(size as usize)
     }
 }
 
@@ -148,7 +199,9 @@ impl<T: TapeDevice> TapeReader<T> {
         Ok(Self::new(dev, block_size))
     }
 
-    /// The size of the first record read (the drive's block size).
+    /// The drive's block size, known after the first record: the one the
+    /// drive reports in fixed-block mode (where one read returns several
+    /// blocks), else the size of the first record read.
     pub fn block_size(&self) -> Option<usize> {
         self.block_size
     }
@@ -184,7 +237,9 @@ impl<T: TapeDevice> TapeReader<T> {
                     return Ok(false);
                 }
                 Ok(n) => {
-                    self.block_size.get_or_insert(n);
+                    if self.block_size.is_none() {
+                        self.block_size = Some(self.dev.fixed_block_size().unwrap_or(n));
+                    }
                     self.records += 1;
                     self.pos = 0;
                     self.end = n;
@@ -214,14 +269,26 @@ impl<T: TapeDevice> TapeReader<T> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
+                    let hint = match (e.raw_os_error(), self.dev.fixed_block_size()) {
+                        (Some(EIO), Some(b)) => format!(
+                            " (the drive is in fixed-block mode with {b}-byte blocks and cannot \
+                             read a record of another size so: set variable-block mode, e.g. \
+                             `mt setblk 0`)"
+                        ),
+                        (Some(EINVAL), _) => format!(
+                            " (the drive refused a {}-byte read: outside its block size limits)",
+                            self.buf.len()
+                        ),
+                        _ => String::new(),
+                    };
                     return Err(io::Error::new(
                         e.kind(),
                         format!(
-                            "tape read error at record {} (byte {}): {e}",
+                            "tape read error at record {} (byte {}): {e}{hint}",
                             self.records + 1,
                             self.bytes
                         ),
-                    ))
+                    ));
                 }
             }
         }
@@ -403,5 +470,8 @@ impl<T: TapeDevice + ?Sized> TapeDevice for &mut T {
     }
     fn back_records(&mut self, count: u32) -> io::Result<()> {
         (**self).back_records(count)
+    }
+    fn fixed_block_size(&mut self) -> Option<usize> {
+        (**self).fixed_block_size()
     }
 }

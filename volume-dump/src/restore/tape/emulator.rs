@@ -1,30 +1,102 @@
 //! [`TapeEmulator`]: a tape drive in memory for tests, modelled on what the
-//! Linux `st` driver does.
+//! Linux `st` driver does (checked against it on a `scsi_debug` tape by
+//! `tests/tests/tape_qemu.rs`).
 
 use std::io;
 
-use super::{TapeDevice, ENOMEM};
+use super::{TapeDevice, EINVAL, EIO, ENOMEM};
 
 /// A tape in memory: tape files made of records, a filemark after each
 /// file, then end of data (reads fail with `EIO`, as a drive's blank
-/// check). Behaves like the Linux `st` driver in variable-block mode.
-#[derive(Debug, Clone, Default)]
+/// check). Behaves like the Linux `st` driver: in variable-block mode (the default) a read outside the block limits fails
+/// with `EINVAL` and a record longer than the buffer with `ENOMEM` after
+/// passing it; in fixed-block mode a read returns as many whole blocks as
+/// fit, up to the filemark, and a record of another size fails with `EIO`
+/// without being passed (a read shorter than one block, which `st` serves
+/// from its own buffer, is refused with `EINVAL`).
+#[derive(Debug, Clone)]
 pub struct TapeEmulator {
     /// Tape files, each a list of records.
     files: Vec<Vec<Vec<u8>>>,
     file: usize,
     /// Next record in the current file; `len` = at the filemark.
     record: usize,
+    /// Smallest and largest variable-mode read the drive accepts.
+    limits: (usize, usize),
+    /// Fixed-block mode with this block size.
+    fixed: Option<usize>,
     /// Counters, for tests: reads that failed with ENOMEM, MTBSR calls.
     pub enomem_reads: u64,
     /// MTBSR operations performed.
     pub back_spaces: u64,
 }
 
+impl Default for TapeEmulator {
+    fn default() -> Self {
+        TapeEmulator {
+            files: Vec::new(),
+            file: 0,
+            record: 0,
+            limits: (1, usize::MAX),
+            fixed: None,
+            enomem_reads: 0,
+            back_spaces: 0,
+        }
+    }
+}
+
+fn os_error(code: i32) -> io::Error {
+    io::Error::from_raw_os_error(code)
+}
+
 impl TapeEmulator {
     /// An empty tape.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the drive's block limits (`READ BLOCK LIMITS`; `scsi_debug`:
+    /// 512 to 1 MiB): variable-mode reads outside them fail with `EINVAL`.
+    pub fn set_block_limits(&mut self, min: usize, max: usize) -> &mut Self {
+        self.limits = (min, max);
+        self
+    }
+
+    /// Puts the drive in fixed-block mode with `block`-byte blocks
+    /// (`MTSETBLK`), or back in variable-block mode with `None`.
+    pub fn set_fixed_block_size(&mut self, block: Option<usize>) -> &mut Self {
+        self.fixed = block.filter(|&b| b > 0);
+        self
+    }
+
+    /// Fixed-block mode: whole `block`-byte records up to the filemark.
+    fn read_fixed(&mut self, block: usize, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.len() < block {
+            return Err(os_error(EINVAL));
+        }
+        let records = &self.files[self.file];
+        let mut got = 0;
+        while let Some(rec) = records.get(self.record) {
+            if rec.len() != block {
+                // st: "Incorrect block size", and it spaces back.
+                return if got == 0 {
+                    Err(os_error(EIO))
+                } else {
+                    Ok(got)
+                };
+            }
+            if got + block > buf.len() {
+                break;
+            }
+            buf[got..got + block].copy_from_slice(rec);
+            got += block;
+            self.record += 1;
+        }
+        if got == 0 {
+            self.file += 1;
+            self.record = 0;
+        }
+        Ok(got)
     }
 
     /// Appends a tape file cut into records of `block` bytes (the last
@@ -58,10 +130,16 @@ impl TapeEmulator {
 
 impl TapeDevice for TapeEmulator {
     fn read_record(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let Some(file) = self.files.get(self.file) else {
-            return Err(io::Error::from_raw_os_error(5)); // EIO: end of data
-        };
-        match file.get(self.record) {
+        if self.file >= self.files.len() {
+            return Err(os_error(EIO)); // end of data
+        }
+        if let Some(block) = self.fixed {
+            return self.read_fixed(block, buf);
+        }
+        if buf.len() < self.limits.0 || buf.len() > self.limits.1 {
+            return Err(os_error(EINVAL));
+        }
+        match self.files[self.file].get(self.record) {
             None => {
                 self.file += 1;
                 self.record = 0;
@@ -71,7 +149,7 @@ impl TapeDevice for TapeEmulator {
                 self.record += 1;
                 if rec.len() > buf.len() {
                     self.enomem_reads += 1;
-                    return Err(io::Error::from_raw_os_error(ENOMEM));
+                    return Err(os_error(ENOMEM));
                 }
                 buf[..rec.len()].copy_from_slice(rec);
                 Ok(rec.len())
@@ -82,7 +160,7 @@ impl TapeDevice for TapeEmulator {
     fn forward_files(&mut self, count: u32) -> io::Result<()> {
         for _ in 0..count {
             if self.file >= self.files.len() {
-                return Err(io::Error::from_raw_os_error(5));
+                return Err(os_error(EIO));
             }
             self.file += 1;
             self.record = 0;
@@ -93,9 +171,13 @@ impl TapeDevice for TapeEmulator {
     fn back_records(&mut self, count: u32) -> io::Result<()> {
         self.back_spaces += 1;
         if (count as usize) > self.record {
-            return Err(io::Error::from_raw_os_error(5));
+            return Err(os_error(EIO));
         }
         self.record -= count as usize;
         Ok(())
+    }
+
+    fn fixed_block_size(&mut self) -> Option<usize> {
+        self.fixed
     }
 }
