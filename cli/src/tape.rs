@@ -72,11 +72,11 @@ pub fn list_tape<T: TapeDevice, W: Write>(
     for n in 0.. {
         let mut r = TapeReader::new(&mut *dev, block_size);
         let mut first = [0u8; 1];
-        match r.read(&mut first) {
-            Ok(0) => break, // two filemarks in a row: end of the backup
-            Ok(_) => {}
-            Err(e) if e.raw_os_error() == Some(5) || e.to_string().contains("os error 5") => break,
-            Err(e) => return Err(e.into()),
+        // An empty tape file: two filemarks in a row (the end of the
+        // backup), or end of data, where `st` returns 0 once. A read error
+        // (EIO) is an error, never taken for the end.
+        if r.read(&mut first)? == 0 {
+            break;
         }
         let bs = r.block_size().unwrap_or(0);
         writeln!(out, "file {n}: block size {bs}")?;
@@ -198,5 +198,42 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("file 4"), "{text}");
+    }
+
+    /// A drive in fixed-block mode: the listing gives the drive's block
+    /// size, and a tape file it cannot read in that mode is an error, not
+    /// the end of the tape (st reports both end of data and such a record
+    /// with EIO, but end of data with a read of 0 first).
+    #[test]
+    fn fixed_block_mode_sizes_and_read_errors() {
+        let label = tar_of(&[("TAPELABEL", b"tape 7\n")]);
+        for drive in [512, 1024, 10240] {
+            let mut tape = TapeEmulator::new();
+            tape.push_file(&label, drive)
+                .push_file(&label, drive)
+                .set_fixed_block_size(Some(drive));
+            let mut out = Vec::new();
+            list_tape(&mut tape, None, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let one = format!("block size {drive}\n  TAPELABEL  7 bytes  label:\n    tape 7\n");
+            assert_eq!(text, format!("file 0: {one}file 1: {one}"));
+
+            let mut tape = TapeEmulator::new();
+            tape.push_file(&label, drive)
+                .push_file(&label, drive / 2)
+                .push_file(&label, drive)
+                .set_fixed_block_size(Some(drive));
+            let mut out = Vec::new();
+            let err = list_tape(&mut tape, None, &mut out).unwrap_err();
+            let text = String::from_utf8(out).unwrap();
+            assert_eq!(text, format!("file 0: {one}"));
+            assert!(
+                format!("{err:#}").contains(&format!(
+                    "tape read error at record 1 (byte 0): Input/output error (os error 5) \
+                     (the drive is in fixed-block mode with {drive}-byte blocks"
+                )),
+                "{err:#}"
+            );
+        }
     }
 }

@@ -7,8 +7,9 @@ use std::io;
 use super::{TapeDevice, EINVAL, EIO, ENOMEM};
 
 /// A tape in memory: tape files made of records, a filemark after each
-/// file, then end of data (reads fail with `EIO`, as a drive's blank
-/// check). Behaves like the Linux `st` driver: in variable-block mode (the default) a read outside the block limits fails
+/// file, then end of data. Behaves like the Linux `st` driver: at end of
+/// data the first read returns 0 and later ones fail with `EIO`; in
+/// variable-block mode (the default) a read outside the block limits fails
 /// with `EINVAL` and a record longer than the buffer with `ENOMEM` after
 /// passing it; in fixed-block mode a read returns as many whole blocks as
 /// fit, up to the filemark, and a record of another size fails with `EIO`
@@ -21,6 +22,8 @@ pub struct TapeEmulator {
     file: usize,
     /// Next record in the current file; `len` = at the filemark.
     record: usize,
+    /// End of data was reported once (by a read returning 0).
+    eod_seen: bool,
     /// Smallest and largest variable-mode read the drive accepts.
     limits: (usize, usize),
     /// Fixed-block mode with this block size.
@@ -37,6 +40,7 @@ impl Default for TapeEmulator {
             files: Vec::new(),
             file: 0,
             record: 0,
+            eod_seen: false,
             limits: (1, usize::MAX),
             fixed: None,
             enomem_reads: 0,
@@ -131,7 +135,11 @@ impl TapeEmulator {
 impl TapeDevice for TapeEmulator {
     fn read_record(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.file >= self.files.len() {
-            return Err(os_error(EIO)); // end of data
+            // End of data: st returns 0 once (blank check), then EIO.
+            if std::mem::replace(&mut self.eod_seen, true) {
+                return Err(os_error(EIO));
+            }
+            return Ok(0);
         }
         if let Some(block) = self.fixed {
             return self.read_fixed(block, buf);
