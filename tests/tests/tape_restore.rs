@@ -1,8 +1,9 @@
 //! Restoring from tape, through the tape emulator (the real `st` driver is
 //! tape_qemu.rs): record sizes 512, 10240, 65536, 262144 and variable,
 //! records larger than the read buffer (ENOMEM consumes the record: MTBSR
-//! and re-read), fixed-block mode, block limits, tape file positioning
-//! (MTFSF), filemarks, end of data, tar-wrapped dumps.
+//! and re-read, never past the drive's 1 MiB limit), fixed-block mode,
+//! block limits, tape file positioning (MTFSF), filemarks, end of data,
+//! tar-wrapped dumps.
 
 mod restore_support;
 
@@ -12,7 +13,7 @@ use std::path::Path;
 
 use coda_rs_tests::{coda_rs, scratch};
 use restore_support::{golden_dump, manifest_differences};
-use volume_dump::restore::tape::{TapeDevice, TapeEmulator, TapeReader, TarStream};
+use volume_dump::restore::tape::{next_read_size, TapeDevice, TapeEmulator, TapeReader, TarStream};
 use volume_dump::restore::{restore_chain, RestoreOptions};
 use volume_dump::{Dump, ReadOptions};
 
@@ -184,6 +185,42 @@ fn fixed_block_mode_on_other_records_names_the_mode() {
             "{text}"
         );
     }
+}
+
+/// st refuses a variable-mode read larger than the drive's maximum block
+/// (scsi_debug: 1 MiB) with EINVAL: after ENOMEM the buffer grows to
+/// exactly 1 MiB, not past it, so every record the drive can hold is read.
+#[test]
+fn enomem_growth_stops_at_one_mib() {
+    let full = bytes("server-a-full.dump");
+    let mut data = Vec::new();
+    while data.len() < 3 << 20 {
+        data.extend_from_slice(&full);
+    }
+    for sizes in [
+        vec![1 << 20],
+        vec![600_000, 1 << 20, 700_000],
+        vec![524_289],
+    ] {
+        for initial in [512, 1000, 4096, 300_000] {
+            let mut tape = TapeEmulator::new();
+            tape.push_file_sizes(&data, sizes.iter().copied().cycle().take(100))
+                .set_block_limits(512, 1 << 20);
+            let mut r = TapeReader::with_initial_size(&mut tape, initial);
+            let mut got = Vec::new();
+            r.read_to_end(&mut got).unwrap();
+            assert_eq!(r.block_size(), Some(sizes[0]));
+            drop(r);
+            assert_eq!(got, data, "sizes {sizes:?} initial {initial}");
+            assert!(tape.enomem_reads >= 1);
+            assert_eq!(tape.back_spaces, tape.enomem_reads);
+        }
+    }
+    assert_eq!(
+        std::iter::successors(Some(512), |&n| (n < 1 << 24).then(|| next_read_size(n)))
+            .collect::<Vec<_>>(),
+        [512, 2048, 8192, 32768, 131072, 524288, 1048576, 2097152, 4194304, 8388608, 16777216]
+    );
 }
 
 /// A read the drive refuses (EINVAL, outside its block limits) is an error

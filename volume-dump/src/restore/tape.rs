@@ -178,7 +178,8 @@ impl<T: TapeDevice> TapeReader<T> {
     }
 
     /// Like [`TapeReader::new`] detecting the block size, but starting
-    /// with a read buffer of `size` bytes (grown ×4 after each `ENOMEM`).
+    /// with a read buffer of `size` bytes (grown after each `ENOMEM`, see
+    /// [`next_read_size`]).
     pub fn with_initial_size(dev: T, size: usize) -> Self {
         let mut r = Self::new(dev, None);
         r.buf = vec![0; size.clamp(1, MAX_RECORD)];
@@ -264,8 +265,7 @@ impl<T: TapeDevice> TapeReader<T> {
                             self.buf.len()
                         ))
                     })?;
-                    let n = (self.buf.len() * 4).min(MAX_RECORD);
-                    self.buf = vec![0; n];
+                    self.buf = vec![0; next_read_size(self.buf.len())];
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -292,6 +292,18 @@ impl<T: TapeDevice> TapeReader<T> {
                 }
             }
         }
+    }
+}
+
+/// The read size to try after a record did not fit in `len` bytes: ×4,
+/// but never past [`DEFAULT_READ_SIZE`] in one step (1 MiB is the largest
+/// block many drives accept at all, `scsi_debug`'s too, and `st` refuses a
+/// larger read with `EINVAL`), then ×2, up to [`MAX_RECORD`].
+pub fn next_read_size(len: usize) -> usize {
+    if len < DEFAULT_READ_SIZE {
+        (len * 4).min(DEFAULT_READ_SIZE)
+    } else {
+        (len * 2).min(MAX_RECORD)
     }
 }
 
