@@ -10,20 +10,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use recovery_plan::journal::{
-    format_utc, How, Journal, StateDir, StepRecord, StepState, RUNBOOK_FILE, VOLUME_LIST_FILE,
-    VRLIST_FILE,
-};
-use recovery_plan::recreate::RecreatePlan;
-use recovery_plan::runbook::{Action, Runbook, Settings, Step};
-use recovery_plan::server_conf::ServerConf;
-use recovery_plan::size::parse_size;
-use recovery_plan::volume_list::VolumeList;
-use recovery_plan::vrlist::VrList;
+use recovery_plan::journal::{format_utc, How, Journal, StateDir, StepRecord, StepState};
+use recovery_plan::runbook::{Action, Runbook, Step};
+use recovery_plan::shell::{shell_quote, shell_quote_bytes};
 use serde_json::json;
 
 use crate::exit;
-use crate::plan::filter_server;
+
+mod init;
+
+pub use init::InitArgs;
 
 /// `coda-rs reinit` subcommands.
 #[derive(Subcommand)]
@@ -37,13 +33,16 @@ Examples:
       --rvm-data /vice/DATA --rvm-data-size 256M
   coda-rs reinit init --volume-list /vice/vol/VolumeList --vrlist /vice/db/VRList \\
       --state /root/reinit --dump-dir /backup/26Nov2026/vm \\
-      --server-conf /etc/coda/server.conf
+      --server-conf /etc/coda/server.conf --reformat-rvm
   coda-rs reinit status --state /root/reinit
 
 The lists are copied into the state directory, so the runbook stays valid
 after the server's own copies are rebuilt. Use the RVM sizes the server had
 before: --server-conf takes rvm_log, rvm_data and rvm_data_length from
-server.conf, and the log size is read from the log itself unless given.")]
+server.conf, and the log size is read from the log itself unless given.
+Without --reformat-rvm the RVM step refuses to overwrite a log or data
+segment that holds anything; with it, the step replaces one that holds RVM
+(or only zeros), and still refuses anything else.")]
     Init(Box<InitArgs>),
     /// Show every step and where the procedure stands.
     #[command(after_help = "\
@@ -76,62 +75,6 @@ Examples:
 Only coda-rs steps can be run; the outcome (exit status, times) is
 recorded. Steps for the server's own tools are marked with `done`.")]
     Run(RunArgs),
-}
-
-/// Arguments of `reinit init`.
-#[derive(Args)]
-pub struct InitArgs {
-    /// VolumeList, BigVolumeList or per-server list; repeat to read several.
-    #[arg(long = "volume-list", value_name = "FILE", required = true)]
-    volume_list: Vec<PathBuf>,
-    /// The VRList.
-    #[arg(long, value_name = "FILE")]
-    vrlist: PathBuf,
-    /// State directory (runbook, journal, list copies).
-    #[arg(long, value_name = "DIR")]
-    state: PathBuf,
-    /// This server's host name in the list (needed when it names several).
-    #[arg(long, value_name = "HOST")]
-    server: Option<String>,
-    /// Directory with one dump per replica, named <groupid>.<volid> (%08x).
-    #[arg(long = "dump-dir", value_name = "DIR")]
-    dump_dir: PathBuf,
-    /// server.conf to take rvm_log, rvm_data and rvm_data_length from.
-    #[arg(long = "server-conf", value_name = "FILE")]
-    server_conf: Option<PathBuf>,
-    /// RVM log device or file [default: server.conf rvm_log].
-    #[arg(long = "rvm-log", value_name = "PATH")]
-    rvm_log: Option<PathBuf>,
-    /// RVM log size, as before the disaster [default: read from the log's
-    /// status block].
-    #[arg(long = "rvm-log-size", value_name = "SIZE")]
-    rvm_log_size: Option<String>,
-    /// RVM data segment device or file [default: server.conf rvm_data].
-    #[arg(long = "rvm-data", value_name = "PATH")]
-    rvm_data: Option<PathBuf>,
-    /// RVM data segment size [default: server.conf rvm_data_length].
-    #[arg(long = "rvm-data-size", value_name = "SIZE")]
-    rvm_data_size: Option<String>,
-    /// Tape size for the dumplists of step 13.1.
-    #[arg(long = "tape-size", value_name = "SIZE", default_value = "1.5G")]
-    tape_size: String,
-    /// Where the dumps are restored (13.4).
-    #[arg(
-        long = "restore-dir",
-        value_name = "DIR",
-        default_value = "/coda/tmp/restore"
-    )]
-    restore_dir: PathBuf,
-    /// Where the recreated volumes are mounted (13.5).
-    #[arg(
-        long = "inited-dir",
-        value_name = "DIR",
-        default_value = "/coda/tmp/inited"
-    )]
-    inited_dir: PathBuf,
-    /// Replace a runbook already in the state directory (its progress is lost).
-    #[arg(long)]
-    force: bool,
 }
 
 /// The state directory argument.
@@ -188,7 +131,7 @@ pub struct RunArgs {
 /// Runs `coda-rs reinit ...`.
 pub fn run(cmd: ReinitCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        ReinitCommand::Init(args) => init(*args),
+        ReinitCommand::Init(args) => init::init(*args),
         ReinitCommand::Status(args) => status(args),
         ReinitCommand::Next(args) => next(args),
         ReinitCommand::Done(args) => done(args),
@@ -202,180 +145,19 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Reads a whole input file, `-` meaning stdin.
-fn read_input(p: &Path) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    if p.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("-: read stdin")?;
-    } else {
-        bytes = std::fs::read(p).with_context(|| format!("{}: read", p.display()))?;
+/// `<prefix> [<step>] --state <dir>` and a newline, the step id and the
+/// directory quoted for the shell (byte for byte: the directory need not
+/// be UTF-8).
+fn hint(prefix: &str, step: Option<&str>, dir: &Path) -> Vec<u8> {
+    let mut line = prefix.as_bytes().to_vec();
+    if let Some(id) = step {
+        line.push(b' ');
+        line.extend_from_slice(shell_quote(id).as_bytes());
     }
-    Ok(bytes)
-}
-
-fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
-    std::path::absolute(p).with_context(|| format!("{}: make absolute", p.display()))
-}
-
-/// The RVM settings of the runbook: flags first, then server.conf, then
-/// (log size) the existing log's status block.
-struct RvmSettings {
-    log: PathBuf,
-    log_size: String,
-    data: PathBuf,
-    data_size: String,
-}
-
-fn rvm_settings(args: &InitArgs) -> anyhow::Result<RvmSettings> {
-    let conf = match &args.server_conf {
-        Some(p) => Some(ServerConf::parse(
-            &read_input(p)?,
-            &p.display().to_string(),
-        )?),
-        None => None,
-    };
-    let from_conf = |name: &str| conf.as_ref().and_then(|c| c.get(name)).map(str::to_string);
-    let missing = |flag: &str, name: &str| {
-        exit::usage(format!(
-            "{flag}: not given{} (expected {flag} or --server-conf FILE with {name}=)",
-            if conf.is_some() {
-                format!(" and server.conf has no {name}")
-            } else {
-                String::new()
-            }
-        ))
-    };
-    let log = args
-        .rvm_log
-        .clone()
-        .or_else(|| from_conf("rvm_log").map(PathBuf::from))
-        .ok_or_else(|| missing("--rvm-log", "rvm_log"))?;
-    let data = args
-        .rvm_data
-        .clone()
-        .or_else(|| from_conf("rvm_data").map(PathBuf::from))
-        .ok_or_else(|| missing("--rvm-data", "rvm_data"))?;
-    let data_size = args
-        .rvm_data_size
-        .clone()
-        .or_else(|| from_conf("rvm_data_length"))
-        .ok_or_else(|| missing("--rvm-data-size", "rvm_data_length"))?;
-    let log_size = match &args.rvm_log_size {
-        Some(s) => s.clone(),
-        None => {
-            let status = rvm::LogDevice::open(&log, false, false).and_then(|d| d.read_status());
-            match status {
-                Ok(s) => {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "coda-rs: {}: log size {} bytes, from its status block",
-                        log.display(),
-                        s.log_size
-                    );
-                    s.log_size.to_string()
-                }
-                Err(e) => {
-                    return Err(exit::usage(format!(
-                        "--rvm-log-size: not given, and {}: {e} (expected --rvm-log-size SIZE, the size the log had)",
-                        log.display()
-                    )))
-                }
-            }
-        }
-    };
-    for (flag, size) in [
-        ("--rvm-log-size", &log_size),
-        ("--rvm-data-size", &data_size),
-        ("--tape-size", &args.tape_size),
-    ] {
-        parse_size(size).map_err(|e| exit::usage(format!("{flag}: {e}")))?;
-    }
-    Ok(RvmSettings {
-        log,
-        log_size,
-        data,
-        data_size,
-    })
-}
-
-fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
-    let rvm_settings = rvm_settings(&args)?;
-    let state = StateDir::new(absolute(&args.state)?);
-    if state.has_runbook() && !args.force {
-        return Err(exit::refused(format!(
-            "{}: a runbook is already there (use --force to start over; its progress is lost)",
-            state.file(RUNBOOK_FILE).display()
-        )));
-    }
-    // Read each input once: the bytes are both parsed and kept as copies.
-    let mut list_bytes = Vec::new();
-    let mut all = VolumeList::default();
-    for p in &args.volume_list {
-        let bytes = read_input(p)?;
-        all.extend(VolumeList::parse(&bytes, &p.display().to_string())?);
-        list_bytes.extend(bytes);
-    }
-    let vr_bytes = read_input(&args.vrlist)?;
-    let vrlist = VrList::parse(&vr_bytes, &args.vrlist.display().to_string())?;
-    let hosts = all.hosts();
-    if args.server.is_none() && hosts.len() > 1 {
-        return Err(exit::usage(format!(
-            "the lists name several servers ({}): choose this one with --server HOST",
-            hosts.join(", ")
-        )));
-    }
-    let server = args.server.clone().or_else(|| hosts.first().cloned());
-    let volumes = filter_server(all, args.server.as_deref())?;
-    let plan = RecreatePlan::new(&volumes, &vrlist);
-
-    let settings = Settings {
-        server,
-        state_dir: state.dir.clone(),
-        volume_list: state.file(VOLUME_LIST_FILE),
-        vrlist: state.file(VRLIST_FILE),
-        tape_size: args.tape_size.clone(),
-        dumplist_dir: state.file("dumplists"),
-        dump_dir: absolute(&args.dump_dir)?,
-        rvm_log: absolute(&rvm_settings.log)?,
-        rvm_log_size: rvm_settings.log_size,
-        rvm_data: absolute(&rvm_settings.data)?,
-        rvm_data_size: rvm_settings.data_size,
-        restore_dir: absolute(&args.restore_dir)?,
-        inited_dir: absolute(&args.inited_dir)?,
-    };
-    // The creation time (nanoseconds) ties the journal to this runbook.
-    let created = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let runbook = Runbook::build(settings, &plan, created);
-    state.create(&runbook, &list_bytes, &vr_bytes)?;
-
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "runbook for {} in {}: {} volume(s) to recreate, {} steps",
-        runbook.settings.server.as_deref().unwrap_or("this server"),
-        state.dir.display(),
-        runbook.volumes.len(),
-        runbook.steps.len()
-    )?;
-    for step in &runbook.steps {
-        writeln!(out, "{:<8} {}", step.id, step.title)?;
-        writeln!(out, "{:<8} {}", "", step.action.command_line())?;
-    }
-    out.flush()?;
-    for n in &runbook.not_recreated {
-        let _ = writeln!(std::io::stderr(), "coda-rs: warning: not recreated: {n}");
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "coda-rs: next: coda-rs reinit next --state {}",
-        state.dir.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    line.extend_from_slice(b" --state ");
+    line.extend(shell_quote_bytes(dir.as_os_str().as_encoded_bytes()));
+    line.push(b'\n');
+    line
 }
 
 /// What `status` shows for a step: its journal state, with a `running`
@@ -525,19 +307,11 @@ fn next(args: StateArgs) -> anyhow::Result<ExitCode> {
         step.title
     )?;
     writeln!(out, "  {}", step.action.command_line())?;
-    let dir = state.dir.display();
-    match step.action {
-        Action::CodaRs { .. } => writeln!(
-            out,
-            "run it with: coda-rs reinit run {} --state {dir}",
-            step.id
-        )?,
-        _ => writeln!(
-            out,
-            "when it is done: coda-rs reinit done {} --state {dir}",
-            step.id
-        )?,
-    }
+    let prefix = match step.action {
+        Action::CodaRs { .. } => "run it with: coda-rs reinit run",
+        _ => "when it is done: coda-rs reinit done",
+    };
+    out.write_all(&hint(prefix, Some(&step.id), &state.dir))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -618,11 +392,11 @@ fn run_step(args: RunArgs) -> anyhow::Result<ExitCode> {
     let step = find_step(&runbook, &args.step)?;
     let Action::CodaRs { args: step_args } = &step.action else {
         return Err(exit::usage(format!(
-            "step {}: `{}` is not a coda-rs command (carry it out, then: coda-rs reinit done {} --state {})",
+            "step {}: `{}` is not a coda-rs command (carry it out, then: {})",
             step.id,
             step.action.command_line(),
-            step.id,
-            state.dir.display()
+            String::from_utf8_lossy(&hint("coda-rs reinit done", Some(&step.id), &state.dir))
+                .trim_end()
         )));
     };
     let exe = std::env::current_exe().context("find the coda-rs executable")?;

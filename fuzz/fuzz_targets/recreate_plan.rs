@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let runbook = Runbook::build(settings(), &plan, 0);
+    let runbook = Runbook::build(settings(), &plan, 0).expect("the fixed settings are valid");
     for s in &runbook.steps {
         let _ = s.to_string();
     }
@@ -70,5 +70,6 @@ fn settings() -> Settings {
         rvm_data_size: "256M".into(),
         restore_dir: p("/coda/tmp/restore"),
         inited_dir: p("/coda/tmp/inited"),
+        reformat_rvm: false,
     }
 }

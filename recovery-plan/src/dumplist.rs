@@ -7,11 +7,15 @@
 //! ```
 //!
 //! Coda's backup program stopped at the first malformed line and silently
-//! ignored the rest; this parser reports that line instead.
+//! ignored the rest; this parser reports that line instead. The comment is
+//! free text (`s:coda`, `u:jan`), usually the volume name; it must be
+//! printable ASCII, so that printing it cannot send control sequences to a
+//! terminal. It is never used as a path or a shell word.
 
 use std::fmt;
 use std::path::Path;
 
+use crate::names::escaped;
 use crate::text::{hex_u32, lines, read_input};
 use crate::{Error, Result};
 
@@ -43,7 +47,7 @@ impl Schedule {
             return Err(invalid(format!("{} characters", text.chars().count())));
         }
         if let Some(c) = text.chars().find(|c| level_of(*c).is_none()) {
-            return Err(invalid(format!("character {c:?}")));
+            return Err(invalid(format!("character `{}`", escaped(&c.to_string()))));
         }
         Ok(Schedule(text.to_string()))
     }
@@ -73,6 +77,24 @@ impl fmt::Display for Schedule {
     }
 }
 
+const COMMENT_EXPECTED: &str = "a comment of 1 to 39 printable ASCII characters without blanks";
+
+/// Checks a comment: 1..=39 printable ASCII characters other than blanks.
+fn check_comment(comment: &str) -> std::result::Result<(), String> {
+    let n = comment.chars().count();
+    if n == 0 || n > MAX_FIELD {
+        return Err(format!("comment of {n} characters"));
+    }
+    if let Some((i, _)) = comment.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "comment `{}` has a blank, control or non-ASCII character at byte {}",
+            escaped(comment),
+            i + 1
+        ));
+    }
+    Ok(())
+}
+
 fn level_of(c: char) -> Option<u8> {
     match c {
         'F' | 'f' => Some(0),
@@ -89,7 +111,7 @@ pub struct DumplistEntry {
     pub volume_id: u32,
     /// When to dump it at which level.
     pub schedule: Schedule,
-    /// 1..=39 non-blank characters, usually the volume name.
+    /// 1..=39 printable ASCII characters, usually the volume name.
     pub comment: String,
 }
 
@@ -110,12 +132,11 @@ impl DumplistEntry {
 
     /// Checks that the entry can be written as a valid line.
     pub fn check(&self) -> Result<()> {
-        let n = self.comment.chars().count();
-        if n == 0 || n > MAX_FIELD || self.comment.chars().any(char::is_whitespace) {
+        if let Err(what) = check_comment(&self.comment) {
             return Err(Error::Invalid {
                 subject: format!("dumplist entry {:08x}", self.volume_id),
-                what: format!("comment `{}`", self.comment),
-                expected: "1 to 39 characters without blanks".to_string(),
+                what,
+                expected: COMMENT_EXPECTED.to_string(),
             });
         }
         let len = self.to_string().chars().count();
@@ -181,21 +202,20 @@ impl Dumplist {
             if fields.len() != 3 {
                 return Err(syntax(format!("{} fields", fields.len()), EXPECTED));
             }
-            let volume_id = hex_u32(fields[0])
-                .ok_or_else(|| syntax(format!("volume id `{}`", fields[0]), "a hex volume id"))?;
+            let volume_id = hex_u32(fields[0]).ok_or_else(|| {
+                syntax(
+                    format!("volume id `{}`", escaped(fields[0])),
+                    "a hex volume id",
+                )
+            })?;
             let schedule = Schedule::new(fields[1]).map_err(|_| {
                 syntax(
-                    format!("schedule `{}`", fields[1]),
+                    format!("schedule `{}`", escaped(fields[1])),
                     "1 to 39 characters, each F, I or 0-9",
                 )
             })?;
             let comment = fields[2];
-            if comment.chars().count() > MAX_FIELD {
-                return Err(syntax(
-                    format!("comment of {} characters", comment.chars().count()),
-                    "a comment of 1 to 39 characters",
-                ));
-            }
+            check_comment(comment).map_err(|what| syntax(what, COMMENT_EXPECTED))?;
             entries.push(DumplistEntry {
                 volume_id,
                 schedule,

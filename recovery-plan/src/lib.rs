@@ -13,6 +13,9 @@
 //! * [`runbook`] and [`journal`]: the reinitialisation procedure as a list
 //!   of concrete steps, and the crash-safe record of how far it got.
 //! * [`server_conf`]: the RVM settings of `server.conf`.
+//! * [`names`]: the checked volume names, partitions and host names that
+//!   the lists carry into paths and scripts.
+//! * [`shell`]: quoting for the commands printed for a shell.
 //! * [`size`]: `1.5G`-style sizes.
 //!
 //! Libraries never print: every problem is an [`Error`] or a [`Warning`]
@@ -24,10 +27,12 @@ pub mod atomic;
 pub mod dumplist;
 mod error;
 pub mod journal;
+pub mod names;
 pub mod pack;
 pub mod recreate;
 pub mod runbook;
 pub mod server_conf;
+pub mod shell;
 pub mod size;
 mod text;
 pub mod volume_list;

@@ -113,7 +113,7 @@ pub fn select(volumes: &VolumeList, vrlist: &VrList) -> Result<Selection> {
                 });
             }
             sel.skipped.push(Skipped {
-                name: v.name.clone(),
+                name: v.name.to_string(),
                 id: v.id,
                 reason,
             });
@@ -121,15 +121,15 @@ pub fn select(volumes: &VolumeList, vrlist: &VrList) -> Result<Selection> {
         }
         let counted = CountedVolume {
             id: v.id,
-            name: v.name.clone(),
-            host: v.host.clone(),
+            name: v.name.to_string(),
+            host: v.host.as_ref().map(|h| h.to_string()),
             bytes: v.used_bytes(),
         };
         let groups = vrlist.groups_with_replica(v.id);
         match groups.as_slice() {
             [] => sel.units.push(DumpUnit {
                 id: v.id,
-                name: v.name.clone(),
+                name: v.name.to_string(),
                 replicated: false,
                 bytes: counted.bytes,
                 volumes: vec![counted],
@@ -138,7 +138,7 @@ pub fn select(volumes: &VolumeList, vrlist: &VrList) -> Result<Selection> {
                 let index = *group_unit.entry(g.group_id).or_insert_with(|| {
                     sel.units.push(DumpUnit {
                         id: g.group_id,
-                        name: g.name.clone(),
+                        name: g.name.to_string(),
                         replicated: true,
                         volumes: Vec::new(),
                         bytes: 0,
@@ -151,7 +151,7 @@ pub fn select(volumes: &VolumeList, vrlist: &VrList) -> Result<Selection> {
             }
             several => {
                 return Err(Error::AmbiguousReplica {
-                    name: v.name.clone(),
+                    name: v.name.to_string(),
                     id: v.id,
                     groups: several.iter().map(|g| g.group_id).collect(),
                 })

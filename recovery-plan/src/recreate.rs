@@ -7,9 +7,15 @@
 //! joined by a newline). Here a volume belongs to a group only when its id
 //! equals one of that group's replica ids as numbers (VolumeList ids have no
 //! leading zeros, VRList ids are zero-padded).
+//!
+//! Partitions and names are shell-quoted ([`crate::shell::shell_quote`])
+//! where they need it; the names Coda servers use need no quotes, so the
+//! script of an ordinary server is byte-identical to `partial-reinit.sh`'s.
 
 use std::fmt;
 
+use crate::names::{HostName, PartitionName, VolumeName};
+use crate::shell::shell_quote;
 use crate::volume_list::{VolumeEntry, VolumeList};
 use crate::vrlist::VrList;
 
@@ -20,24 +26,28 @@ pub const PREAMBLE: &str = "#!/bin/sh\n\n";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateRep {
     /// Partition, e.g. `/vicepa`.
-    pub partition: String,
+    pub partition: PartitionName,
     /// Replica name, e.g. `testvol.0`.
-    pub name: String,
+    pub name: VolumeName,
     /// Group (replicated volume) id.
     pub group_id: u32,
     /// The replica's volume id, recreated with the same id.
     pub volume_id: u32,
     /// Host of the VolumeList section the volume is listed in.
-    pub host: Option<String>,
+    pub host: Option<HostName>,
 }
 
 impl fmt::Display for CreateRep {
-    /// The script line without its newline.
+    /// The script line without its newline, partition and name quoted
+    /// for the shell.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "volutil create_rep {} {} {:x} {:x}",
-            self.partition, self.name, self.group_id, self.volume_id
+            shell_quote(&self.partition),
+            shell_quote(&self.name),
+            self.group_id,
+            self.volume_id
         )
     }
 }
@@ -84,7 +94,7 @@ impl fmt::Display for NotRecreatedReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotRecreated {
     /// Volume name.
-    pub name: String,
+    pub name: VolumeName,
     /// Volume id.
     pub volume_id: u32,
     /// Why.

@@ -4,13 +4,25 @@
 //! Each step is done by `coda-rs` (and can be run by `coda-rs reinit run`),
 //! by a command the operator runs (a Coda server tool such as `volutil` or
 //! `startserver`, or a shell command), or by hand. Step ids are `<section>.<n>`, e.g. `13.4.2`.
+//!
+//! Every operator command is a shell line whose words are quoted with
+//! [`shell_quote`]; coda-rs steps are argument vectors, run without a shell
+//! and shown quoted. Volume names are joined into paths only as checked
+//! [`VolumeName`]s, one path component each. The one step that overwrites
+//! data by itself, `rvm init`, gets `--replace-rvm` only when the operator
+//! asked for it ([`Settings::reformat_rvm`]); the runbook never adds
+//! `--force` to it. `--force` is only given to `plan dumplists`, whose
+//! output directory lies inside the runbook's own state directory.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::names::{escaped, PartitionName, VolumeName};
 use crate::recreate::{CreateRep, RecreatePlan};
+pub use crate::shell::shell_quote;
+use crate::{Error, Result};
 
 /// The `format` value of runbook files this version writes and reads.
 pub const FORMAT: &str = "coda-rs reinit runbook v1";
@@ -103,6 +115,47 @@ pub struct Settings {
     pub restore_dir: PathBuf,
     /// Where the recreated volumes are mounted (manual: `/coda/tmp/inited`).
     pub inited_dir: PathBuf,
+    /// The operator's opt-in to replacing an existing RVM log and data
+    /// segment (`reinit init --reformat-rvm`): step 13.2.2 then runs
+    /// `rvm init --replace-rvm`, which overwrites only targets that are all
+    /// zero or already hold RVM. Without it `rvm init` refuses any target
+    /// that holds data.
+    #[serde(default)]
+    pub reformat_rvm: bool,
+}
+
+impl Settings {
+    /// Every path setting with its field name, in declaration order.
+    pub fn paths(&self) -> [(&'static str, &Path); 9] {
+        [
+            ("state_dir", &self.state_dir),
+            ("volume_list", &self.volume_list),
+            ("vrlist", &self.vrlist),
+            ("dumplist_dir", &self.dumplist_dir),
+            ("dump_dir", &self.dump_dir),
+            ("rvm_log", &self.rvm_log),
+            ("rvm_data", &self.rvm_data),
+            ("restore_dir", &self.restore_dir),
+            ("inited_dir", &self.inited_dir),
+        ]
+    }
+}
+
+/// A path as the runbook writes it into commands: it must be UTF-8 (the
+/// runbook is JSON) and free of control characters (every command is one
+/// line). The error says what is wrong with it.
+pub fn command_path(p: &Path) -> std::result::Result<&str, String> {
+    let Some(text) = p.to_str() else {
+        return Err(format!("`{}` is not UTF-8", escaped(&p.to_string_lossy())));
+    };
+    if let Some((i, _)) = text.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(format!(
+            "`{}` has a control character at byte {}",
+            escaped(text),
+            i + 1
+        ));
+    }
+    Ok(text)
 }
 
 /// The steps for one server, with the inputs they were made from.
@@ -127,20 +180,29 @@ pub struct Runbook {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunbookVolume {
     /// Replica name, e.g. `testvol.0`.
-    pub name: String,
+    pub name: VolumeName,
     /// Group id.
     pub group_id: u32,
     /// Replica (volume) id.
     pub volume_id: u32,
     /// Partition.
-    pub partition: String,
+    pub partition: PartitionName,
     /// Its dump file.
     pub dump: PathBuf,
 }
 
 impl Runbook {
     /// Builds the steps of sections 13.1-13.9 for the volumes in `plan`.
-    pub fn build(settings: Settings, plan: &RecreatePlan, created: u64) -> Runbook {
+    /// Fails when a path setting cannot be written into a command line
+    /// ([`command_path`]).
+    pub fn build(settings: Settings, plan: &RecreatePlan, created: u64) -> Result<Runbook> {
+        for (field, p) in settings.paths() {
+            command_path(p).map_err(|what| Error::Invalid {
+                subject: format!("runbook setting {field}"),
+                what,
+                expected: "a UTF-8 path without control characters".to_string(),
+            })?;
+        }
         let volumes: Vec<RunbookVolume> = plan
             .create
             .iter()
@@ -199,21 +261,26 @@ impl Runbook {
 
         b.section("13.2");
         b.operator("Shut the file server down", "volutil shutdown".to_string());
+        let mut rvm_init: Vec<String> = vec![
+            "rvm".into(),
+            "init".into(),
+            "--log".into(),
+            path(&s.rvm_log),
+            "--log-size".into(),
+            s.rvm_log_size.clone(),
+            "--data".into(),
+            path(&s.rvm_data),
+            "--data-size".into(),
+            s.rvm_data_size.clone(),
+        ];
+        if s.reformat_rvm {
+            // The operator's opt-in: replace what already holds RVM (or
+            // nothing); never `--force`, which would overwrite anything.
+            rvm_init.push("--replace-rvm".into());
+        }
         b.coda_rs(
             "Reinitialise RVM (log and data segment, same sizes as before)",
-            vec![
-                "rvm".into(),
-                "init".into(),
-                "--log".into(),
-                path(&s.rvm_log),
-                "--log-size".into(),
-                s.rvm_log_size.clone(),
-                "--data".into(),
-                path(&s.rvm_data),
-                "--data-size".into(),
-                s.rvm_data_size.clone(),
-                "--force".into(),
-            ],
+            rvm_init,
         );
         b.operator(
             "Start the file server on the new RVM",
@@ -238,7 +305,7 @@ impl Runbook {
                     "restore".into(),
                     path(&v.dump),
                     "--into".into(),
-                    path(&s.restore_dir.join(&v.name)),
+                    path(&v.name.under(&s.restore_dir)),
                 ],
             );
         }
@@ -254,8 +321,8 @@ impl Runbook {
                 vec![
                     "cfs".into(),
                     "mkmount".into(),
-                    path(&s.inited_dir.join(&v.name)),
-                    v.name.clone(),
+                    path(&v.name.under(&s.inited_dir)),
+                    v.name.to_string(),
                 ],
             );
         }
@@ -267,8 +334,8 @@ impl Runbook {
                 vec![
                     "copy".into(),
                     "--resume".into(),
-                    path(&s.restore_dir.join(&v.name)),
-                    path(&s.inited_dir.join(&v.name)),
+                    path(&v.name.under(&s.restore_dir)),
+                    path(&v.name.under(&s.inited_dir)),
                 ],
             );
             b.coda_rs(
@@ -278,7 +345,7 @@ impl Runbook {
                     "verify".into(),
                     path(&v.dump),
                     "--against".into(),
-                    path(&s.inited_dir.join(&v.name)),
+                    path(&v.name.under(&s.inited_dir)),
                 ],
             );
         }
@@ -290,7 +357,7 @@ impl Runbook {
                 vec![
                     "cfs".into(),
                     "rmmount".into(),
-                    path(&s.inited_dir.join(&v.name)),
+                    path(&v.name.under(&s.inited_dir)),
                 ],
             );
         }
@@ -315,14 +382,14 @@ impl Runbook {
             "Test Coda (list, read and write files in each recreated volume), then let the users back in",
         );
 
-        Runbook {
+        Ok(Runbook {
             format: FORMAT.to_string(),
             created,
             settings,
             volumes,
             not_recreated,
             steps: b.steps,
-        }
+        })
     }
 
     /// The step with this id.
@@ -383,21 +450,10 @@ impl Builder {
     }
 }
 
+/// A path setting as command text; [`Runbook::build`] has checked that
+/// every path is UTF-8, so nothing is lost here.
 fn path(p: &Path) -> String {
-    p.display().to_string()
-}
-
-/// Quotes an argument for a POSIX shell when it needs quoting.
-pub fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
-    if plain {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
+    p.to_string_lossy().into_owned()
 }
 
 impl fmt::Display for Step {

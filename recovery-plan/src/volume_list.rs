@@ -10,10 +10,15 @@
 //! Numbers are hex without `0x`. In a concatenated list each server's
 //! partition lines come before its volumes, so a volume belongs to the host
 //! named by the partition lines above it ([`VolumeEntry::host`]).
+//!
+//! Names, partitions and host names are checked as they are read
+//! ([`crate::names`]): a line with a name coda-rs will not put into a path
+//! or a script is an error naming the file and line.
 
 use std::fmt;
 use std::path::Path;
 
+use crate::names::{escaped, HostName, NameError, PartitionName, VolumeName};
 use crate::text::{hex_u32, hex_u64, lines, read_input};
 use crate::{Error, Result};
 
@@ -61,9 +66,9 @@ impl VolumeType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partition {
     /// Partition path, e.g. `/vicepa`.
-    pub name: String,
+    pub name: PartitionName,
     /// Server host name.
-    pub host: String,
+    pub host: HostName,
     /// Size of the partition in 1 KiB blocks.
     pub total_blocks: u64,
     /// Free space in 1 KiB blocks.
@@ -77,14 +82,14 @@ pub struct Partition {
 pub struct VolumeEntry {
     /// Type letter.
     pub volume_type: VolumeType,
-    /// Volume name (no spaces); replicas are `<group>.<n>`.
-    pub name: String,
+    /// Volume name; replicas are `<group>.<n>`.
+    pub name: VolumeName,
     /// `I`: volume id.
     pub id: u32,
     /// `H`: server id (a number, not the host name).
     pub server_id: u32,
     /// `P`: partition path.
-    pub partition: String,
+    pub partition: PartitionName,
     /// `m`: minimum quota.
     pub min_quota: u32,
     /// `M`: maximum quota.
@@ -102,7 +107,7 @@ pub struct VolumeEntry {
     /// `A`: sum of the week's daily use counters.
     pub week_use: u32,
     /// Host name of the partition lines above this line, if any.
-    pub host: Option<String>,
+    pub host: Option<HostName>,
     /// 1-based line number in the file.
     pub line: usize,
 }
@@ -180,7 +185,7 @@ impl VolumeList {
     /// an error naming the line.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Self> {
         let mut out = Vec::new();
-        let mut host: Option<String> = None;
+        let mut host: Option<HostName> = None;
         let mut in_partitions = false;
         for (number, text) in lines(bytes, file)? {
             if text.is_empty() {
@@ -241,8 +246,8 @@ impl VolumeList {
     pub fn hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = Vec::new();
         for p in self.partitions() {
-            if !hosts.contains(&p.host) {
-                hosts.push(p.host.clone());
+            if !hosts.iter().any(|h| p.host == h.as_str()) {
+                hosts.push(p.host.to_string());
             }
         }
         hosts
@@ -278,6 +283,11 @@ impl VolumeList {
 
 type FieldError = (String, &'static str);
 
+/// A name check's failure as a line's error.
+fn name_err(e: NameError) -> FieldError {
+    (e.what, e.expected)
+}
+
 fn parse_partition(text: &str, line: usize) -> std::result::Result<Partition, FieldError> {
     const EXPECTED: &str = "`P<partition> H<host> T<total hex> F<free hex>`";
     let fields: Vec<&str> = text.split(' ').collect();
@@ -295,12 +305,9 @@ fn parse_partition(text: &str, line: usize) -> std::result::Result<Partition, Fi
     let free = key(fields[3], 'F')
         .and_then(hex_u64)
         .ok_or_else(|| field_err("free blocks", fields[3], EXPECTED))?;
-    if name.is_empty() || host.is_empty() {
-        return Err(("empty partition or host name".to_string(), EXPECTED));
-    }
     Ok(Partition {
-        name: name.to_string(),
-        host: host.to_string(),
+        name: PartitionName::new(name).map_err(name_err)?,
+        host: HostName::new(host).map_err(name_err)?,
         total_blocks: total,
         free_blocks: free,
         line,
@@ -319,7 +326,10 @@ fn parse_volume(text: &str, line: usize) -> std::result::Result<VolumeEntry, Fie
     let letter = chars.next().unwrap_or(' ');
     let volume_type = VolumeType::from_letter(letter).ok_or_else(|| {
         (
-            format!("line starts with {letter:?}, not a partition or volume type letter"),
+            format!(
+                "line starts with `{}`, not a partition or volume type letter",
+                escaped(&letter.to_string())
+            ),
             EXPECTED,
         )
     })?;
@@ -337,35 +347,38 @@ fn parse_volume(text: &str, line: usize) -> std::result::Result<VolumeEntry, Fie
             EXPECTED,
         ));
     }
+    let name = VolumeName::new(name).map_err(name_err)?;
     let mut numbers = [0u32; 11];
-    let mut partition = "";
+    let mut partition = None;
     for (i, (&k, &field)) in VOLUME_KEYS.iter().zip(&fields[1..]).enumerate() {
         let value = key(field, k).ok_or_else(|| {
             (
-                format!("field {} is `{field}`, not `{k}...`", i + 2),
+                format!("field {} is `{}`, not `{k}...`", i + 2, escaped(field)),
                 EXPECTED,
             )
         })?;
         if k == 'P' {
-            if value.is_empty() {
-                return Err(("empty partition field".to_string(), EXPECTED));
-            }
-            partition = value;
+            partition = Some(PartitionName::new(value).map_err(name_err)?);
         } else {
             numbers[i] = hex_u32(value).ok_or_else(|| {
                 (
-                    format!("field `{field}`: `{value}` is not a 32-bit hex number"),
+                    format!(
+                        "field `{}`: `{}` is not a 32-bit hex number",
+                        escaped(field),
+                        escaped(value)
+                    ),
                     EXPECTED,
                 )
             })?;
         }
     }
+    let partition = partition.ok_or(("no partition field".to_string(), EXPECTED))?;
     Ok(VolumeEntry {
         volume_type,
-        name: name.to_string(),
+        name,
         id: numbers[0],
         server_id: numbers[1],
-        partition: partition.to_string(),
+        partition,
         min_quota: numbers[3],
         max_quota: numbers[4],
         disk_used: numbers[5],
@@ -384,7 +397,7 @@ fn key(field: &str, k: char) -> Option<&str> {
 }
 
 fn field_err(what: &str, field: &str, expected: &'static str) -> FieldError {
-    (format!("bad {what} field `{field}`"), expected)
+    (format!("bad {what} field `{}`", escaped(field)), expected)
 }
 
 #[cfg(test)]

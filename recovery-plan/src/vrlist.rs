@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::names::{escaped, VolumeName, MAX_VOLUME_NAME};
 use crate::text::{hex_u32, lines, read_input};
 use crate::{Error, Result};
 
@@ -15,7 +16,7 @@ use crate::{Error, Result};
 pub const REPLICA_SLOTS: usize = 8;
 
 /// Longest group name (names are < 32 bytes).
-pub const MAX_NAME: usize = 31;
+pub const MAX_NAME: usize = MAX_VOLUME_NAME;
 
 /// True for a replicated (group) volume id: top byte 0x7F (Spec §15.3).
 pub fn is_group_id(id: u32) -> bool {
@@ -25,8 +26,8 @@ pub fn is_group_id(id: u32) -> bool {
 /// One VRList line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplicatedVolume {
-    /// Group (replicated volume) name.
-    pub name: String,
+    /// Group (replicated volume) name, checked as [`VolumeName`] checks.
+    pub name: VolumeName,
     /// Group id, `0x7Fxxxxxx`.
     pub group_id: u32,
     /// The replicas' volume ids (`nreplicas` of them, none zero).
@@ -125,16 +126,10 @@ fn parse_line(
     if fields.len() < 3 {
         return Err((format!("{} fields", fields.len()), EXPECTED));
     }
-    let name = fields[0];
-    if name.len() > MAX_NAME {
-        return Err((
-            format!("group name `{name}` is {} bytes long", name.len()),
-            "a name shorter than 32 bytes",
-        ));
-    }
+    let name = VolumeName::new(fields[0]).map_err(|e| (e.what, e.expected))?;
     let group_id = hex_u32(fields[1]).ok_or_else(|| {
         (
-            format!("group id `{}` is not a hex number", fields[1]),
+            format!("group id `{}` is not a hex number", escaped(fields[1])),
             EXPECTED,
         )
     })?;
@@ -150,7 +145,7 @@ fn parse_line(
         .filter(|n| (1..=REPLICA_SLOTS).contains(n))
         .ok_or_else(|| {
             (
-                format!("replica count `{}`", fields[2]),
+                format!("replica count `{}`", escaped(fields[2])),
                 "a decimal count from 1 to 8",
             )
         })?;
@@ -168,7 +163,7 @@ fn parse_line(
     for (i, field) in fields[3..].iter().enumerate() {
         let value = hex_u32(field).ok_or_else(|| {
             (
-                format!("field {} `{field}` is not a hex number", i + 4),
+                format!("field {} `{}` is not a hex number", i + 4, escaped(field)),
                 EXPECTED,
             )
         })?;
@@ -192,7 +187,7 @@ fn parse_line(
         }
     }
     Ok(ReplicatedVolume {
-        name: name.to_string(),
+        name,
         group_id,
         replicas,
         vsg,

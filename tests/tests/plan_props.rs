@@ -4,6 +4,7 @@
 
 use proptest::prelude::*;
 use recovery_plan::dumplist::{Dumplist, DumplistEntry, Schedule};
+use recovery_plan::names::{HostName, PartitionName, VolumeName};
 use recovery_plan::pack::{first_fit_decreasing, DumpUnit};
 use recovery_plan::volume_list::{Line, Partition, VolumeEntry, VolumeList, VolumeType};
 use recovery_plan::vrlist::{ReplicatedVolume, VrList};
@@ -26,10 +27,10 @@ fn volume() -> impl Strategy<Value = VolumeEntry> {
     (volume_type(), name(), any::<[u32; 10]>(), "/[a-z]{1,8}").prop_map(
         |(t, name, n, partition)| VolumeEntry {
             volume_type: t,
-            name,
+            name: VolumeName::new(&name).unwrap(),
             id: n[0],
             server_id: n[1],
-            partition,
+            partition: PartitionName::new(&partition).unwrap(),
             min_quota: n[2],
             max_quota: n[3],
             disk_used: n[4],
@@ -52,8 +53,8 @@ fn partition() -> impl Strategy<Value = Partition> {
         any::<u64>(),
     )
         .prop_map(|(name, host, total_blocks, free_blocks)| Partition {
-            name,
-            host,
+            name: PartitionName::new(&name).unwrap(),
+            host: HostName::new(&host).unwrap(),
             total_blocks,
             free_blocks,
             line: 0,
@@ -99,7 +100,7 @@ proptest! {
         ("[a-z][a-z0-9._-]{0,30}", 0u32..0x0100_0000, prop::collection::vec(1u32.., 1..=8),
          prop::option::of(any::<u32>())), 0..20)) {
         let vr = VrList { groups: groups.into_iter().map(|(name, g, replicas, vsg)| ReplicatedVolume {
-            name, group_id: 0x7f00_0000 | g, replicas, vsg, line: 0 }).collect() };
+            name: VolumeName::new(&name).unwrap(), group_id: 0x7f00_0000 | g, replicas, vsg, line: 0 }).collect() };
         let text = vr.to_text();
         let mut back = VrList::parse(text.as_bytes(), "p").unwrap();
         back.groups.iter_mut().for_each(|g| g.line = 0);

@@ -56,6 +56,11 @@ impl Server {
 /// Lists, dumps (golden dump files named as the backup program named them)
 /// and `reinit init`.
 fn server(proj_dump_ok: bool) -> Server {
+    server_with(proj_dump_ok, &[])
+}
+
+/// [`server`] with more `reinit init` arguments.
+fn server_with(proj_dump_ok: bool, extra: &[&str]) -> Server {
     let dir = scratch();
     let root = dir.path().to_path_buf();
     let mut vl = read_golden("dump", "VolumeList.sample");
@@ -103,6 +108,7 @@ fn server(proj_dump_ok: bool) -> Server {
             "--inited-dir",
             "inited",
         ])
+        .args(extra)
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -130,7 +136,7 @@ fn commands(s: &Server) -> Vec<(String, String, String)> {
 
 #[test]
 fn runbook_has_every_section_with_concrete_commands() {
-    let s = server(true);
+    let s = server_with(true, &["--reformat-rvm"]);
     let steps = commands(&s);
     for section in 1..=9 {
         let prefix = format!("13.{section}.");
@@ -157,7 +163,7 @@ fn runbook_has_every_section_with_concrete_commands() {
     );
     has(
         "coda-rs",
-        &format!("coda-rs rvm init --log {root}/LOG --log-size 1M --data {root}/DATA --data-size 4M --force"),
+        &format!("coda-rs rvm init --log {root}/LOG --log-size 1M --data {root}/DATA --data-size 4M --replace-rvm"),
     );
     has(
         "coda-rs",
@@ -596,13 +602,13 @@ fn rvm_settings_from_server_conf_and_the_log() {
             .output()
             .unwrap()
     };
-    let out = init(&["--server-conf", "server.conf"]);
+    let out = init(&["--server-conf", "server.conf", "--reformat-rvm"]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     let r = root.display();
     assert!(
         text.contains(&format!(
-            "coda-rs rvm init --log {r}/OLDLOG --log-size 2097152 --data {r}/OLDDATA --data-size 8388608 --force"
+            "coda-rs rvm init --log {r}/OLDLOG --log-size 2097152 --data {r}/OLDDATA --data-size 8388608 --replace-rvm"
         )),
         "{text}"
     );
