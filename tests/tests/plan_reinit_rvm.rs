@@ -1,0 +1,276 @@
+//! `reinit init` and the server's RVM: server.conf read as Coda's
+//! `codaconf` reads it (repeated names: the last wins, with a warning
+//! naming both lines; contradicting RVM settings refused), and the RVM step
+//! of the runbook, which never carries `--force` and carries
+//! `--replace-rvm` only when the operator gave `--reformat-rvm`.
+
+mod plan_support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Output;
+
+use plan_support::{
+    reinit, reinit_init, reinit_init_lists, scratch, snapshot, steps, vol, write_lists,
+};
+
+fn setup() -> tempfile::TempDir {
+    let dir = scratch();
+    write_lists(
+        dir.path(),
+        &[vol(0, "good", "/vicepa"), vol(1, "fine", "/vicepb")],
+    );
+    dir
+}
+
+/// `reinit init` with server.conf `conf` and the log size given.
+fn init_with_conf(root: &Path, conf: &str, extra: &[&str]) -> Output {
+    std::fs::write(root.join("server.conf"), conf).unwrap();
+    let mut args = vec!["--server-conf", "server.conf", "--rvm-log-size", "1M"];
+    args.extend_from_slice(extra);
+    reinit_init_lists(root, "state", "dumps", &args)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// The command of step `id` in the runbook.
+fn command(state: &Path, id: &str) -> String {
+    steps(state)
+        .into_iter()
+        .find(|(i, _, _)| i == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+        .2
+}
+
+#[test]
+fn repeated_rvm_setting_with_the_same_value_is_a_warning() {
+    let dir = setup();
+    let root = dir.path();
+    let r = root.display();
+    // Lines 2 and 6 set rvm_log to the same value (quoting and blanks as
+    // codaconf allows); line 4 and 7 repeat rvm_data_length.
+    let conf = format!(
+        "# RVM\nrvm_log={r}/LOG\n  rvm_data='{r}/DATA'\nrvm_data_length=4194304\ntrace=1\n\
+         \trvm_log \t=\"{r}/LOG\"  \nrvm_data_length=4194304\n"
+    );
+    let out = init_with_conf(root, &conf, &[]);
+    assert!(out.status.success(), "{out:?}");
+    let err = stderr(&out);
+    let warning = |line: usize, earlier: usize, name: &str| {
+        err.lines().any(|l| {
+            l.starts_with(&format!("coda-rs: warning: server.conf:{line}: {name} "))
+                && l.contains(&format!("server.conf:{earlier}"))
+        })
+    };
+    assert!(warning(6, 2, "rvm_log"), "{err}");
+    assert!(warning(7, 4, "rvm_data_length"), "{err}");
+    assert_eq!(
+        command(&root.join("state"), "13.2.2"),
+        format!("coda-rs rvm init --log {r}/LOG --log-size 1M --data {r}/DATA --data-size 4194304")
+    );
+}
+
+#[test]
+fn other_repeated_names_last_wins_with_a_warning() {
+    let dir = setup();
+    let root = dir.path();
+    let r = root.display();
+    let conf = format!(
+        "vicedir=/vice\nrvm_log={r}/LOG\nrvm_data={r}/DATA\nrvm_data_length=4M\nvicedir=/srv/vice\n"
+    );
+    let out = init_with_conf(root, &conf, &[]);
+    assert!(out.status.success(), "{out:?}");
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("coda-rs: warning: server.conf:5: vicedir "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.contains("server.conf:1"), "{line}");
+    assert!(
+        line.contains("`/srv/vice`") && line.contains("`/vice`"),
+        "{line}"
+    );
+    assert!(line.contains("last"), "{line}");
+}
+
+#[test]
+fn contradicting_rvm_settings_are_refused() {
+    let dir = setup();
+    let root = dir.path();
+    let base = [
+        "rvm_log=/vice/LOG",
+        "rvm_data=/vice/DATA",
+        "rvm_data_length=4M",
+    ];
+    // (name, earlier value, later value, how the later line is written)
+    let cases = [
+        ("rvm_log", "/vice/LOG", "/dev/sdb1", "rvm_log=/dev/sdb1"),
+        (
+            "rvm_log",
+            "/vice/LOG",
+            "/vice/LOG2",
+            "  rvm_log=\"/vice/LOG2\"",
+        ),
+        (
+            "rvm_data",
+            "/vice/DATA",
+            "/dev/sdc1",
+            "rvm_data='/dev/sdc1'",
+        ),
+        ("rvm_data_length", "4M", "8M", "rvm_data_length \t=8M"),
+        (
+            "rvm_data_length",
+            "4M",
+            "4194304",
+            "rvm_data_length=4194304",
+        ),
+    ];
+    for (name, earlier, later, written) in cases {
+        let mut lines: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        lines.push("trace=1".to_string());
+        lines.push(written.to_string());
+        let earlier_line = base.iter().position(|l| l.starts_with(name)).unwrap() + 1;
+        let conf = lines.join("\n") + "\n";
+        let out = init_with_conf(root, &conf, &[]);
+        assert_eq!(out.status.code(), Some(2), "{written}: {out:?}");
+        assert!(out.stdout.is_empty());
+        let err = stderr(&out);
+        let last = err.lines().last().unwrap();
+        assert!(
+            last.starts_with(&format!("coda-rs: server.conf:5: {name} ")),
+            "{err}"
+        );
+        assert!(
+            last.contains(&format!("server.conf:{earlier_line}")),
+            "{last}"
+        );
+        assert!(
+            last.contains(&format!("`{earlier}`")) && last.contains(&format!("`{later}`")),
+            "{last}"
+        );
+        assert!(last.contains("(expected "), "{last}");
+        assert!(!root.join("state").exists());
+    }
+    // Back and forth (A, B, A) contradicts itself too.
+    let conf = "rvm_log=/a\nrvm_log=/b\nrvm_log=/a\nrvm_data=/d\nrvm_data_length=4M\n";
+    let out = init_with_conf(root, conf, &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(stderr(&out)
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("coda-rs: server.conf:2: rvm_log "));
+    assert!(!root.join("state").exists());
+}
+
+#[test]
+fn lines_codaconf_rejects_are_refused() {
+    let dir = setup();
+    let root = dir.path();
+    for (conf, line) in [
+        ("rvm_log= /vice/LOG\nrvm_data=/d\nrvm_data_length=4M\n", 1),
+        ("rvm_log=/l\nrvm_data=\t/d\nrvm_data_length=4M\n", 2),
+        ("rvm_log=/l\nrvm_data=/d\nrvm_data_length 4M\n", 3),
+    ] {
+        let out = init_with_conf(root, conf, &[]);
+        assert_eq!(out.status.code(), Some(2), "{conf:?}: {out:?}");
+        assert!(
+            stderr(&out).starts_with(&format!("coda-rs: server.conf:{line}: ")),
+            "{out:?}"
+        );
+        assert!(!root.join("state").exists());
+    }
+    // A CRLF file: the value ends in a carriage return, as for Coda, and
+    // such a path is refused rather than written into a command.
+    let out = init_with_conf(
+        root,
+        "rvm_log=/l\r\nrvm_data=/d\r\nrvm_data_length=4M\r\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!root.join("state").exists());
+}
+
+#[test]
+fn the_rvm_step_gets_replace_rvm_only_with_reformat_rvm() {
+    let dir = setup();
+    let root = dir.path();
+    let r = root.display();
+    let plain =
+        format!("coda-rs rvm init --log {r}/LOG --log-size 1M --data {r}/DATA --data-size 4M");
+    for (state, extra, want) in [
+        ("s1", &[][..], plain.clone()),
+        (
+            "s2",
+            &["--reformat-rvm"][..],
+            format!("{plain} --replace-rvm"),
+        ),
+        (
+            "s3",
+            &["--reformat-rvm", "--tape-size", "2G"][..],
+            format!("{plain} --replace-rvm"),
+        ),
+    ] {
+        let out = reinit_init(root, state, extra);
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.lines().any(|l| l.trim_start() == want), "{text}");
+        let state = root.join(state);
+        assert_eq!(command(&state, "13.2.2"), want);
+        // `--force` only where the output lies inside the state directory.
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(state.join("runbook.json")).unwrap()).unwrap();
+        for step in doc["steps"].as_array().unwrap() {
+            let Some(args) = step["action"]["args"].as_array() else {
+                assert!(!step["action"].to_string().contains("--force"), "{step}");
+                continue;
+            };
+            let args: Vec<&str> = args.iter().map(|a| a.as_str().unwrap()).collect();
+            if args.contains(&"--force") {
+                let o = args
+                    .iter()
+                    .position(|a| *a == "-o")
+                    .expect("--force without -o");
+                assert!(Path::new(args[o + 1]).starts_with(&state), "{step}");
+            }
+        }
+    }
+}
+
+#[test]
+fn without_reformat_rvm_the_step_refuses_to_overwrite_data() {
+    for victims in [&["LOG"][..], &["DATA"][..], &["LOG", "DATA"][..]] {
+        let dir = setup();
+        let root = dir.path();
+        let out = reinit_init(root, "state", &[]);
+        assert!(out.status.success(), "{out:?}");
+        for (i, v) in victims.iter().enumerate() {
+            let p = root.join(v);
+            std::fs::write(&p, format!("precious user data {i}\n").repeat(60_000)).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let before = snapshot(root);
+        let mode = |v: &str| {
+            std::fs::metadata(root.join(v))
+                .unwrap()
+                .permissions()
+                .mode()
+        };
+        let modes: Vec<u32> = victims.iter().map(|v| mode(v)).collect();
+        let out = reinit(root, root.join("state"), &["run", "13.2.2", "--force"]);
+        assert_eq!(out.status.code(), Some(1), "{victims:?}: {out:?}");
+        let after = snapshot(root);
+        for v in victims {
+            assert_eq!(after[Path::new(v)], before[Path::new(v)], "{v} changed");
+        }
+        assert_eq!(victims.iter().map(|v| mode(v)).collect::<Vec<_>>(), modes);
+        // Nothing else appeared beside the lists, except the journal.
+        let outside: Vec<_> = after
+            .keys()
+            .filter(|k| !k.starts_with("state") && !before.contains_key(*k))
+            .collect();
+        assert!(outside.is_empty(), "{outside:?}");
+    }
+}
