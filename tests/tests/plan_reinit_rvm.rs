@@ -274,3 +274,72 @@ fn without_reformat_rvm_the_step_refuses_to_overwrite_data() {
         assert!(outside.is_empty(), "{outside:?}");
     }
 }
+
+/// What a target holds before the step runs.
+#[derive(Clone, Copy, Debug)]
+enum Holds {
+    Nothing,
+    Zeros,
+    UserData,
+    /// What `rvm init` made (an older RVM of this server).
+    Rvm,
+}
+
+#[test]
+fn with_reformat_rvm_the_step_replaces_only_rvm_or_zeros() {
+    use Holds::*;
+    // (log, data, the step succeeds)
+    let cases = [
+        (Nothing, Nothing, true),
+        (Rvm, Rvm, true),
+        (Zeros, Zeros, true),
+        (Rvm, Nothing, true),
+        (UserData, Nothing, false),
+        (Nothing, UserData, false),
+        (Rvm, UserData, false),
+        (UserData, Rvm, false),
+        (Zeros, UserData, false),
+    ];
+    for (log, data, ok) in cases {
+        let dir = setup();
+        let root = dir.path();
+        let out = reinit_init(root, "state", &["--reformat-rvm"]);
+        assert!(out.status.success(), "{out:?}");
+        if matches!((log, data), (Rvm, _) | (_, Rvm)) {
+            // An older RVM, made by the real command, with other sizes.
+            let out = plan_support::coda_rs()
+                .current_dir(root)
+                .args(["rvm", "init", "--log", "OLDLOG", "--log-size", "2M"])
+                .args(["--data", "OLDDATA", "--data-size", "8M", "--quiet"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+        }
+        for (name, holds) in [("LOG", log), ("DATA", data)] {
+            let p = root.join(name);
+            match holds {
+                Nothing => {}
+                Zeros => std::fs::write(&p, vec![0u8; 3 << 20]).unwrap(),
+                UserData => std::fs::write(&p, "mail of 2026\n".repeat(100_000)).unwrap(),
+                Rvm => std::fs::rename(root.join(format!("OLD{name}")), &p).unwrap(),
+            }
+        }
+        let before = snapshot(root);
+        let out = reinit(root, root.join("state"), &["run", "13.2.2", "--force"]);
+        let after = snapshot(root);
+        if ok {
+            assert!(out.status.success(), "{log:?}/{data:?}: {out:?}");
+            assert!(std::fs::metadata(root.join("LOG")).unwrap().len() >= 1 << 20);
+            assert!(std::fs::metadata(root.join("DATA")).unwrap().len() >= 4 << 20);
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{log:?}/{data:?}: {out:?}");
+            for name in ["LOG", "DATA"] {
+                assert_eq!(
+                    after.get(Path::new(name)),
+                    before.get(Path::new(name)),
+                    "{log:?}/{data:?}: {name} changed"
+                );
+            }
+        }
+    }
+}
