@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::Instant;
 
 use anyhow::{anyhow, Context};
 use clap::{Args, ValueEnum};
@@ -30,8 +30,8 @@ pub const ENV_CORRUPT: &str = "CODA_RS_DRILL_TEST_CORRUPT";
 const VOLUME_ID: u32 = 0x7f00_0001;
 const VOLUME_NAME: &[u8] = b"drill.backup";
 /// Dates of the two states (header stamps, spec §8.3).
-const DATE_FULL: u32 = 1_700_000_000;
-const DATE_INCR: u32 = 1_700_086_400;
+pub(crate) const DATE_FULL: u32 = 1_700_000_000;
+pub(crate) const DATE_INCR: u32 = 1_700_086_400;
 
 /// How much sample data the drill works on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
@@ -196,6 +196,8 @@ fn drill(
     report: &mut Report,
     progress: &mut dyn FnMut(&Step),
 ) -> anyhow::Result<()> {
+    // Every write into the working directory goes beneath its fd.
+    let work = beneath::Root::open(dir)?;
     let source = dir.join("source");
     let full_path = dir.join("full.dump");
     let incr_path = dir.join("incremental.dump");
@@ -204,12 +206,12 @@ fn drill(
     let copied = dir.join("copy");
 
     step(report, progress, "generate", || {
-        let s = generate(&source, size)?;
+        let s = crate::drill_sample::generate(&work, Path::new("source"), size)?;
         Ok(((), s.bytes, s.to_string()))
     })?;
 
     step(report, progress, "full-dump", || {
-        let out = BufWriter::with_capacity(1 << 20, create_new(&full_path)?);
+        let out = BufWriter::with_capacity(1 << 20, create_new(&work, "full.dump")?);
         let opts = volume_dump::create::CreateOptions::new(VOLUME_ID, VOLUME_NAME, DATE_FULL);
         let (out, r) = volume_dump::create::create_dump(&source, &opts, out)
             .with_context(|| format!("{}: dump create", source.display()))?;
@@ -228,7 +230,7 @@ fn drill(
     })?;
 
     step(report, progress, "change", || {
-        let c = change(&source, size)?;
+        let c = crate::drill_sample::change(&work, Path::new("source"), size)?;
         Ok(((), c.bytes, c.to_string()))
     })?;
 
@@ -237,7 +239,7 @@ fn drill(
             1 << 20,
             File::open(&full_path).with_context(|| full_path.display().to_string())?,
         );
-        let out = BufWriter::with_capacity(1 << 20, create_new(&incr_path)?);
+        let out = BufWriter::with_capacity(1 << 20, create_new(&work, "incremental.dump")?);
         let opts = volume_dump::incremental::IncrementalOptions {
             level: 1,
             date: DATE_INCR,
@@ -266,7 +268,7 @@ fn drill(
     let log = rvm_dir.join("LOG");
     let data = rvm_dir.join("DATA");
     step(report, progress, "rvm-init", || {
-        fs::create_dir(&rvm_dir).with_context(|| rvm_dir.display().to_string())?;
+        work.top().mkdir("rvm", 0o755)?;
         let now = rvm::Timeval::now();
         let l = rvm::init_log(
             &log,
@@ -377,7 +379,7 @@ fn drill(
     })?;
 
     if std::env::var_os(ENV_CORRUPT).is_some() {
-        corrupt_one_file(&restored)?;
+        corrupt_one_file(&work, Path::new("restored"))?;
     }
 
     let mut checks = Vec::new();
@@ -409,12 +411,22 @@ fn drill(
     Ok(())
 }
 
-fn create_new(path: &Path) -> anyhow::Result<File> {
-    File::options()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("{}: cannot create", path.display()))
+/// Creates the drill's own file `name` in its working directory
+/// (`O_CREAT | O_EXCL | O_NOFOLLOW`, beneath the directory's fd).
+fn create_new(work: &beneath::Root, name: &str) -> anyhow::Result<File> {
+    Ok(work.top().create_file(name, 0o644)?)
+}
+
+/// Flips one byte of the largest regular file of the tree `rel` of the
+/// working directory.
+fn corrupt_one_file(work: &beneath::Root, rel: &Path) -> anyhow::Result<()> {
+    let m = manifest(&work.path().join(rel))?;
+    let (file, _) = m
+        .iter()
+        .filter(|(_, e)| e.kind == Kind::File)
+        .max_by_key(|(_, e)| e.size)
+        .ok_or_else(|| anyhow!("no file to corrupt"))?;
+    crate::drill_sample::corrupt(work, &rel.join(std::ffi::OsStr::from_bytes(file)))
 }
 
 fn finish_file(out: BufWriter<File>, path: &Path) -> anyhow::Result<()> {
@@ -423,279 +435,6 @@ fn finish_file(out: BufWriter<File>, path: &Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow!("{}: {}", path.display(), e.error()))?;
     f.sync_all()
         .with_context(|| format!("{}: cannot sync", path.display()))
-}
-
-// ---------------------------------------------------------------- data
-
-/// A deterministic pseudo-random generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let v = self.next().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = vec![0u8; n];
-        self.fill(&mut v);
-        v
-    }
-}
-
-/// File sizes of the sample (those of the "mixed" benchmark recipe).
-const SIZES: [usize; 8] = [0, 100, 700, 1500, 4096, 9000, 16384, 30000];
-
-#[derive(Default)]
-struct Tally {
-    dirs: u64,
-    files: u64,
-    symlinks: u64,
-    hard_links: u64,
-    bytes: u64,
-    removed: u64,
-    renamed: u64,
-}
-
-impl std::fmt::Display for Tally {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} directories, {} files, {} symlinks, {} hard links, {} bytes written",
-            self.dirs, self.files, self.symlinks, self.hard_links, self.bytes
-        )?;
-        if self.removed + self.renamed > 0 {
-            write!(f, "; {} removed, {} renamed", self.removed, self.renamed)?;
-        }
-        Ok(())
-    }
-}
-
-fn write_file(path: &Path, data: &[u8], t: &mut Tally) -> anyhow::Result<()> {
-    fs::write(path, data).with_context(|| format!("{}: cannot write", path.display()))?;
-    t.files += 1;
-    t.bytes += data.len() as u64;
-    Ok(())
-}
-
-fn set_mtime(path: &Path, secs: u64) -> anyhow::Result<()> {
-    let when = UNIX_EPOCH + Duration::from_secs(secs);
-    File::open(path)
-        .and_then(|f| f.set_modified(when))
-        .with_context(|| format!("{}: cannot set mtime", path.display()))
-}
-
-fn shape(size: Size) -> (usize, usize, usize, usize, usize) {
-    // (top directories, subdirectories each, files per directory,
-    //  large files, large file size)
-    match size {
-        Size::Small => (5, 3, 12, 3, 1 << 20),
-        Size::Medium => (20, 4, 25, 12, 4 << 20),
-    }
-}
-
-/// Generates the sample volume tree in `root` (which must not exist).
-fn generate(root: &Path, size: Size) -> anyhow::Result<Tally> {
-    let mut rng = Rng(0x00c0_da00_d811_0001);
-    let mut t = Tally::default();
-    let (tops, subs, per_dir, larges, large_size) = shape(size);
-    fs::create_dir(root).with_context(|| format!("{}: cannot create", root.display()))?;
-    t.dirs += 1;
-    let mut mtime = u64::from(DATE_FULL) - 86_400;
-    let mut dirs = Vec::new();
-    for i in 0..tops {
-        let top = root.join(match i {
-            0 => "Ünïcödé répertoire".to_string(),
-            1 => "日本語のフォルダ".to_string(),
-            _ => format!("dir-{i:02}"),
-        });
-        fs::create_dir(&top).with_context(|| top.display().to_string())?;
-        t.dirs += 1;
-        dirs.push(top.clone());
-        for j in 0..subs {
-            let mut sub = top.join(format!("sub-{j}"));
-            fs::create_dir(&sub).with_context(|| sub.display().to_string())?;
-            t.dirs += 1;
-            dirs.push(sub.clone());
-            if j == 0 {
-                sub = sub.join("deeper").join("deepest");
-                fs::create_dir_all(&sub).with_context(|| sub.display().to_string())?;
-                t.dirs += 2;
-                dirs.push(sub.parent().expect("has parent").to_path_buf());
-                dirs.push(sub.clone());
-            }
-        }
-    }
-    for (d, dir) in dirs.iter().enumerate() {
-        for k in 0..per_dir {
-            let name = match (d % 7, k) {
-                (0, 1) => "café.txt".to_string(),
-                (1, 2) => "naïve résumé.md".to_string(),
-                (2, 3) => "emoji-😀.bin".to_string(),
-                _ => format!("file-{k:03}.dat"),
-            };
-            let n = SIZES[rng.below(SIZES.len() as u64) as usize];
-            let p = dir.join(name);
-            write_file(&p, &rng.bytes(n), &mut t)?;
-            if k % 5 == 4 {
-                fs::set_permissions(&p, fs::Permissions::from_mode(0o755))?;
-            }
-            mtime += 37;
-            set_mtime(&p, mtime)?;
-        }
-        let link = dir.join("link-to-first");
-        symlink("file-000.dat", &link).with_context(|| link.display().to_string())?;
-        t.symlinks += 1;
-    }
-    for k in 0..larges {
-        let p = root.join(format!("large-{k}.bin"));
-        write_file(&p, &rng.bytes(large_size + k * 4097), &mut t)?;
-        mtime += 101;
-        set_mtime(&p, mtime)?;
-    }
-    write_file(
-        &root.join("README"),
-        b"A Coda volume made up by coda-rs drill.\n",
-        &mut t,
-    )?;
-    fs::hard_link(root.join("README"), root.join("README.hardlink"))
-        .context("cannot make the hard link")?;
-    t.hard_links += 1;
-    write_file(&root.join("empty"), b"", &mut t)?;
-    symlink("/coda/example.org/some/where", root.join("absolute-link"))?;
-    symlink("no-such-file", root.join("dangling-link"))?;
-    t.symlinks += 2;
-    // Directory times last, deepest first, once their entries exist.
-    for dir in dirs.iter().rev() {
-        mtime += 3;
-        set_mtime(dir, mtime)?;
-    }
-    set_mtime(root, mtime + 3)?;
-    Ok(t)
-}
-
-/// Changes the tree: modifies, adds, deletes and renames files, removes a
-/// directory tree, adds a directory, changes modes.
-fn change(root: &Path, size: Size) -> anyhow::Result<Tally> {
-    let mut rng = Rng(0x00c0_da00_d811_0002);
-    let mut t = Tally::default();
-    let (tops, _, _, _, _) = shape(size);
-    let now = u64::from(DATE_INCR);
-    // Modify every seventh file of the second top directory in place, and
-    // one byte in the middle of a large file.
-    let second = root.join("日本語のフォルダ");
-    for (i, e) in sorted_entries(&second.join("sub-1"))?.iter().enumerate() {
-        if e.is_file() && !e.is_symlink() && i % 3 == 0 {
-            let len = fs::metadata(e)?.len() as usize;
-            write_file(e, &rng.bytes(len.max(10)), &mut t)?;
-        }
-    }
-    let large = root.join("large-1.bin");
-    let mut bytes = fs::read(&large)?;
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x5a;
-    write_file(&large, &bytes, &mut t)?;
-    // Both names of the hard link see the new content.
-    let readme = root.join("README");
-    let mut f = fs::OpenOptions::new().append(true).open(&readme)?;
-    f.write_all(b"Changed after the full dump.\n")?;
-    t.bytes += 29;
-    // Delete files and a whole directory tree.
-    remove_file(&root.join("empty"))?;
-    remove_file(&root.join("large-0.bin"))?;
-    t.removed += 2;
-    let gone = root.join(format!("dir-{:02}", tops - 1));
-    fs::remove_dir_all(&gone).with_context(|| gone.display().to_string())?;
-    t.removed += 1;
-    // Renames: within a directory, across directories, a directory.
-    let u = root.join("Ünïcödé répertoire");
-    rename(&u.join("file-005.dat"), &u.join("file-005-renamed.dat"))?;
-    rename(
-        &u.join("sub-1").join("file-006.dat"),
-        &root.join("moved-up.dat"),
-    )?;
-    rename(&u.join("sub-2"), &root.join("dir-02").join("moved-dir"))?;
-    t.renamed += 3;
-    // Additions: a new directory with files, a new symlink, a file replaced
-    // by a directory.
-    let new = root.join("new dir ✓");
-    fs::create_dir(&new)?;
-    t.dirs += 1;
-    for k in 0..10 {
-        let n = SIZES[rng.below(SIZES.len() as u64) as usize];
-        write_file(&new.join(format!("added-{k}.txt")), &rng.bytes(n), &mut t)?;
-    }
-    symlink("../README", new.join("readme-link"))?;
-    t.symlinks += 1;
-    let replaced = root.join("dir-02").join("file-000.dat");
-    remove_file(&replaced)?;
-    fs::create_dir(&replaced).with_context(|| replaced.display().to_string())?;
-    write_file(&replaced.join("inside"), b"was a file\n", &mut t)?;
-    t.dirs += 1;
-    // Mode changes.
-    chmod(&root.join("dir-02").join("file-004.dat"), 0o600)?;
-    chmod(&root.join("dir-02"), 0o750)?;
-    // Give the files written now a fixed mtime so reruns look alike.
-    set_mtime(&new, now)?;
-    Ok(t)
-}
-
-fn remove_file(p: &Path) -> anyhow::Result<()> {
-    fs::remove_file(p).with_context(|| format!("{}: cannot remove", p.display()))
-}
-
-fn rename(from: &Path, to: &Path) -> anyhow::Result<()> {
-    fs::rename(from, to)
-        .with_context(|| format!("{}: cannot rename to {}", from.display(), to.display()))
-}
-
-fn chmod(p: &Path, mode: u32) -> anyhow::Result<()> {
-    fs::set_permissions(p, fs::Permissions::from_mode(mode))
-        .with_context(|| format!("{}: cannot change mode", p.display()))
-}
-
-fn sorted_entries(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut v = fs::read_dir(dir)
-        .with_context(|| dir.display().to_string())?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<Vec<_>, _>>()?;
-    v.sort();
-    Ok(v)
-}
-
-/// Flips one byte of the largest regular file under `root`.
-fn corrupt_one_file(root: &Path) -> anyhow::Result<()> {
-    let m = manifest(root)?;
-    let (rel, _) = m
-        .iter()
-        .filter(|(_, e)| e.kind == Kind::File)
-        .max_by_key(|(_, e)| e.size)
-        .ok_or_else(|| anyhow!("no file to corrupt"))?;
-    let path = root.join(std::ffi::OsStr::from_bytes(rel));
-    let mut bytes = fs::read(&path)?;
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 0x01;
-    // Keep the mode and mtime, as silent corruption would.
-    let meta = fs::metadata(&path)?;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
-    fs::write(&path, &bytes)?;
-    fs::set_permissions(&path, meta.permissions())?;
-    let mtime = meta.modified()?;
-    File::open(&path)?.set_modified(mtime)?;
-    Ok(())
 }
 
 // ---------------------------------------------------------- verification

@@ -7,6 +7,7 @@ mod cfs;
 mod completions;
 mod copy;
 mod drill;
+mod drill_sample;
 mod dump;
 mod dump_tar;
 mod exit;

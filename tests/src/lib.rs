@@ -97,3 +97,64 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// The state of everything below `dir` except the paths in `skip` (a
+/// target an attack test lets the tool write into): for every entry its
+/// type, mode, owner, group, mtime (with nanoseconds), size and content
+/// digest or link target; for `dir` itself only the names it holds (the
+/// creation of a skipped target changes its mtime). Two equal states mean
+/// the victims are byte-identical with the same mode, owner and mtime and
+/// nothing was created, removed or renamed outside the skipped paths.
+pub fn tree_state(dir: &Path, skip: &[&Path]) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut m = std::collections::BTreeMap::new();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| !skip.contains(&p.as_path()))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    m.insert(PathBuf::new(), format!("names {names:?}"));
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if skip.contains(&p.as_path()) {
+                continue;
+            }
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            if md.is_dir() {
+                stack.push(p.clone());
+            }
+            m.insert(
+                p.strip_prefix(dir).unwrap().to_path_buf(),
+                describe(&p, &md),
+            );
+        }
+    }
+    m
+}
+
+fn describe(p: &Path, md: &std::fs::Metadata) -> String {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let what = if md.file_type().is_symlink() {
+        format!("-> {:?}", std::fs::read_link(p).unwrap())
+    } else if md.is_file() {
+        // DefaultHasher::new() has fixed keys: equal within a test run.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::fs::read(p).unwrap().hash(&mut h);
+        format!("content {:016x}", h.finish())
+    } else {
+        String::new()
+    };
+    format!(
+        "mode {:o} uid {} gid {} mtime {}.{} size {} {what}",
+        md.mode(),
+        md.uid(),
+        md.gid(),
+        md.mtime(),
+        md.mtime_nsec(),
+        md.size()
+    )
+}

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use beneath::{Error, Options, Resolver, Root};
@@ -42,60 +41,10 @@ impl Fixture {
         Root::open_with(self.root_path(), Options { capacity, resolver }).unwrap()
     }
 
-    /// Everything outside the target: every entry's type, mode, owner,
-    /// mtime, size and contents or link target.
+    /// Everything outside the target ([`coda_rs_tests::tree_state`]).
     pub fn outside(&self) -> BTreeMap<PathBuf, String> {
-        let mut m = BTreeMap::new();
-        snapshot(
-            self.base.path(),
-            self.base.path(),
-            &self.root_path(),
-            &mut m,
-        );
-        m
+        coda_rs_tests::tree_state(self.base.path(), &[&self.root_path()])
     }
-}
-
-fn snapshot(base: &Path, dir: &Path, skip: &Path, m: &mut BTreeMap<PathBuf, String>) {
-    let md = fs::symlink_metadata(dir).unwrap();
-    m.insert(
-        dir.strip_prefix(base).unwrap().to_path_buf(),
-        describe(dir, &md),
-    );
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p == skip {
-            continue;
-        }
-        let md = fs::symlink_metadata(&p).unwrap();
-        if md.is_dir() {
-            snapshot(base, &p, skip, m);
-        } else {
-            m.insert(
-                p.strip_prefix(base).unwrap().to_path_buf(),
-                describe(&p, &md),
-            );
-        }
-    }
-}
-
-fn describe(p: &Path, md: &fs::Metadata) -> String {
-    let what = if md.file_type().is_symlink() {
-        format!("-> {:?}", fs::read_link(p).unwrap())
-    } else if md.is_file() {
-        format!("{:?}", fs::read(p).unwrap())
-    } else {
-        String::new()
-    };
-    format!(
-        "mode {:o} uid {} gid {} mtime {}.{} size {} {what}",
-        md.mode(),
-        md.uid(),
-        md.gid(),
-        md.mtime(),
-        md.mtime_nsec(),
-        md.size()
-    )
 }
 
 /// Both resolvers, for every test.
