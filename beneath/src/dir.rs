@@ -224,17 +224,10 @@ impl Dir {
 
     fn open_regular(&self, name: &OsStr, acc: OFlags) -> Result<(File, Stat), Error> {
         let name = self.check(name, "opening a file")?;
-        let flags = acc | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
         let at = || self.at(name, "opening a file");
-        let fd = openat(self.fd.as_fd(), name, flags, Mode::empty()).map_err(|e| at().errno(e))?;
-        let st = fstat(&fd).map_err(|e| at().errno(e))?;
-        match FileKind::of(&st) {
-            FileKind::File => {}
-            k => return Err(at().wrong_type(k.describe(), "regular file")),
-        }
-        let fl = rustix::fs::fcntl_getfl(&fd).map_err(|e| at().errno(e))?;
-        rustix::fs::fcntl_setfl(&fd, fl - OFlags::NONBLOCK).map_err(|e| at().errno(e))?;
-        Ok((File::from(fd), st))
+        let fd = openat(self.fd.as_fd(), name, acc | regular_flags(), Mode::empty())
+            .map_err(|e| at().errno(e))?;
+        checked_regular(fd, at)
     }
 
     /// Creates the symlink `name` pointing at `target` (which is only
@@ -376,6 +369,28 @@ impl AsFd for Dir {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// Flags of every open of an existing regular file: never follow a
+/// symlink, never block on a FIFO, never become a controlling terminal.
+pub(crate) fn regular_flags() -> OFlags {
+    OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC
+}
+
+/// Checks that `fd`, opened with [`regular_flags`], is a regular file,
+/// clears `O_NONBLOCK` again, and returns it with its status.
+pub(crate) fn checked_regular<'a>(
+    fd: OwnedFd,
+    at: impl Fn() -> At<'a>,
+) -> Result<(File, Stat), Error> {
+    let st = fstat(&fd).map_err(|e| at().errno(e))?;
+    match FileKind::of(&st) {
+        FileKind::File => {}
+        k => return Err(at().wrong_type(k.describe(), "regular file")),
+    }
+    let fl = rustix::fs::fcntl_getfl(&fd).map_err(|e| at().errno(e))?;
+    rustix::fs::fcntl_setfl(&fd, fl - OFlags::NONBLOCK).map_err(|e| at().errno(e))?;
+    Ok((File::from(fd), st))
 }
 
 /// Maps ENOENT of an optional removal to success.

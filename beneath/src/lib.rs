@@ -51,12 +51,14 @@ mod resolve;
 mod xattr;
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustix::fs::{Mode, OFlags, CWD};
+use rustix::io::Errno;
 
 pub use cache::DEFAULT_CAPACITY;
 pub use dir::{Access, Dir, Entries, Entry, Special};
@@ -196,6 +198,34 @@ impl Root {
         let fd = Arc::new(fd);
         sh.cache.insert(rel, fd.clone());
         Ok(Dir::new(sh.clone(), fd, rel.to_path_buf()))
+    }
+
+    /// Opens the regular file `rel` for reading as [`Dir::open_read`]
+    /// does (`O_NOFOLLOW | O_NONBLOCK`, checked with `fstat`, `O_NOATIME`
+    /// where allowed, its status returned), resolving the whole path
+    /// beneath the target in one step and without the directory cache: a
+    /// directory swapped for a symlink since it was last resolved is seen
+    /// ([`Error::Symlink`] naming `rel`).
+    pub fn open_read(&self, rel: impl AsRef<Path>) -> Result<(File, Stat), Error> {
+        let rel = rel.as_ref();
+        let sh = &self.shared;
+        let at = || sh.at(rel.into(), "opening a file");
+        match path_problem(rel) {
+            None if !rel.as_os_str().is_empty() => {}
+            None => return Err(at().wrong_type("directory", "regular file")),
+            Some(PathProblem::Escape) => return Err(at().escape()),
+            Some(PathProblem::Bad(why)) => return Err(at().bad_name(why)),
+        }
+        let open = |extra| {
+            let flags = OFlags::RDONLY | extra | dir::regular_flags();
+            resolve::open_path(sh.fd.as_fd(), rel, flags, sh.resolver)
+        };
+        let fd = match open(OFlags::NOATIME) {
+            Err(Errno::PERM) => open(OFlags::empty()),
+            r => r,
+        }
+        .map_err(|e| at().errno(e))?;
+        dir::checked_regular(fd, at)
     }
 
     /// Splits `rel` into its parent directory (resolved as by

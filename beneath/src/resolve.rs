@@ -61,6 +61,45 @@ pub(crate) fn open_dir(base: BorrowedFd<'_>, rel: &Path, how: Resolver) -> Resul
     walk(base, rel)
 }
 
+/// Opens `rel` (validated, not empty) beneath `base` with `flags`, which
+/// hold `O_NOFOLLOW`: a symlink anywhere on the way, the last component
+/// included, is ELOOP. Resolved afresh, without the directory cache.
+pub(crate) fn open_path(
+    base: BorrowedFd<'_>,
+    rel: &Path,
+    flags: OFlags,
+    how: Resolver,
+) -> Result<OwnedFd, Errno> {
+    if how == Resolver::Openat2 && !NO_OPENAT2.load(Ordering::Relaxed) {
+        let resolve =
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        for _ in 0..RETRIES {
+            match openat2(base, rel, flags, Mode::empty(), resolve) {
+                Err(Errno::AGAIN) => continue,
+                Err(Errno::NOSYS) => {
+                    NO_OPENAT2.store(true, Ordering::Relaxed);
+                    break;
+                }
+                r => return r,
+            }
+        }
+        if !NO_OPENAT2.load(Ordering::Relaxed) {
+            return Err(Errno::AGAIN);
+        }
+    }
+    let b = rel.as_os_str().as_bytes();
+    let (parent, name) = match b.iter().rposition(|&c| c == b'/') {
+        Some(i) => (Some(&b[..i]), &b[i + 1..]),
+        None => (None, b),
+    };
+    let dir = match parent {
+        Some(p) => Some(walk(base, Path::new(std::ffi::OsStr::from_bytes(p)))?),
+        None => None,
+    };
+    let at = dir.as_ref().map_or(base, |d| d.as_fd());
+    openat(at, std::ffi::OsStr::from_bytes(name), flags, Mode::empty())
+}
+
 /// Opens `rel` one component at a time; a symlink component is ELOOP.
 fn walk(base: BorrowedFd<'_>, rel: &Path) -> Result<OwnedFd, Errno> {
     let mut cur: Option<OwnedFd> = None;

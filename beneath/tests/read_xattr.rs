@@ -108,3 +108,42 @@ fn xattrs_of_held_directories_and_entries() {
     assert!(matches!(top.xattrs_at(".."), Err(Error::Escape { .. })));
     assert_eq!(fx.outside(), before);
 }
+
+#[test]
+fn root_open_read_resolves_afresh_past_the_cache() {
+    for resolver in common::RESOLVERS {
+        let fx = Fixture::new();
+        let before = fx.outside();
+        let root = fx.open(resolver, 8);
+        fs::create_dir(fx.root_path().join("a")).unwrap();
+        fs::write(fx.root_path().join("a/keep.txt"), b"mine").unwrap();
+        let cached = root.dir("a").unwrap();
+        let (mut f, st) = root.open_read("a/keep.txt").unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        assert_eq!((s.as_str(), st.st_size), ("mine", 4));
+        // `a` becomes a symlink to the victim directory, which holds a
+        // keep.txt too: the cached fd still reaches the real directory,
+        // a fresh resolution refuses the symlink.
+        fs::rename(fx.root_path().join("a"), fx.root_path().join("a.old")).unwrap();
+        symlink(fx.victim_dir(), fx.root_path().join("a")).unwrap();
+        assert_symlink(root.open_read("a/keep.txt"), "a/keep.txt");
+        assert!(cached.open_read("keep.txt").is_ok());
+        fs::create_dir(fx.root_path().join("d")).unwrap();
+        root.dir("d")
+            .unwrap()
+            .mknod("q", Special::Fifo, 0o600)
+            .unwrap();
+        assert!(matches!(
+            root.open_read("d/q"),
+            Err(Error::WrongType { found: "FIFO", .. })
+        ));
+        assert!(matches!(
+            root.open_read("../victim.txt"),
+            Err(Error::Escape { .. })
+        ));
+        assert!(matches!(root.open_read(""), Err(Error::WrongType { .. })));
+        assert!(root.open_read("d/missing").unwrap_err().is_not_found());
+        assert_eq!(fx.outside(), before, "{resolver:?}");
+    }
+}
