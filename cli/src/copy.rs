@@ -20,6 +20,11 @@ use crate::exit;
 const ENV_FAIL_READ: &str = "CODA_RS_TEST_FAIL_READ";
 /// Test hook: SIGKILL this process after this many items are finished.
 const ENV_KILL_AFTER: &str = "CODA_RS_TEST_KILL_AFTER";
+/// Test hook: pause at the race points ([`tree_copy::HookPoint`]) of
+/// source paths ending with this...
+const ENV_RACE_SUFFIX: &str = "CODA_RS_TEST_RACE_SUFFIX";
+/// ...and report each pause in this directory (see [`race_hook`]).
+const ENV_RACE_DIR: &str = "CODA_RS_TEST_RACE_DIR";
 
 /// Arguments of `coda-rs copy`.
 #[derive(Args)]
@@ -128,7 +133,9 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         one_file_system: args.one_file_system,
         dry_run: args.dry_run,
         fail_read_suffix: std::env::var_os(ENV_FAIL_READ).filter(|s| !s.is_empty()),
+        hook: race_hook(),
     };
+    raise_open_file_limit();
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
     let start = Instant::now();
     let report = match tree_copy::copy_pairs(&pairs, &opts, &bar) {
@@ -143,6 +150,51 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
     } else {
         exit::FAILURE
     }))
+}
+
+/// The test hook that lets a test swap a source object at the exact
+/// moment the copier is about to trust it: for a source path ending with
+/// `$CODA_RS_TEST_RACE_SUFFIX`, one thread at a time appends
+/// `<point> <path>` to `$CODA_RS_TEST_RACE_DIR/hits`, then reads the FIFO
+/// `$CODA_RS_TEST_RACE_DIR/resume` to its end (the test opens and closes
+/// it once it has done its swap) before going on.
+fn race_hook() -> Option<tree_copy::TestHook> {
+    use std::os::unix::ffi::OsStrExt;
+    let suffix = std::env::var_os(ENV_RACE_SUFFIX).filter(|s| !s.is_empty())?;
+    let dir = PathBuf::from(std::env::var_os(ENV_RACE_DIR)?);
+    let one_at_a_time = std::sync::Mutex::new(());
+    Some(tree_copy::TestHook::new(move |point, path| {
+        if !path.as_os_str().as_bytes().ends_with(suffix.as_bytes()) {
+            return;
+        }
+        let _turn = one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
+        let line = format!("{} {}\n", point.name(), path.display());
+        let hits = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(dir.join("hits"));
+        if let Ok(mut f) = hits {
+            let _ = f.write_all(line.as_bytes());
+        }
+        if let Ok(mut f) = std::fs::File::open(dir.join("resume")) {
+            let _ = std::io::copy(&mut f, &mut std::io::sink());
+        }
+    }))
+}
+
+/// Raises the soft limit on open files to the hard limit: the copy keeps
+/// two roots per pair and caches directory fds within what the soft limit
+/// allows.
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    // Linux caps it at fs.nr_open (1 Mi by default) whatever the hard limit.
+    const CAP: u64 = 1 << 20;
+    let mut l = getrlimit(Resource::Nofile);
+    let want = l.maximum.unwrap_or(CAP).min(CAP);
+    if l.current.is_some_and(|c| c < want) {
+        l.current = Some(want);
+        let _ = setrlimit(Resource::Nofile, l);
+    }
 }
 
 fn map_error(e: tree_copy::Error) -> anyhow::Error {

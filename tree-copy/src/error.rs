@@ -56,6 +56,19 @@ pub enum Error {
         /// The system error.
         source: io::Error,
     },
+    /// A pair's root could not be opened or examined beneath itself.
+    #[error("{0}")]
+    Root(#[from] beneath::Error),
+    /// The run would need more open files than the process may have.
+    #[error("{pairs} pairs need at least {needed} open files at once, but the limit is {limit} (expected fewer pairs per run, or a higher `ulimit -n`)")]
+    TooManyPairs {
+        /// Number of pairs.
+        pairs: usize,
+        /// Files the run needs open.
+        needed: u64,
+        /// The soft limit on open files.
+        limit: u64,
+    },
     /// The worker thread pool could not be built.
     #[error("cannot start {jobs} worker threads: {message}")]
     ThreadPool {
@@ -173,6 +186,21 @@ impl Failure {
             errno: err.errno,
             message: err.message.clone(),
         }
+    }
+
+    /// A failure from the beneath-the-root layer. The message names the
+    /// path the layer refused (a symlink in the way, ...) when that is not
+    /// the item itself.
+    pub fn beneath(path: impl Into<PathBuf>, op: Op, err: &beneath::Error) -> Failure {
+        let path = path.into();
+        let mut f = match err {
+            beneath::Error::Io { source, .. } => Failure::io(path, op, source),
+            other => Failure::other(path, op, other.reason()),
+        };
+        if err.path() != f.path {
+            f.message = format!("{}: {}", err.path().display(), f.message);
+        }
+        f
     }
 
     /// A failure that is not a system error (for example a content mismatch).

@@ -5,7 +5,8 @@
 //! server re-initialisation (manual §13.6), behind `coda-rs copy`.
 //!
 //! A run goes through these phases, each parallel with rayon:
-//! [`walk`] every source tree (one `lstat` per object), [`plan`] the items
+//! [`walk`] every source tree (one `lstat` per object, directories read
+//! through fds beneath the source root), [`plan`] the items
 //! (hard-link groups via [`links`]; on a Coda mount objects are told apart
 //! by fid, see [`coda`]), create the directories, copy files,
 //! symlinks and specials ([`data`], [`meta`]; [`resume`] skips complete
@@ -15,16 +16,27 @@
 //!
 //! One failed item never stops the others (unless
 //! [`Options::fail_fast`]); every failure is in the [`Report`].
+//!
+//! Nothing outside the destinations is written and nothing outside the
+//! sources is read: both sides are reached only beneath their roots'
+//! fds, through the `beneath` layer, never through a symbolic link
+//! ([`source`] for reading; every write goes to one name in a held
+//! directory, `O_CREAT | O_EXCL | O_NOFOLLOW`, metadata on the open fd).
+//! A source object that is not what the walk listed, or that changes while
+//! it is copied, fails its item and leaves no partial copy.
 
 pub mod coda;
 pub mod data;
 pub mod error;
+pub mod hook;
 pub mod links;
 pub mod meta;
+mod object;
 pub mod plan;
 pub mod report;
 pub mod resume;
 mod run;
+pub mod source;
 pub mod verify;
 pub mod walk;
 
@@ -32,6 +44,7 @@ use std::ffi::OsString;
 use std::str::FromStr;
 
 pub use error::{Error, Failure, Op, Warning};
+pub use hook::{HookPoint, TestHook};
 pub use plan::Pair;
 pub use report::{NoProgress, Progress, Report};
 pub use run::{copy_pairs, copy_pairs_with};
@@ -147,6 +160,10 @@ pub struct Options {
     /// with EIO, as an unreadable disk block would.
     #[doc(hidden)]
     pub fail_read_suffix: Option<OsString>,
+    /// Test hook: called where a source object could be swapped (see
+    /// [`HookPoint`]).
+    #[doc(hidden)]
+    pub hook: Option<TestHook>,
 }
 
 #[cfg(test)]

@@ -2,20 +2,21 @@
 //! sticky included), extended attributes and times with nanoseconds, set
 //! in that order (chown clears setuid bits; any change moves ctime, and
 //! times go last so that a complete file is recognisable by its mtime).
+//! Everything goes to an open fd (files, directories) or to one name in a
+//! held directory without following a symlink (symlinks, specials);
+//! nothing here takes a path.
 
-use std::fs::File;
-use std::io;
+use std::ffi::OsStr;
+use std::os::fd::AsFd;
 use std::path::Path;
 
-use rustix::fs::{AtFlags, Gid, Mode, Timespec, Timestamps, Uid, CWD};
+use beneath::{Dir, Xattr};
+use rustix::fs::{Gid, Mode, Timespec, Timestamps, Uid};
 use rustix::io::Errno;
 
-use crate::error::Op;
+use crate::error::{Failure, Op};
 use crate::walk::{Meta, Time};
 use crate::Preserve;
-
-/// A failed metadata step.
-pub type MetaError = (Op, io::Error);
 
 /// True when this process may give files away (chown to any owner).
 pub fn is_root() -> bool {
@@ -29,171 +30,104 @@ fn ts(t: Time) -> Timespec {
     }
 }
 
-fn times(m: &Meta) -> Timestamps {
+/// Access and modification times of `m`.
+pub fn times(m: &Meta) -> Timestamps {
     Timestamps {
         last_access: ts(m.atime),
         last_modification: ts(m.mtime),
     }
 }
 
-fn err(op: Op) -> impl Fn(Errno) -> MetaError {
-    move |e| (op, e.into())
-}
-
-/// Sets owner, mode, xattrs and times on an open destination file.
-/// `xattr_src` is the open source, read for `--xattrs`.
+/// Sets owner, mode, xattrs and times on an open destination file or
+/// held directory. `src` names the item in failures.
 pub fn apply_fd(
-    dst: &File,
+    src: &Path,
+    dst: impl AsFd,
     m: &Meta,
     p: &Preserve,
-    xattr_src: Option<&File>,
-) -> Result<(), MetaError> {
+    xattrs: &[Xattr],
+) -> Result<(), Failure> {
+    let fd = dst.as_fd();
+    let fail = |op| move |e: Errno| Failure::io(src, op, &e.into());
     if p.ownership {
-        chown_with(|u, g| rustix::fs::fchown(dst, u, g), m)?;
+        chown_with(
+            |u, g| rustix::fs::fchown(fd, u, g),
+            m,
+            |e| *e == Errno::PERM,
+        )
+        .map_err(fail(Op::Chown))?;
     }
     if p.mode {
-        rustix::fs::fchmod(dst, Mode::from_raw_mode(m.perm())).map_err(err(Op::Chmod))?;
+        rustix::fs::fchmod(fd, Mode::from_raw_mode(m.perm())).map_err(fail(Op::Chmod))?;
     }
     if p.xattrs {
-        if let Some(src) = xattr_src {
-            copy_xattrs_fd(src, dst)?;
+        beneath::write_xattrs(fd, xattrs).map_err(|e| Failure::io(src, Op::Xattr, &e))?;
+    }
+    if p.timestamps {
+        rustix::fs::futimens(fd, &times(m)).map_err(fail(Op::Utimes))?;
+    }
+    Ok(())
+}
+
+/// Sets owner, mode (not on a symlink), xattrs and times on the entry
+/// `name` of `dir` (a symlink or a special file), never following it.
+pub fn apply_at(
+    src: &Path,
+    dir: &Dir,
+    name: &OsStr,
+    m: &Meta,
+    p: &Preserve,
+    xattrs: &[Xattr],
+    symlink: bool,
+) -> Result<(), Failure> {
+    let fail = |op| move |e: beneath::Error| Failure::beneath(src, op, &e);
+    if p.ownership {
+        chown_with(
+            |u, g| dir.set_owner_at(name, u.map(Uid::as_raw), g.map(Gid::as_raw)),
+            m,
+            is_eperm,
+        )
+        .map_err(fail(Op::Chown))?;
+    }
+    if p.mode && !symlink {
+        dir.set_mode_at(name, m.perm()).map_err(fail(Op::Chmod))?;
+    }
+    if p.xattrs {
+        for a in xattrs {
+            match dir.set_xattr_at(name, a) {
+                Ok(()) => {}
+                // Linux allows no user.* attributes on symbolic links.
+                Err(e) if symlink && is_eperm(&e) => {}
+                Err(e) => return Err(fail(Op::Xattr)(e)),
+            }
         }
     }
     if p.timestamps {
-        rustix::fs::futimens(dst, &times(m)).map_err(err(Op::Utimes))?;
+        dir.set_times_at(name, &times(m))
+            .map_err(fail(Op::Utimes))?;
     }
     Ok(())
 }
 
-/// Sets owner, mode, xattrs and times on a destination path without
-/// following a symbolic link there (directories, symlinks, specials).
-pub fn apply_path(
-    src: &Path,
-    dst: &Path,
-    m: &Meta,
-    p: &Preserve,
-    symlink: bool,
-) -> Result<(), MetaError> {
-    if p.ownership {
-        chown_with(
-            |u, g| rustix::fs::chownat(CWD, dst, u, g, AtFlags::SYMLINK_NOFOLLOW),
-            m,
-        )?;
-    }
-    if p.mode && !symlink {
-        rustix::fs::chmodat(CWD, dst, Mode::from_raw_mode(m.perm()), AtFlags::empty())
-            .map_err(err(Op::Chmod))?;
-    }
-    if p.xattrs {
-        copy_xattrs_path(src, dst, symlink)?;
-    }
-    if p.timestamps {
-        rustix::fs::utimensat(CWD, dst, &times(m), AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(err(Op::Utimes))?;
-    }
-    Ok(())
+fn is_eperm(e: &beneath::Error) -> bool {
+    matches!(e, beneath::Error::Io { source, .. } if source.raw_os_error() == Some(Errno::PERM.raw_os_error()))
 }
 
 /// Root gives the copy the source's owner and group; others keep what
 /// they may (the group, when they belong to it) and lose the rest
 /// silently, as `cp -a` does.
-fn chown_with(
-    f: impl Fn(Option<Uid>, Option<Gid>) -> rustix::io::Result<()>,
+fn chown_with<E>(
+    f: impl Fn(Option<Uid>, Option<Gid>) -> Result<(), E>,
     m: &Meta,
-) -> Result<(), MetaError> {
+    is_perm: impl Fn(&E) -> bool,
+) -> Result<(), E> {
     let uid = Uid::from_raw(m.uid);
     let gid = Gid::from_raw(m.gid);
     match f(Some(uid), Some(gid)) {
-        Ok(()) => Ok(()),
-        Err(Errno::PERM) if !is_root() => match f(None, Some(gid)) {
-            Ok(()) | Err(Errno::PERM) => Ok(()),
-            Err(e) => Err((Op::Chown, e.into())),
+        Err(e) if is_perm(&e) && !is_root() => match f(None, Some(gid)) {
+            Err(e) if !is_perm(&e) => Err(e),
+            _ => Ok(()),
         },
-        Err(e) => Err((Op::Chown, e.into())),
+        r => r,
     }
-}
-
-/// Splits a `listxattr` result into names.
-fn names(list: &[u8]) -> impl Iterator<Item = &[u8]> {
-    list.split(|&b| b == 0).filter(|n| !n.is_empty())
-}
-
-/// Calls a size-query-then-fill pair until the value fits (it may grow
-/// between the two calls).
-fn fetch(
-    query: impl Fn() -> rustix::io::Result<usize>,
-    get: impl Fn(&mut [u8]) -> rustix::io::Result<usize>,
-) -> rustix::io::Result<Vec<u8>> {
-    loop {
-        let n = query()?;
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        let mut buf = vec![0u8; n];
-        match get(&mut buf) {
-            Ok(len) => {
-                buf.truncate(len);
-                return Ok(buf);
-            }
-            Err(Errno::RANGE) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn unsupported(e: Errno) -> bool {
-    e == Errno::OPNOTSUPP || e == Errno::NOSYS
-}
-
-fn copy_xattrs_fd(src: &File, dst: &File) -> Result<(), MetaError> {
-    let list = match fetch(
-        || rustix::fs::flistxattr_query(src),
-        |b| rustix::fs::flistxattr(src, b),
-    ) {
-        Ok(l) => l,
-        Err(e) if unsupported(e) => return Ok(()),
-        Err(e) => return Err((Op::Xattr, e.into())),
-    };
-    for name in names(&list) {
-        let value = fetch(
-            || rustix::fs::fgetxattr_query(src, name),
-            |b| rustix::fs::fgetxattr(src, name, b),
-        );
-        let value = match value {
-            Ok(v) => v,
-            Err(Errno::NODATA) => continue, // removed meanwhile
-            Err(e) => return Err((Op::Xattr, e.into())),
-        };
-        rustix::fs::fsetxattr(dst, name, &value, rustix::fs::XattrFlags::empty())
-            .map_err(err(Op::Xattr))?;
-    }
-    Ok(())
-}
-
-fn copy_xattrs_path(src: &Path, dst: &Path, symlink: bool) -> Result<(), MetaError> {
-    let list = match fetch(
-        || rustix::fs::llistxattr_query(src),
-        |b| rustix::fs::llistxattr(src, b),
-    ) {
-        Ok(l) => l,
-        Err(e) if unsupported(e) => return Ok(()),
-        Err(e) => return Err((Op::Xattr, e.into())),
-    };
-    for name in names(&list) {
-        let value = match fetch(
-            || rustix::fs::lgetxattr_query(src, name),
-            |b| rustix::fs::lgetxattr(src, name, b),
-        ) {
-            Ok(v) => v,
-            Err(Errno::NODATA) => continue,
-            Err(e) => return Err((Op::Xattr, e.into())),
-        };
-        match rustix::fs::lsetxattr(dst, name, &value, rustix::fs::XattrFlags::empty()) {
-            Ok(()) => {}
-            // Linux allows no user.* attributes on symbolic links.
-            Err(Errno::PERM) if symlink => {}
-            Err(e) => return Err((Op::Xattr, e.into())),
-        }
-    }
-    Ok(())
 }

@@ -23,7 +23,8 @@ pub struct Pair {
 pub struct Resolved {
     /// The canonical pair.
     pub pair: Pair,
-    /// `stat` of the source root.
+    /// `stat` of the source root (replaced by the `fstat` of the opened
+    /// root when the run starts).
     pub src_meta: Meta,
 }
 
@@ -61,8 +62,10 @@ pub fn resolve(pairs: &[Pair]) -> Result<Vec<Resolved>, Error> {
     let mut out = Vec::with_capacity(pairs.len());
     for p in pairs {
         let src = fs::canonicalize(&p.src).map_err(io_err(&p.src, Op::Stat))?;
-        let m = fs::metadata(&src).map_err(io_err(&p.src, Op::Stat))?;
-        if !m.is_dir() {
+        let m = rustix::fs::stat(&src)
+            .map(|st| Meta::from_stat(&st))
+            .map_err(|e| io_err(&p.src, Op::Stat)(e.into()))?;
+        if m.kind() != Kind::Dir {
             return Err(Error::SrcNotDir {
                 path: p.src.clone(),
             });
@@ -70,7 +73,7 @@ pub fn resolve(pairs: &[Pair]) -> Result<Vec<Resolved>, Error> {
         let dst = canonical_dst(&p.dst)?;
         out.push(Resolved {
             pair: Pair { src, dst },
-            src_meta: Meta::from_metadata(&m),
+            src_meta: m,
         });
     }
     for a in &out {
@@ -208,7 +211,8 @@ impl Plan {
     }
 }
 
-fn join(root: &Path, rel: &Path) -> PathBuf {
+/// `root` joined with `rel`, or `root` itself when `rel` is empty.
+pub fn join(root: &Path, rel: &Path) -> PathBuf {
     if rel.as_os_str().is_empty() {
         root.to_path_buf()
     } else {

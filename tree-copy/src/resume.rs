@@ -3,13 +3,13 @@
 //! A file counts as complete when it is a regular file of the source's
 //! size and modification time (to the nanosecond). The copier sets the
 //! mtime as its very last step on each file, so a file cut short by a
-//! crash never looks complete. `--checksum` compares content instead.
+//! crash never looks complete. `--checksum` compares content instead. A
+//! destination with more names than the source has is never trusted (it
+//! may be a hard link to a file outside the copy): it is replaced.
 
-use std::fs;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use beneath::Stat;
 
-use crate::walk::Meta;
+use crate::walk::{Kind, Meta};
 
 /// What the destination holds for one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,16 +25,17 @@ pub enum State {
     Stale,
 }
 
-/// Looks at the destination of a regular source file described by `src`.
-pub fn state(src: &Meta, dst: &Path) -> State {
-    let m = match fs::symlink_metadata(dst) {
-        Ok(m) => m,
-        Err(_) => return State::Missing,
+/// Looks at the destination `dst` (its `lstat`, `None` when there is
+/// none) of a regular source file described by `src`.
+pub fn state(src: &Meta, dst: Option<&Stat>) -> State {
+    let Some(st) = dst else {
+        return State::Missing;
     };
-    if !m.file_type().is_file() || m.size() != src.size {
+    let m = Meta::from_stat(st);
+    if m.kind() != Kind::File || m.size != src.size || m.nlink > src.nlink {
         return State::Stale;
     }
-    if m.mtime() == src.mtime.sec && m.mtime_nsec() == src.mtime.nsec {
+    if m.mtime == src.mtime {
         State::Complete
     } else {
         State::SameSize

@@ -1,33 +1,34 @@
 //! Running a plan: the phases described in the crate documentation.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use rustix::fs::{FileType, Mode, OFlags, CWD};
+use rustix::fs::Mode;
 use rustix::io::Errno;
 
-use crate::coda::{SystemVenus, Venus};
-use crate::data::{self, DataError};
+use crate::coda::{RealmOf, SystemVenus, Venus};
 use crate::error::{Error, Failure, Op, Warning};
 use crate::links::ObjectId;
-use crate::meta::{self, MetaError};
 use crate::plan::{self, Action, Pair, Plan, Resolved};
 use crate::report::{Progress, Report};
-use crate::resume::{self, State};
-use crate::verify::{self, Side};
-use crate::walk::{self, Kind, Meta};
+use crate::source::Source;
+use crate::walk::{self, Meta};
 use crate::{Existing, Options};
 
-const PENDING: u8 = 0;
-const DONE: u8 = 1;
-const SKIPPED: u8 = 2;
-const FAILED: u8 = 3;
+pub(crate) const PENDING: u8 = 0;
+pub(crate) const DONE: u8 = 1;
+pub(crate) const SKIPPED: u8 = 2;
+pub(crate) const FAILED: u8 = 3;
+
+/// Files kept open besides the pairs' roots and caches: per worker a
+/// source and a destination file, a listing and a few held directories.
+const FDS_PER_THREAD: u64 = 8;
+/// Files the process needs for itself (stdio, the progress bar, ...).
+const FDS_SPARE: u64 = 32;
 
 /// Copies every pair: each `dst` becomes a copy of its `src`. Sources
 /// on a Coda mount are asked for fids through the local venus
@@ -74,7 +75,6 @@ pub fn copy_pairs_with(
             }
         }
     }
-    prepare_roots(&resolved, opts.existing, opts.dry_run)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = opts.jobs {
         builder = builder.num_threads(n.max(1));
@@ -83,7 +83,31 @@ pub fn copy_pairs_with(
         jobs: opts.jobs.unwrap_or(0),
         message: e.to_string(),
     })?;
-    Ok(pool.install(|| run(resolved, coda, opts, progress, venus)))
+    let capacity = cache_capacity(resolved.len(), pool.current_num_threads())?;
+    prepare_roots(&resolved, opts.existing, opts.dry_run)?;
+    let roots = Roots::open(resolved, capacity, opts, venus)?;
+    Ok(pool.install(|| run(roots, coda, opts, progress, venus)))
+}
+
+/// How many directory fds each root may cache so that the run stays
+/// below the soft limit on open files; refuses a run whose roots alone
+/// would not fit.
+fn cache_capacity(pairs: usize, threads: usize) -> Result<usize, Error> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(u64::MAX);
+    let roots = 2 * pairs as u64;
+    // Only the destinations cache directory fds.
+    let needed = FDS_SPARE + FDS_PER_THREAD * threads as u64 + roots;
+    if needed > limit {
+        return Err(Error::TooManyPairs {
+            pairs,
+            needed,
+            limit,
+        });
+    }
+    let each = (limit - needed) / (pairs as u64).max(1);
+    Ok(each.min(beneath::DEFAULT_CAPACITY as u64) as usize)
 }
 
 /// Checks every destination root, then creates the missing ones: a
@@ -127,6 +151,7 @@ fn prepare_roots(pairs: &[Resolved], existing: Existing, dry_run: bool) -> Resul
         return Ok(());
     }
     for dst in to_create {
+        use std::os::unix::fs::DirBuilderExt;
         fs::DirBuilder::new()
             .mode(0o700)
             .create(dst)
@@ -139,48 +164,119 @@ fn prepare_roots(pairs: &[Resolved], existing: Existing, dry_run: bool) -> Resul
     Ok(())
 }
 
-/// Counts kept while items are processed in parallel.
-#[derive(Default)]
-struct Counters {
-    dirs: AtomicU64,
-    files: AtomicU64,
-    symlinks: AtomicU64,
-    specials: AtomicU64,
-    hard_links: AtomicU64,
-    bytes: AtomicU64,
-    skipped: AtomicU64,
-    verified: AtomicU64,
+/// The pairs with their roots open: everything of a run is reached
+/// beneath these.
+pub(crate) struct Roots {
+    pub pairs: Vec<Pair>,
+    /// Per pair: the source root's attributes (`fstat` of the open root).
+    pub src_meta: Vec<Meta>,
+    pub sources: Vec<Source>,
+    /// Per pair: the destination root (none in a dry run).
+    pub targets: Vec<beneath::Root>,
+    /// Per pair, with `--acls`: what ties venus's names to the
+    /// destination's inodes.
+    pub realms: Vec<Option<RealmOf>>,
 }
 
-fn add(c: &AtomicU64, n: u64) {
+impl Roots {
+    fn open(
+        resolved: Vec<Resolved>,
+        capacity: usize,
+        opts: &Options,
+        venus: &dyn Venus,
+    ) -> Result<Roots, Error> {
+        let cache = beneath::Options {
+            capacity,
+            ..beneath::Options::default()
+        };
+        // The source caches nothing: each object is resolved afresh when
+        // it is read, so a directory swapped since the walk is seen.
+        let fresh = beneath::Options {
+            capacity: 0,
+            ..beneath::Options::default()
+        };
+        let mut roots = Roots {
+            pairs: Vec::new(),
+            src_meta: Vec::new(),
+            sources: Vec::new(),
+            targets: Vec::new(),
+            realms: Vec::new(),
+        };
+        for r in resolved {
+            let src = beneath::Root::open_with(&r.pair.src, fresh)?;
+            let st = src.top().stat_self()?;
+            if !opts.dry_run {
+                let dst = beneath::Root::open_with(&r.pair.dst, cache)?;
+                let realm = if opts.preserve.acls {
+                    let ino = Meta::from_stat(&dst.top().stat_self()?).ino;
+                    let realm =
+                        RealmOf::of_root(venus, &r.pair.dst, ino).map_err(|e| Error::Io {
+                            path: r.pair.dst.clone(),
+                            op: Op::GetFid,
+                            source: io::Error::other(e.message),
+                        })?;
+                    Some(realm)
+                } else {
+                    None
+                };
+                roots.targets.push(dst);
+                roots.realms.push(realm);
+            }
+            roots.src_meta.push(Meta::from_stat(&st));
+            roots.sources.push(Source::new(src, opts.hook.clone()));
+            roots.pairs.push(r.pair);
+        }
+        Ok(roots)
+    }
+}
+
+/// Counts kept while items are processed in parallel.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub dirs: AtomicU64,
+    pub files: AtomicU64,
+    pub symlinks: AtomicU64,
+    pub specials: AtomicU64,
+    pub hard_links: AtomicU64,
+    pub bytes: AtomicU64,
+    pub skipped: AtomicU64,
+    pub verified: AtomicU64,
+}
+
+pub(crate) fn add(c: &AtomicU64, n: u64) {
     c.fetch_add(n, Ordering::Relaxed);
 }
 
-struct Copier<'a> {
-    plan: Plan,
+pub(crate) struct Copier<'a> {
+    pub plan: Plan,
     /// Per pair: is the source on a Coda mount.
-    coda: Vec<bool>,
-    opts: &'a Options,
-    progress: &'a dyn Progress,
-    venus: &'a dyn Venus,
-    state: Vec<AtomicU8>,
-    counters: Counters,
+    pub coda: Vec<bool>,
+    pub sources: Vec<Source>,
+    pub targets: Vec<beneath::Root>,
+    pub realms: Vec<Option<RealmOf>>,
+    pub opts: &'a Options,
+    pub progress: &'a dyn Progress,
+    pub venus: &'a dyn Venus,
+    pub state: Vec<AtomicU8>,
+    pub counters: Counters,
     failures: Mutex<Vec<Failure>>,
     warnings: Mutex<Vec<Warning>>,
     stop: AtomicBool,
-    umask: u32,
+    pub umask: u32,
 }
 
 fn run(
-    resolved: Vec<Resolved>,
+    roots: Roots,
     coda: Vec<bool>,
     opts: &Options,
     progress: &dyn Progress,
     venus: &dyn Venus,
 ) -> Report {
-    let walked: Vec<_> = resolved
+    let walked: Vec<_> = roots
+        .sources
         .par_iter()
-        .map(|r| walk::walk(&r.pair.src, r.src_meta, opts.one_file_system))
+        .zip(&roots.src_meta)
+        .map(|(src, meta)| walk::walk(src, *meta, opts.one_file_system))
         .collect();
     let mut trees = Vec::with_capacity(walked.len());
     let mut failures = Vec::new();
@@ -188,8 +284,7 @@ fn run(
         trees.push(entries);
         failures.extend(fails);
     }
-    let pairs = resolved.into_iter().map(|r| r.pair).collect();
-    let mut plan = Plan::build(pairs, trees);
+    let mut plan = Plan::build(roots.pairs, trees);
     let warnings = Mutex::new(Vec::new());
     if opts.preserve.links {
         let ids = identities(&plan, &coda, venus, &warnings);
@@ -206,6 +301,9 @@ fn run(
             .collect(),
         plan,
         coda,
+        sources: roots.sources,
+        targets: roots.targets,
+        realms: roots.realms,
         opts,
         progress,
         venus,
@@ -300,10 +398,6 @@ fn by_depth(plan: &Plan, deepest_first: bool) -> Vec<Vec<usize>> {
     levels
 }
 
-fn errno_err(e: Errno) -> io::Error {
-    e.into()
-}
-
 impl Copier<'_> {
     fn run_phases(&self) {
         // 1. Directories, parents before children, each level in parallel.
@@ -376,7 +470,7 @@ impl Copier<'_> {
         }
     }
 
-    fn fail(&self, f: Failure) {
+    pub(crate) fn fail(&self, f: Failure) {
         self.failures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -386,323 +480,11 @@ impl Copier<'_> {
         }
     }
 
-    fn warn(&self, path: PathBuf, message: String) {
+    pub(crate) fn warn(&self, path: PathBuf, message: String) {
         self.warnings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(Warning { path, message });
-    }
-
-    fn meta(&self, i: usize) -> &Meta {
-        &self.plan.items[i].entry.meta
-    }
-
-    fn merging(&self) -> bool {
-        self.opts.existing != Existing::Refuse
-    }
-
-    /// Removes whatever is at `dst` (never a directory) before it is
-    /// recreated, when merging.
-    fn clear(&self, src: &Path, dst: &Path) -> Result<(), Failure> {
-        if !self.merging() {
-            return Ok(()); // creation reports EEXIST
-        }
-        match fs::symlink_metadata(dst) {
-            Err(_) => Ok(()),
-            Ok(m) if m.is_dir() => Err(Failure::other(
-                src,
-                Op::Remove,
-                format!(
-                    "{} is a directory at the destination (expected none or a non-directory)",
-                    dst.display()
-                ),
-            )),
-            Ok(_) => fs::remove_file(dst).map_err(|e| Failure::io(src, Op::Remove, &e)),
-        }
-    }
-
-    fn make_dir(&self, i: usize) -> Result<u8, Failure> {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let perm = self.meta(i).perm() & 0o777;
-        let mkdir = || fs::DirBuilder::new().mode(perm | 0o700).create(&dst);
-        match mkdir() {
-            Ok(()) => Ok(DONE),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let m = fs::symlink_metadata(&dst).map_err(|e| Failure::io(&src, Op::Mkdir, &e))?;
-                if m.is_dir() && (self.merging() || self.plan.items[i].entry.depth == 0) {
-                    return Ok(DONE);
-                }
-                if !self.merging() {
-                    return Err(Failure::io(&src, Op::Mkdir, &e));
-                }
-                fs::remove_file(&dst).map_err(|e| Failure::io(&src, Op::Remove, &e))?;
-                mkdir().map_err(|e| Failure::io(&src, Op::Mkdir, &e))?;
-                Ok(DONE)
-            }
-            Err(e) => Err(Failure::io(&src, Op::Mkdir, &e)),
-        }
-    }
-
-    fn finish_dir(&self, i: usize) -> Result<u8, Failure> {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let m = self.meta(i);
-        self.apply_path(&src, &dst, m, false)?;
-        if self.opts.preserve.acls && self.coda[self.plan.items[i].pair] {
-            let acl = self
-                .venus
-                .get_acl(&src)
-                .map_err(|e| Failure::venus(&src, Op::Acl, &e))?;
-            self.venus
-                .set_acl(&dst, &acl)
-                .map_err(|e| Failure::venus(&src, Op::Acl, &e))?;
-        }
-        if !self.opts.preserve.mode {
-            let mode = m.perm() & 0o777 & !self.umask;
-            rustix::fs::chmodat(
-                CWD,
-                &dst,
-                Mode::from_raw_mode(mode),
-                rustix::fs::AtFlags::empty(),
-            )
-            .map_err(|e| Failure::io(&src, Op::Chmod, &errno_err(e)))?;
-        }
-        add(&self.counters.dirs, 1);
-        Ok(DONE)
-    }
-
-    fn apply_path(&self, src: &Path, dst: &Path, m: &Meta, symlink: bool) -> Result<(), Failure> {
-        meta::apply_path(src, dst, m, &self.opts.preserve, symlink)
-            .map_err(|(op, e): MetaError| Failure::io(src, op, &e))
-    }
-
-    fn make_object(&self, i: usize) -> Result<u8, Failure> {
-        match self.plan.items[i].action {
-            Action::File => self.copy_file(i),
-            Action::Symlink => self.copy_symlink(i),
-            Action::Special => self.copy_special(i),
-            Action::Dir | Action::Link { .. } => Ok(PENDING),
-        }
-    }
-
-    fn open_src(&self, src: &Path) -> Result<File, Failure> {
-        if let Some(suffix) = &self.opts.fail_read_suffix {
-            if src.as_os_str().as_bytes().ends_with(suffix.as_bytes()) {
-                return Err(Failure::io(
-                    src,
-                    Op::Read,
-                    &io::Error::from_raw_os_error(Errno::IO.raw_os_error()),
-                ));
-            }
-        }
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        // O_NOATIME keeps the source's access times untouched; only the
-        // owner and root may ask for it.
-        let fd = match rustix::fs::openat(CWD, src, flags | OFlags::NOATIME, Mode::empty()) {
-            Err(Errno::PERM) => rustix::fs::openat(CWD, src, flags, Mode::empty()),
-            r => r,
-        };
-        fd.map(File::from)
-            .map_err(|e| Failure::io(src, Op::Open, &errno_err(e)))
-    }
-
-    fn create_dst(&self, src: &Path, dst: &Path, perm: u32) -> Result<File, Failure> {
-        let flags =
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        rustix::fs::openat(CWD, dst, flags, Mode::from_raw_mode(perm & 0o777))
-            .map(File::from)
-            .map_err(|e| Failure::io(src, Op::Write, &errno_err(e)))
-    }
-
-    fn copy_file(&self, i: usize) -> Result<u8, Failure> {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let m = *self.meta(i);
-        if self.opts.existing == Existing::Resume {
-            match resume::state(&m, &dst) {
-                State::Complete if !self.opts.checksum => {
-                    add(&self.counters.skipped, 1);
-                    return Ok(SKIPPED);
-                }
-                State::Complete | State::SameSize if self.opts.checksum => {
-                    match verify::same_content(&src, &dst) {
-                        Ok(true) => {
-                            self.apply_path(&src, &dst, &m, false)?;
-                            add(&self.counters.skipped, 1);
-                            return Ok(SKIPPED);
-                        }
-                        Ok(false) => {}
-                        Err(Side::Src(e)) => return Err(Failure::io(&src, Op::Read, &e)),
-                        Err(Side::Dst(e)) => return Err(Failure::io(&src, Op::Resume, &e)),
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.clear(&src, &dst)?;
-        let from = self.open_src(&src)?;
-        let to = self.create_dst(&src, &dst, m.perm())?;
-        self.fill(&src, &from, &to, &m)?;
-        add(&self.counters.files, 1);
-        add(&self.counters.bytes, m.size);
-        Ok(DONE)
-    }
-
-    /// Copies the data of `from` into the new file `to` and sets its metadata.
-    fn fill(&self, src: &Path, from: &File, to: &File, m: &Meta) -> Result<(), Failure> {
-        // The size now, not at walk time: the source may have changed.
-        let size = from
-            .metadata()
-            .map(|md| md.size())
-            .map_err(|e| Failure::io(src, Op::Stat, &e))?;
-        data::copy_data(from, to, size, m.looks_sparse()).map_err(|e| match e {
-            DataError::Read(e) => Failure::io(src, Op::Read, &e),
-            DataError::Write(e) => Failure::io(src, Op::Write, &e),
-        })?;
-        meta::apply_fd(to, m, &self.opts.preserve, Some(from))
-            .map_err(|(op, e)| Failure::io(src, op, &e))
-    }
-
-    fn copy_symlink(&self, i: usize) -> Result<u8, Failure> {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let target = fs::read_link(&src).map_err(|e| Failure::io(&src, Op::Symlink, &e))?;
-        let same = self.merging() && fs::read_link(&dst).is_ok_and(|t| t == target);
-        if !same {
-            self.clear(&src, &dst)?;
-            std::os::unix::fs::symlink(&target, &dst)
-                .map_err(|e| Failure::io(&src, Op::Symlink, &e))?;
-        }
-        self.apply_path(&src, &dst, self.meta(i), true)?;
-        add(&self.counters.symlinks, 1);
-        Ok(DONE)
-    }
-
-    fn copy_special(&self, i: usize) -> Result<u8, Failure> {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let m = *self.meta(i);
-        self.clear(&src, &dst)?;
-        let ft = FileType::from_raw_mode(m.mode);
-        rustix::fs::mknodat(
-            CWD,
-            &dst,
-            ft,
-            Mode::from_raw_mode(m.perm() & 0o777),
-            m.rdev as _,
-        )
-        .map_err(|e| Failure::io(&src, Op::Mknod, &errno_err(e)))?;
-        self.apply_path(&src, &dst, &m, false)?;
-        add(&self.counters.specials, 1);
-        Ok(DONE)
-    }
-
-    fn make_link(&self, i: usize) -> Result<u8, Failure> {
-        let Action::Link { primary } = self.plan.items[i].action else {
-            return Ok(PENDING);
-        };
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let first = self.plan.dst(primary);
-        let st = self.state[primary].load(Ordering::Relaxed);
-        if st != DONE && st != SKIPPED {
-            return Err(Failure::other(
-                &src,
-                Op::Link,
-                format!(
-                    "not linked: its first name {} was not copied",
-                    self.plan.src(primary).display()
-                ),
-            ));
-        }
-        let first_meta =
-            fs::symlink_metadata(&first).map_err(|e| Failure::io(&src, Op::Link, &e))?;
-        if self.merging() {
-            if let Ok(m) = fs::symlink_metadata(&dst) {
-                if m.dev() == first_meta.dev() && m.ino() == first_meta.ino() {
-                    add(&self.counters.skipped, 1);
-                    return Ok(SKIPPED);
-                }
-            }
-        }
-        self.clear(&src, &dst)?;
-        match fs::hard_link(&first, &dst) {
-            Ok(()) => {
-                add(&self.counters.hard_links, 1);
-                Ok(DONE)
-            }
-            Err(e)
-                if matches!(
-                    e.raw_os_error().map(Errno::from_raw_os_error),
-                    Some(Errno::XDEV | Errno::PERM | Errno::MLINK | Errno::OPNOTSUPP)
-                ) =>
-            {
-                // Coda allows hard links only within one directory; the
-                // name gets its own copy, made from the first copy so
-                // that the source is still read only once.
-                self.duplicate(i, &first)?;
-                self.warn(
-                    src,
-                    format!(
-                        "hard link to {} not possible at the destination ({}); copied instead",
-                        first.display(),
-                        Failure::io("", Op::Link, &e).message
-                    ),
-                );
-                Ok(DONE)
-            }
-            Err(e) => Err(Failure::io(&src, Op::Link, &e)),
-        }
-    }
-
-    /// Gives a hard-linked name its own copy of the object at `first`.
-    fn duplicate(&self, i: usize, first: &Path) -> Result<(), Failure> {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        let m = *self.meta(i);
-        match self.plan.items[i].entry.kind {
-            Kind::File => {
-                let from = File::open(first).map_err(|e| Failure::io(&src, Op::Open, &e))?;
-                let to = self.create_dst(&src, &dst, m.perm())?;
-                self.fill(&src, &from, &to, &m)?;
-                add(&self.counters.files, 1);
-                Ok(())
-            }
-            Kind::Symlink => {
-                let target =
-                    fs::read_link(first).map_err(|e| Failure::io(&src, Op::Symlink, &e))?;
-                std::os::unix::fs::symlink(&target, &dst)
-                    .map_err(|e| Failure::io(&src, Op::Symlink, &e))?;
-                self.apply_path(&src, &dst, &m, true)
-            }
-            _ => {
-                let ft = FileType::from_raw_mode(m.mode);
-                rustix::fs::mknodat(
-                    CWD,
-                    &dst,
-                    ft,
-                    Mode::from_raw_mode(m.perm() & 0o777),
-                    m.rdev as _,
-                )
-                .map_err(|e| Failure::io(&src, Op::Mknod, &errno_err(e)))?;
-                self.apply_path(&src, &dst, &m, false)
-            }
-        }
-    }
-
-    fn check(&self, i: usize) {
-        let src = self.plan.src(i);
-        let dst = self.plan.dst(i);
-        match verify::same_content(&src, &dst) {
-            Ok(true) => add(&self.counters.verified, 1),
-            Ok(false) => self.fail(Failure::other(
-                &src,
-                Op::Verify,
-                format!("{} differs from the source", dst.display()),
-            )),
-            Err(Side::Src(e)) | Err(Side::Dst(e)) => self.fail(Failure::io(&src, Op::Verify, &e)),
-        }
     }
 
     fn into_report(self) -> Report {

@@ -2,15 +2,14 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use crate::data::BUFFER_SIZE;
 
-/// SHA-256 of a file's whole content (holes read as zeros).
-pub fn hash_file(path: &Path) -> io::Result<[u8; 32]> {
-    let mut f = File::open(path)?;
+/// SHA-256 of everything `f` holds from its current offset (holes read
+/// as zeros).
+pub fn hash_file(mut f: &File) -> io::Result<[u8; 32]> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; BUFFER_SIZE];
     loop {
@@ -34,8 +33,8 @@ pub enum Side {
     Dst(io::Error),
 }
 
-/// True when both files hash the same. The two are read in parallel.
-pub fn same_content(src: &Path, dst: &Path) -> Result<bool, Side> {
+/// True when both open files hash the same. The two are read in parallel.
+pub fn same_content(src: &File, dst: &File) -> Result<bool, Side> {
     let (a, b) = rayon::join(|| hash_file(src), || hash_file(dst));
     let a = a.map_err(Side::Src)?;
     let b = b.map_err(Side::Dst)?;
@@ -51,7 +50,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("abc");
         std::fs::write(&p, b"abc").unwrap();
-        let h = hash_file(&p).unwrap();
+        let h = hash_file(&File::open(&p).unwrap()).unwrap();
         // FIPS 180-2, appendix B.1.
         let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(

@@ -1,15 +1,20 @@
 //! Walking a source tree: every object below the root, `lstat`ed once,
 //! in a deterministic pre-order (parents before children, names sorted).
-//! Directories are read in parallel; symbolic links are never followed.
+//! Directories are read in parallel, each through an fd resolved beneath
+//! the source root ([`beneath::Root`]: never through a symbolic link) and
+//! checked to be the directory its parent listed; symbolic links are never
+//! followed. The fds are the root's bounded cache, so the walk holds a
+//! bounded number of them however deep or wide the tree is.
 
-use std::fs;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
+use rustix::fs::{FileType, Stat};
 
 use crate::error::{Failure, Op};
+use crate::hook::HookPoint;
+use crate::source::{other_object, Source};
 
 /// The type of a filesystem object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,21 +36,29 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn of(ft: fs::FileType) -> Kind {
-        if ft.is_dir() {
-            Kind::Dir
-        } else if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_fifo() {
-            Kind::Fifo
-        } else if ft.is_char_device() {
-            Kind::CharDev
-        } else if ft.is_block_device() {
-            Kind::BlockDev
-        } else if ft.is_socket() {
-            Kind::Socket
-        } else {
-            Kind::File
+    /// The type given by an `st_mode`.
+    pub fn of_mode(mode: u32) -> Kind {
+        match FileType::from_raw_mode(mode as _) {
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Symlink,
+            FileType::Fifo => Kind::Fifo,
+            FileType::CharacterDevice => Kind::CharDev,
+            FileType::BlockDevice => Kind::BlockDev,
+            FileType::Socket => Kind::Socket,
+            _ => Kind::File,
+        }
+    }
+
+    /// What the object is, for messages (`a FIFO`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Dir => "a directory",
+            Kind::File => "a regular file",
+            Kind::Symlink => "a symbolic link",
+            Kind::Fifo => "a FIFO",
+            Kind::CharDev => "a character device",
+            Kind::BlockDev => "a block device",
+            Kind::Socket => "a socket",
         }
     }
 }
@@ -87,27 +100,39 @@ pub struct Meta {
 }
 
 impl Meta {
-    /// Takes the attributes out of std's metadata.
-    pub fn from_metadata(m: &fs::Metadata) -> Meta {
+    /// Takes the attributes out of a `stat`.
+    #[allow(clippy::unnecessary_cast)] // the field types differ between targets
+    pub fn from_stat(st: &Stat) -> Meta {
         Meta {
-            dev: m.dev(),
-            ino: m.ino(),
-            mode: m.mode(),
-            nlink: m.nlink(),
-            uid: m.uid(),
-            gid: m.gid(),
-            rdev: m.rdev(),
-            size: m.size(),
-            blocks: m.blocks(),
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+            mode: st.st_mode as u32,
+            nlink: st.st_nlink as u64,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            rdev: st.st_rdev as u64,
+            size: st.st_size as u64,
+            blocks: st.st_blocks as u64,
             atime: Time {
-                sec: m.atime(),
-                nsec: m.atime_nsec(),
+                sec: st.st_atime as i64,
+                nsec: st.st_atime_nsec as i64,
             },
             mtime: Time {
-                sec: m.mtime(),
-                nsec: m.mtime_nsec(),
+                sec: st.st_mtime as i64,
+                nsec: st.st_mtime_nsec as i64,
             },
         }
+    }
+
+    /// The object's type.
+    pub fn kind(&self) -> Kind {
+        Kind::of_mode(self.mode)
+    }
+
+    /// True when `st` is the same object (device and inode number).
+    pub fn same_object(&self, st: &Stat) -> bool {
+        let m = Meta::from_stat(st);
+        (m.dev, m.ino) == (self.dev, self.ino)
     }
 
     /// Permission bits including setuid, setgid and sticky.
@@ -137,10 +162,12 @@ pub struct Entry {
 
 /// Walks the tree below `root` (a directory, already `stat`ed as
 /// `root_meta`). Returns every entry in pre-order, the root first, and the
-/// failures met on the way (unreadable directories, vanished entries).
-/// With `one_file_system`, directories on other devices are listed but not
-/// entered.
-pub fn walk(root: &Path, root_meta: Meta, one_file_system: bool) -> (Vec<Entry>, Vec<Failure>) {
+/// failures met on the way (unreadable directories, vanished entries, a
+/// directory that is no longer what its parent listed: such a directory
+/// is left out, with everything below it). With `one_file_system`,
+/// directories on other devices are listed but not entered. The test hook
+/// runs before each directory is opened.
+pub fn walk(src: &Source, root_meta: Meta, one_file_system: bool) -> (Vec<Entry>, Vec<Failure>) {
     let failures = Mutex::new(Vec::new());
     let root_entry = Entry {
         rel: PathBuf::new(),
@@ -149,13 +176,16 @@ pub fn walk(root: &Path, root_meta: Meta, one_file_system: bool) -> (Vec<Entry>,
         meta: root_meta,
     };
     let ctx = Ctx {
-        root,
+        src,
         root_dev: root_meta.dev,
         one_file_system,
         failures: &failures,
     };
     let mut out = vec![root_entry];
-    out.extend(ctx.walk_dir(Path::new(""), 1));
+    out.extend(
+        ctx.walk_dir(Path::new(""), &root_meta, 1)
+            .unwrap_or_default(),
+    );
     (
         out,
         failures.into_inner().unwrap_or_else(|e| e.into_inner()),
@@ -163,7 +193,7 @@ pub fn walk(root: &Path, root_meta: Meta, one_file_system: bool) -> (Vec<Entry>,
 }
 
 struct Ctx<'a> {
-    root: &'a Path,
+    src: &'a Source,
     root_dev: u64,
     one_file_system: bool,
     failures: &'a Mutex<Vec<Failure>>,
@@ -177,60 +207,93 @@ impl Ctx<'_> {
             .push(f);
     }
 
-    /// Entries below `rel` (whose children have depth `depth`), pre-order.
-    fn walk_dir(&self, rel: &Path, depth: u32) -> Vec<Entry> {
-        let dir = self.root.join(rel);
-        let rd = match fs::read_dir(&dir) {
-            Ok(rd) => rd,
+    fn path(&self, rel: &Path) -> PathBuf {
+        self.src.path(rel)
+    }
+
+    /// Entries below `rel` (whose children have depth `depth`), pre-order;
+    /// `None` when `rel` could not be read or is not the directory `expect`
+    /// describes.
+    fn walk_dir(&self, rel: &Path, expect: &Meta, depth: u32) -> Option<Vec<Entry>> {
+        let path = self.path(rel);
+        self.src.hook(HookPoint::BeforeOpen, rel);
+        let dir = match self.src.root().dir(rel) {
+            Ok(d) => d,
             Err(e) => {
-                self.fail(Failure::io(&dir, Op::ReadDir, &e));
-                return Vec::new();
+                self.fail(self.src.changed(rel, Op::ReadDir, &e));
+                return None;
+            }
+        };
+        match dir.stat_self() {
+            Ok(st) => {
+                if let Some(what) = other_object(expect, &st) {
+                    let why = format!("changed since it was listed: {what}");
+                    self.fail(Failure::other(&path, Op::ReadDir, why));
+                    return None;
+                }
+            }
+            Err(e) => {
+                self.fail(Failure::beneath(&path, Op::ReadDir, &e));
+                return None;
+            }
+        }
+        let entries = match dir.entries() {
+            Ok(it) => it,
+            Err(e) => {
+                self.fail(Failure::beneath(&path, Op::ReadDir, &e));
+                return None;
             }
         };
         let mut children = Vec::new();
-        for de in rd {
+        for de in entries {
             let de = match de {
                 Ok(de) => de,
                 Err(e) => {
-                    self.fail(Failure::io(&dir, Op::ReadDir, &e));
+                    self.fail(Failure::beneath(&path, Op::ReadDir, &e));
                     break;
                 }
             };
-            let child_rel = rel.join(de.file_name());
-            // DirEntry::metadata does not follow symbolic links.
-            match de.metadata() {
-                Ok(m) => children.push(Entry {
-                    rel: child_rel,
-                    depth,
-                    kind: Kind::of(m.file_type()),
-                    meta: Meta::from_metadata(&m),
-                }),
-                Err(e) => self.fail(Failure::io(self.root.join(&child_rel), Op::Stat, &e)),
+            let child_rel = dir.child_rel(&de.name);
+            match dir.stat(&de.name) {
+                Ok(st) => {
+                    let meta = Meta::from_stat(&st);
+                    children.push(Entry {
+                        rel: child_rel,
+                        depth,
+                        kind: meta.kind(),
+                        meta,
+                    })
+                }
+                Err(e) => self.fail(Failure::beneath(self.path(&child_rel), Op::Stat, &e)),
             }
         }
+        drop(dir);
         children.sort_by(|a, b| a.rel.cmp(&b.rel));
         let enter = |e: &Entry| {
             e.kind == Kind::Dir && !(self.one_file_system && e.meta.dev != self.root_dev)
         };
         if !children.iter().any(enter) {
-            return children;
+            return Some(children);
         }
-        let subtrees: Vec<Vec<Entry>> = children
+        let subtrees: Vec<Option<Vec<Entry>>> = children
             .par_iter()
             .map(|e| {
                 if enter(e) {
-                    self.walk_dir(&e.rel, depth + 1)
+                    self.walk_dir(&e.rel, &e.meta, depth + 1)
                 } else {
-                    Vec::new()
+                    Some(Vec::new())
                 }
             })
             .collect();
-        let total = children.len() + subtrees.iter().map(Vec::len).sum::<usize>();
+        let total = children.len() + subtrees.iter().flatten().map(Vec::len).sum::<usize>();
         let mut out = Vec::with_capacity(total);
         for (child, sub) in children.into_iter().zip(subtrees) {
-            out.push(child);
-            out.extend(sub);
+            // A directory that failed is left out: nothing is made for it.
+            if let Some(sub) = sub {
+                out.push(child);
+                out.extend(sub);
+            }
         }
-        out
+        Some(out)
     }
 }

@@ -56,6 +56,15 @@ impl Venus for FakeVenus {
                 vnode,
                 unique: vnode * 2,
             }),
+            // A directory's fid is what the Linux coda module would have
+            // made its inode number from (realm number 0): the copier
+            // checks that before a setacl.
+            None if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) => Ok(ObjectId::Fid {
+                realm: 1,
+                volume: 0,
+                vnode: 0,
+                unique: fs::symlink_metadata(path).unwrap().ino() as u32,
+            }),
             None => Err(VenusError {
                 errno: Some(2),
                 message: "no such fid".into(),
