@@ -336,7 +336,7 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
             print_entry(&mut out, &entry, class)?;
         }
     }
-    let tree = tree.map(TreeListing::finish);
+    let tree = tree.map(|t| t.finish(&subject));
     if a.json {
         let mut doc = json!({
             "header": header_json(&header),
@@ -378,7 +378,7 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
 /// each of its paths (spec §11.7; keys as in the golden manifests).
 struct TreeListing {
     ns: Namespace,
-    dirs: Vec<(Vnode, Option<Fid>)>,
+    dirs: Vec<Vnode>,
     out: Vec<Value>,
     class: VnodeClass,
     dirs_listed: bool,
@@ -405,23 +405,16 @@ impl TreeListing {
             Entry::Index { class, .. } => {
                 self.class = *class;
                 if *class == VnodeClass::Small {
-                    self.list_dirs();
+                    self.list_dirs(subject);
                 }
             }
             Entry::Vnode(ve) if self.class == VnodeClass::Large => {
+                let data_at = r.offset();
                 let pages = r.read_data_to_vec().context(subject.to_string())?;
-                let fid = (ve.vnode.vnode, ve.vnode.unique);
-                let dotdot = match self.ns.add_directory(fid, &pages) {
-                    Ok((_, dotdot)) => dotdot,
-                    Err(e) => {
-                        eprintln!(
-                            "coda-rs: warning: {subject}: byte offset {}: directory {:x}.{:x}: {e}",
-                            ve.offset, fid.0, fid.1
-                        );
-                        None
-                    }
-                };
-                self.dirs.push((ve.vnode.clone(), dotdot));
+                if let Err(e) = self.ns.add_directory(&ve.vnode, &pages, data_at) {
+                    eprintln!("coda-rs: warning: {subject}: {e}");
+                }
+                self.dirs.push(ve.vnode.clone());
             }
             Entry::Vnode(ve) => {
                 let v = &ve.vnode;
@@ -473,7 +466,7 @@ impl TreeListing {
                     self.out.push(e);
                 }
             }
-            Entry::End { .. } => self.list_dirs(),
+            Entry::End { .. } => self.list_dirs(subject),
             _ => {}
         }
         Ok(())
@@ -484,12 +477,20 @@ impl TreeListing {
         (0..n).map(|k| lossy(&self.ns.path(fid, k))).collect()
     }
 
-    fn list_dirs(&mut self) {
+    /// Lists the directories once all are known, after warning about a
+    /// namespace that is not a tree.
+    fn list_dirs(&mut self, subject: &str) {
         if self.dirs_listed {
             return;
         }
         self.dirs_listed = true;
-        for (v, _) in &self.dirs {
+        for p in self.ns.shape_problems() {
+            eprintln!(
+                "coda-rs: warning: {subject}: byte offset {}: {p} (dump restore and dump to-tar refuse this dump)",
+                p.offset()
+            );
+        }
+        for v in &self.dirs {
             for path in self.paths((v.vnode, v.unique)) {
                 self.out.push(json!({
                     "path": path,
@@ -505,8 +506,8 @@ impl TreeListing {
         }
     }
 
-    fn finish(mut self) -> Vec<Value> {
-        self.list_dirs();
+    fn finish(mut self, subject: &str) -> Vec<Value> {
+        self.list_dirs(subject);
         self.out
     }
 }

@@ -76,7 +76,7 @@ fn listing(d: &Dump) -> BTreeMap<Vec<u8>, Item> {
     let mut ns = Namespace::new(b"v");
     for e in &d.large.entries {
         if let IndexEntry::Vnode(v, Data::DirPages(p)) = e {
-            ns.add_directory((v.vnode, v.unique), p).unwrap();
+            ns.add_directory(v, p, 0).unwrap();
         }
     }
     let mut out = BTreeMap::new();

@@ -27,7 +27,7 @@ fn listing(dump: &Dump) -> BTreeMap<Vec<u8>, Item> {
     let mut ns = Namespace::new(b"vol");
     for e in &dump.large.entries {
         if let IndexEntry::Vnode(v, Data::DirPages(p)) = e {
-            ns.add_directory((v.vnode, v.unique), p).unwrap();
+            ns.add_directory(v, p, 0).unwrap();
         }
     }
     let mut out = BTreeMap::new();
@@ -164,7 +164,7 @@ fn merge_of_full_and_incremental_is_the_changed_tree() {
         let mut ns = Namespace::new(b"vol");
         for e in &base.large.entries {
             if let IndexEntry::Vnode(v, Data::DirPages(p)) = e {
-                ns.add_directory((v.vnode, v.unique), p).unwrap();
+                ns.add_directory(v, p, 0).unwrap();
             }
         }
         ns

@@ -22,6 +22,14 @@ pub enum Record {
         /// Uniquifier.
         unique: u32,
     },
+    /// The pages of a directory vnode (spec §12), with its vnode number and
+    /// uniquifier.
+    Directory {
+        /// Vnode number.
+        vnode: u32,
+        /// Uniquifier.
+        unique: u32,
+    },
     /// A D_RMVNODE record (spec §8.2).
     RemovedVnode,
     /// The end marker (spec §1).
@@ -36,6 +44,9 @@ impl fmt::Display for Record {
             Record::LargeIndex => f.write_str("large vnode index"),
             Record::SmallIndex => f.write_str("small vnode index"),
             Record::Vnode { vnode, unique } => write!(f, "vnode {vnode:#x}.{unique:#x}"),
+            Record::Directory { vnode, unique } => {
+                write!(f, "directory {vnode:#x}.{unique:#x}")
+            }
             Record::RemovedVnode => f.write_str("removed-vnode record"),
             Record::DumpEnd => f.write_str("end of dump"),
         }

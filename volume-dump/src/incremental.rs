@@ -121,13 +121,10 @@ impl Base {
             let fid = (v.vnode, v.unique);
             let data = match kind {
                 VnodeData::DirPages(_) => {
+                    let data_at = r.offset();
                     let pages = r.read_data_to_vec()?;
-                    ns.add_directory(fid, &pages).map_err(|e| {
-                        Error::Merge(format!(
-                            "base dump: directory {:#x}.{:#x}: {e}",
-                            v.vnode, v.unique
-                        ))
-                    })?;
+                    ns.add_directory(&v, &pages, data_at)
+                        .map_err(|e| Error::Merge(format!("base dump: {e}")))?;
                     BaseData::Pages(pages)
                 }
                 VnodeData::File(len)
@@ -149,6 +146,8 @@ impl Base {
             max_unique = max_unique.max(v.unique.saturating_add(1));
             by_fid.insert(fid, (v, data));
         }
+        ns.check_shape()
+            .map_err(|e| Error::Merge(format!("base dump: {e}")))?;
         let mut by_path = HashMap::new();
         by_path.insert(Vec::new(), ROOT);
         for &fid in by_fid.keys() {

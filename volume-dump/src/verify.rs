@@ -6,11 +6,11 @@ use std::collections::HashSet;
 use std::io::Read;
 
 use crate::dirpage::DirPages;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::header::DumpHeader;
 use crate::reader::{DumpReader, Entry, ReadOptions};
 use crate::tag::PAGE_SIZE;
-use crate::tree::{Fid, Namespace, ROOT};
+use crate::tree::{parent_of, Fid, Namespace, ROOT};
 use crate::vnode::Vnode;
 use crate::vnode::{VnodeClass, VnodeData};
 use crate::volume::{volume_type, VolumeDiskData};
@@ -179,8 +179,10 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
                 }
                 match ve.data {
                     VnodeData::DirPages(n) => {
+                        let data_at = r.offset();
                         let pages = r.read_data_to_vec()?;
-                        check_directory(&mut f, &mut ns, &mut referenced, ve.offset, vn, &pages);
+                        let at = (ve.offset, data_at);
+                        check_directory(&mut f, &mut ns, &mut referenced, at, vn, &pages);
                         if u64::from(vn.length) != u64::from(n) * PAGE_SIZE as u64 {
                             f.err(
                                 ve.offset,
@@ -243,6 +245,7 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
                 if full && !root {
                     f.err(offset, "full dump without the root directory 1.1".into());
                 }
+                check_shape(&mut f, &ns);
                 if full {
                     check_references(&mut f, &ns, &present, &referenced);
                 }
@@ -292,65 +295,71 @@ pub fn acl_entries(text: &[u8]) -> std::result::Result<usize, String> {
     Ok(total)
 }
 
-/// Directory pages (spec §12.7) and entries (§11.7, §12.5).
+/// Directory pages (spec §12.7) and entries (§11.7, §12.5). `at` is the
+/// stream offset of the vnode record and of its pages.
 fn check_directory(
     f: &mut Findings,
     ns: &mut Namespace,
     referenced: &mut Vec<(Fid, u64, Fid)>,
-    offset: u64,
+    at: (u64, u64),
     vn: &Vnode,
     pages: &[u8],
 ) {
+    let (offset, data_at) = at;
     let me = (vn.vnode, vn.unique);
     let name = format!("directory {:#x}.{:#x}", vn.vnode, vn.unique);
-    let dir = match DirPages::new(pages) {
-        Ok(d) => d,
-        Err(e) => return f.err(offset, format!("{name}: {e}")),
-    };
-    if let Err(e) = dir.check() {
-        f.err(
-            offset,
-            format!("{name}: pages fail the salvager's checks: {e}"),
-        );
-    }
-    match ns.add_directory(me, pages) {
-        Err(e) => f.err(offset, format!("{name}: {e}")),
-        Ok((dot, dotdot)) => {
-            if dot != Some(me) {
-                f.err(
-                    offset,
-                    format!("{name}: `.` does not refer to the directory itself"),
-                );
-            }
-            let parent = if me == ROOT {
-                ROOT
-            } else {
-                (vn.parent_vnode, vn.parent_unique)
-            };
-            if dotdot != Some(parent) {
-                f.err(
-                    offset,
-                    format!(
-                        "{name}: `..` does not refer to its parent {:#x}.{:#x}",
-                        parent.0, parent.1
-                    ),
-                );
-            }
-        }
-    }
-    for e in dir.entries().flatten() {
-        if e.name.contains(&b'/') {
+    if let Ok(dir) = DirPages::new(pages) {
+        if let Err(e) = dir.check() {
             f.err(
                 offset,
-                format!(
-                    "{name}: entry {:?} contains `/`",
-                    String::from_utf8_lossy(e.name)
-                ),
+                format!("{name}: pages fail the salvager's checks: {e}"),
             );
         }
-        if e.name != b"." && e.name != b".." {
-            referenced.push(((e.vnode, e.unique), offset, me));
-        }
+    }
+    let listing = match ns.add_directory(vn, pages, data_at) {
+        Ok(l) => l,
+        Err(Error::Format {
+            offset,
+            found,
+            expected,
+            ..
+        }) => return f.err(offset, format!("{name}: {found} (expected {expected})")),
+        Err(e) => return f.err(offset, format!("{name}: {e}")),
+    };
+    if listing.dot.is_none() {
+        f.err(offset, format!("{name}: has no `.` entry"));
+    }
+    let parent = parent_of(vn);
+    match &listing.dotdot {
+        None => f.err(
+            offset,
+            format!(
+                "{name}: has no `..` entry (expected one naming its parent {:#x}.{:#x})",
+                parent.0, parent.1
+            ),
+        ),
+        Some(e) if (e.vnode, e.unique) != parent => f.err(
+            offset,
+            format!(
+                "{name}: `..` names {:#x}.{:#x}, not the parent {:#x}.{:#x} its vnode record names",
+                e.vnode, e.unique, parent.0, parent.1
+            ),
+        ),
+        Some(_) => {}
+    }
+    for e in &listing.entries {
+        referenced.push(((e.vnode, e.unique), offset, me));
+    }
+}
+
+/// Warnings for a namespace that is not a tree (spec §11.7): `dump
+/// restore` and `dump to-tar` refuse such a dump.
+fn check_shape(f: &mut Findings, ns: &Namespace) {
+    for p in ns.shape_problems() {
+        f.warn(
+            p.offset(),
+            format!("{p} (dump restore and dump to-tar refuse this dump)"),
+        );
     }
 }
 

@@ -125,11 +125,68 @@ pub enum DirPageErrorKind {
     NameExists,
     /// No page among the 128 can take the entry.
     Full,
+    /// A listed entry's name cannot leave the format as a file name
+    /// (spec §11.7, §12.3).
+    BadName {
+        /// Blob number of the entry.
+        blob: u16,
+        /// The name's bytes.
+        name: Vec<u8>,
+        /// What is wrong with it.
+        problem: NameProblem,
+    },
+}
+
+/// Why a listed entry name is refused (spec §11.7, §12.3, §12.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    /// The name contains `/`.
+    Slash,
+    /// The name contains a NUL byte.
+    Nul,
+    /// The directory already lists this name (the Coda directory library
+    /// refuses to create a second one).
+    Duplicate {
+        /// Blob number of the entry listed first.
+        first: u16,
+    },
+    /// `.` names another object than the directory itself.
+    Dot {
+        /// The object `.` names.
+        names: (u32, u32),
+        /// The directory.
+        dir: (u32, u32),
+    },
+    /// `..` names another object than the directory's parent (when it is
+    /// known: the root's is the root), or an object that is not a
+    /// directory.
+    DotDot {
+        /// The object `..` names.
+        names: (u32, u32),
+        /// The parent, when known.
+        parent: Option<(u32, u32)>,
+    },
 }
 
 impl DirPageError {
     pub(crate) fn new(offset: usize, kind: DirPageErrorKind) -> Self {
         DirPageError { offset, kind }
+    }
+}
+
+impl DirPageError {
+    /// This error as a stream error of directory `dir`, whose D_DIRPAGES
+    /// data starts at stream offset `data_at` (the first `'P'` mark).
+    pub fn in_stream(&self, data_at: u64, dir: (u32, u32)) -> crate::Error {
+        crate::Error::Format {
+            offset: super::stream_offset(data_at, self.offset),
+            record: crate::Record::Directory {
+                vnode: dir.0,
+                unique: dir.1,
+            },
+            found: self.kind.to_string(),
+            expected: self.kind.expected().into(),
+        }
     }
 }
 
@@ -207,8 +264,77 @@ impl fmt::Display for DirPageErrorKind {
             NameInvalid => f.write_str("entry name contains NUL or '/'"),
             NameExists => f.write_str("entry name already exists in the directory"),
             Full => f.write_str("directory full (no page among 128 can take the entry)"),
+            BadName {
+                blob,
+                name,
+                problem,
+            } => {
+                let name = escape_name(name);
+                match problem {
+                    NameProblem::Slash => write!(f, "entry {name} at blob {blob} contains '/'"),
+                    NameProblem::Nul => write!(f, "entry {name} at blob {blob} contains a NUL byte"),
+                    NameProblem::Duplicate { first } => write!(
+                        f,
+                        "entry {name} at blob {blob} repeats the name of the entry at blob {first}"
+                    ),
+                    NameProblem::Dot { names, dir } => write!(
+                        f,
+                        "entry {name} at blob {blob} names {:#x}.{:#x}, not the directory itself {:#x}.{:#x}",
+                        names.0, names.1, dir.0, dir.1
+                    ),
+                    NameProblem::DotDot {
+                        names,
+                        parent: Some(parent),
+                    } => write!(
+                        f,
+                        "entry {name} at blob {blob} names {:#x}.{:#x}, not the parent {:#x}.{:#x}",
+                        names.0, names.1, parent.0, parent.1
+                    ),
+                    NameProblem::DotDot {
+                        names,
+                        parent: None,
+                    } => write!(
+                        f,
+                        "entry {name} at blob {blob} names {:#x}.{:#x}, which is not a directory",
+                        names.0, names.1
+                    ),
+                }
+            }
         }
     }
+}
+
+impl DirPageErrorKind {
+    /// What the format allows instead, for error messages.
+    pub fn expected(&self) -> &'static str {
+        match self {
+            DirPageErrorKind::BadName { .. }
+            | DirPageErrorKind::EmptyName { .. }
+            | DirPageErrorKind::Unterminated { .. } => {
+                "names of 1 to 255 bytes without '/' or NUL, each once per directory; \
+                 `.` and `..` only for the directory itself and its parent (spec §11.7, §12.3)"
+            }
+            _ => "directory pages that can be listed (spec §12)",
+        }
+    }
+}
+
+/// A name for a one-line message: in double quotes, printable ASCII kept
+/// (`"` and `\` preceded by a backslash), every other byte as `\xNN`, so the
+/// text is safe to print on a terminal.
+pub fn escape_name(name: &[u8]) -> String {
+    let mut s = String::with_capacity(name.len() + 2);
+    s.push('"');
+    for &c in name {
+        match c {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(char::from(c)),
+            _ => s.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    s.push('"');
+    s
 }
 
 impl std::error::Error for DirPageError {}

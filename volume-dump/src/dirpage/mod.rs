@@ -3,17 +3,20 @@
 //!
 //! [`DirPages`] reads a directory (header, hash chains, entries) without
 //! copying it, [`DirPages::check`] applies the salvager's validity rules
-//! (§12.7), and [`DirBuilder`] creates entries exactly as the Coda directory
-//! library does (§12.6), so pages built from the same creation sequence are
-//! byte-identical to the server's.
+//! (§12.7), [`DirPages::listing`] is the one place entry names leave the
+//! format (each checked: §11.7), and [`DirBuilder`] creates entries exactly
+//! as the Coda directory library does (§12.6), so pages built from the same
+//! creation sequence are byte-identical to the server's.
 
 mod build;
 mod check;
 mod error;
+mod listing;
 mod read;
 
 pub use build::DirBuilder;
-pub use error::{DirPageError, DirPageErrorKind};
+pub use error::{escape_name, DirPageError, DirPageErrorKind, NameProblem};
+pub use listing::Listing;
 pub use read::{DirEntry, DirPage, DirPages, Entries};
 
 /// Size of one directory page in bytes. Spec §12.
@@ -65,6 +68,13 @@ pub fn name_hash(name: &[u8]) -> usize {
     } else {
         HASH_BUCKETS - t
     }
+}
+
+/// Stream offset of byte `at` of a directory's pages whose D_DIRPAGES
+/// data starts at stream offset `data_at`: every page is preceded by its
+/// `'P'` mark (spec §7.2).
+pub fn stream_offset(data_at: u64, at: usize) -> u64 {
+    data_at + (at / PAGE_SIZE) as u64 + 1 + at as u64
 }
 
 /// Number of blobs an entry with a name of `len` bytes occupies:

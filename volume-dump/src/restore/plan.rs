@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use super::reserved::Renames;
 use super::RestoreError;
-use crate::dirpage::{DirPageError, DirPages};
 use crate::error::{Error, Record};
 use crate::merge::check_chain;
 use crate::model::{Data, Dump, IndexEntry};
@@ -287,21 +286,14 @@ pub(crate) fn walk<R: Read, S: Sink>(
 
 fn add_directory(tree: &mut Tree, v: &Vnode, pages: &[u8], at: u64) -> Result<(), RestoreError> {
     let fid = (v.vnode, v.unique);
-    tree.ns
-        .add_directory(fid, pages)
-        .map_err(|e| page_err(at, fid, e))?;
+    // Names are checked where they leave the pages (tree::list_directory).
+    let listing = tree.ns.add_directory(v, pages, at)?;
     if fid == ROOT {
-        tree.root_entries.clear();
-        for e in DirPages::new(pages)
-            .map_err(|e| page_err(at, fid, e))?
-            .entries()
-        {
-            let e = e.map_err(|e| page_err(at, fid, e))?;
-            if e.name != b"." && e.name != b".." {
-                tree.root_entries
-                    .push((e.name.to_vec(), (e.vnode, e.unique)));
-            }
-        }
+        tree.root_entries = listing
+            .entries
+            .iter()
+            .map(|e| (e.name.to_vec(), (e.vnode, e.unique)))
+            .collect();
     }
     let acl = v.acl.as_ref().map(|a| {
         let end = a.iter().position(|&c| c == 0).unwrap_or(a.len());
@@ -318,19 +310,6 @@ fn add_directory(tree: &mut Tree, v: &Vnode, pages: &[u8], at: u64) -> Result<()
     Ok(())
 }
 
-fn page_err(at: u64, fid: Fid, e: DirPageError) -> RestoreError {
-    Error::Format {
-        offset: at,
-        record: Record::Vnode {
-            vnode: fid.0,
-            unique: fid.1,
-        },
-        found: e.to_string(),
-        expected: "valid directory pages (spec §12)".into(),
-    }
-    .into()
-}
-
 /// Adds the overlay's directories and computes every directory's path.
 fn finish_directories(tree: &mut Tree, overlay: &Overlay<'_>) -> Result<(), RestoreError> {
     for (v, data) in overlay.vnodes(VnodeClass::Large) {
@@ -339,6 +318,8 @@ fn finish_directories(tree: &mut Tree, overlay: &Overlay<'_>) -> Result<(), Rest
         }
         add_directory(tree, v, data.bytes(), 0)?;
     }
+    // Directories listed twice, the root listed by a directory, cycles.
+    tree.ns.check_shape()?;
     // The merged dump's large index is in slot order, and within a slot in
     // the order the merge leaves its chain (spec §10); so is the ACL file
     // made from it.

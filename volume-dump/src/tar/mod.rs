@@ -19,6 +19,16 @@
 //! header carrying the whole path or link target precedes every record
 //! whose name or target had to be cut; the ustar records stay the same.
 //!
+//! Unlike `codadump2tar`, the archive is safe to extract with any tool:
+//! entry names are checked where they leave the directory pages
+//! ([`crate::tree::list_directory`]), a namespace that is not a tree (a
+//! directory listed twice, the root listed by a directory, a cycle) is
+//! refused before anything is written, and no member name is absolute, has
+//! an empty or `..` component, repeats an earlier member's name (cut names
+//! can collide) or lies below a symlink member; nor does a hard link's
+//! target. Such a dump is an error naming both members. (The names are
+//! those extractors see: the ustar fields, or with `pax` the whole paths.)
+//!
 //! Where `codadump2tar` fails part-way (a D_BADINODE, a file whose data
 //! size differs from its `L`, a D_NULLVNODE) this returns an error; what was
 //! written to `out` up to then is not a valid archive. Unlike
@@ -27,6 +37,7 @@
 //! holds more entries than the count, §11.1) and the end marker is checked.
 
 mod header;
+mod members;
 mod names;
 pub mod yaml;
 
@@ -34,11 +45,13 @@ use std::io::{self, Read, Write};
 
 pub use header::{checksum_ok, TarHeader, BLOCK};
 
-use crate::dirpage::DirPages;
+use crate::dirpage::escape_name;
 use crate::error::{Error, Record, Result};
 use crate::reader::{DumpReader, Entry, VnodeEntry};
+use crate::tree::{list_directory, ShapeCheck};
 use crate::vnode::{vnode_type, VnodeClass, VnodeData};
 use header::{padding, pax_records, typeflag};
+use members::{unsafe_path, Kind, Member, Members, Who};
 use names::{Cycle, Name, Objects};
 
 /// Default number of hash bits of `codadump2tar`'s object table (`-hp`).
@@ -121,6 +134,24 @@ pub fn write_tar<R: Read, W: Write>(
             n[..end].to_vec()
         }
     };
+    if let Some(why) = unsafe_path(&root) {
+        return Err(Error::Format {
+            offset: reader.offset(),
+            record: Record::VolumeDiskData,
+            found: format!(
+                "{} {}, which {why}",
+                if opts.root_name.is_some() {
+                    "root name"
+                } else {
+                    "volume name"
+                },
+                escape_name(&root)
+            ),
+            expected:
+                "a relative root name without empty or `..` components (give another root name)"
+                    .into(),
+        });
+    }
     let mut t = Tar {
         out: Counter {
             inner: out,
@@ -128,6 +159,8 @@ pub fn write_tar<R: Read, W: Write>(
             failed: false,
         },
         objs: Objects::default(),
+        shape: ShapeCheck::new(),
+        members: Members::default(),
         dirs: Vec::new(),
         root,
         opts: opts.clone(),
@@ -143,6 +176,8 @@ pub fn write_tar<R: Read, W: Write>(
 struct Tar<W> {
     out: Counter<W>,
     objs: Objects,
+    shape: ShapeCheck,
+    members: Members,
     dirs: Vec<Directory>,
     root: Vec<u8>,
     opts: TarOptions,
@@ -203,16 +238,11 @@ impl<W: Write> Tar<W> {
         });
         let data_at = reader.offset();
         let pages = reader.read_data_to_vec()?;
-        let record = Record::Vnode {
-            vnode: v.vnode.vnode,
-            unique: v.vnode.unique,
-        };
-        let dir = DirPages::new(&pages).map_err(|e| page_err(data_at, record, e))?;
-        for entry in dir.entries() {
-            let e = entry.map_err(|e| page_err(data_at, record, e))?;
-            if e.name == b"." || e.name == b".." {
-                continue;
-            }
+        let me = (v.vnode.vnode, v.vnode.unique);
+        let listing = list_directory(&v.vnode, &pages, data_at)?;
+        // Entries that break the tree give no name; the dump is refused
+        // before anything is written (write_directories).
+        for e in self.shape.directory(me, &listing, data_at) {
             let child = self.objs.get_or_create(e.vnode, e.unique);
             self.objs.list[child].names.push(Name {
                 parent: obj,
@@ -222,13 +252,15 @@ impl<W: Write> Tar<W> {
         Ok(())
     }
 
-    /// Pass 2: one type-5 record per directory (spec §11.1 step 3).
+    /// Pass 2: one type-5 record per directory (spec §11.1 step 3), once
+    /// the namespace is known to be a tree.
     fn write_directories(&mut self, at: u64) -> Result<()> {
+        self.shape.check()?;
         for i in 0..self.dirs.len() {
             let d = &self.dirs[i];
             let (obj, owner, mtime) = (d.obj, d.owner, d.mtime);
             let h = self.header(obj, 0, typeflag::DIRECTORY, 0o755, owner, 0, mtime, at)?;
-            self.write_record(&h, obj, 0, None, at)?;
+            self.write_record(&h, obj, 0, Kind::Directory, None, at)?;
             self.summary.directories += 1;
         }
         Ok(())
@@ -249,7 +281,7 @@ impl<W: Write> Tar<W> {
         let symlink = n.vnode_type & 7 == vnode_type::SYMLINK;
         if !symlink {
             let h = self.header(obj, 0, typeflag::FILE, mode, n.owner, n.length, n.mtime, at)?;
-            self.write_record(&h, obj, 0, None, at)?;
+            self.write_record(&h, obj, 0, Kind::File, None, at)?;
         }
         let size = match v.data {
             VnodeData::File(size) if size == n.length => size,
@@ -296,7 +328,7 @@ impl<W: Write> Tar<W> {
             let target = reader.read_data_to_vec()?;
             let mut h = self.header(obj, 0, typeflag::SYMLINK, mode, n.owner, 0, n.mtime, at)?;
             h.linkname = target[..target.len().min(99)].to_vec();
-            self.write_record(&h, obj, 0, Some(&target), at)?;
+            self.write_record(&h, obj, 0, Kind::Symlink, Some(&target), at)?;
             self.summary.symlinks += 1;
         } else {
             let copied = reader
@@ -331,7 +363,7 @@ impl<W: Write> Tar<W> {
                 } else {
                     None
                 };
-                self.write_record(&h, obj, k, full.as_deref(), at)?;
+                self.write_record(&h, obj, k, Kind::HardLink, full.as_deref(), at)?;
                 self.summary.hard_links += 1;
             }
         }
@@ -360,6 +392,11 @@ impl<W: Write> Tar<W> {
             size: yaml.len() as u32,
             mtime: self.opts.acl_mtime,
         };
+        let acl = Member {
+            who: Who::AclFile,
+            kind: Kind::File,
+        };
+        self.check_member(&self.member_name(Who::AclFile), acl, None, at)?;
         self.out
             .write_all(&h.encode())
             .map_err(|e| out_err(at, e))?;
@@ -406,19 +443,26 @@ impl<W: Write> Tar<W> {
 
     /// Writes a header, preceded in PAX mode by an extended header when the
     /// name (or `link_target`) does not survive the ustar fields whole.
+    /// The member is checked first ([`Tar::check_member`]).
     fn write_record(
         &mut self,
         h: &TarHeader,
         obj: usize,
         k: usize,
+        kind: Kind,
         link_target: Option<&[u8]>,
         at: u64,
     ) -> Result<()> {
+        let who = Who::Name { obj, k };
+        let name = self.member_name(who);
+        // A hard link's target as extractors see it.
+        let target = (kind == Kind::HardLink).then(|| match link_target {
+            Some(t) if self.opts.pax => t.to_vec(),
+            _ => h.linkname.clone(),
+        });
+        self.check_member(&name, Member { who, kind }, target.as_deref(), at)?;
         if self.opts.pax {
-            let mut full = Vec::new();
-            self.objs
-                .path(obj, k, usize::MAX, &self.root, &mut full)
-                .map_err(|c| cycle_err(at, c))?;
+            let full = name;
             let mut shown = h.prefix.clone();
             if !shown.is_empty() {
                 shown.push(b'/');
@@ -508,18 +552,6 @@ fn retag_out_err(e: Error, output_failed: bool) -> Error {
     match e {
         Error::Io { offset, source } if output_failed => out_err(offset, source),
         other => other,
-    }
-}
-
-/// A directory page problem, placed in the stream: each page of the data
-/// at `offset` is preceded by its `'P'` mark.
-fn page_err(offset: u64, record: Record, e: crate::dirpage::DirPageError) -> Error {
-    let page = (e.offset / crate::dirpage::PAGE_SIZE) as u64;
-    Error::Format {
-        offset: offset + page + 1 + e.offset as u64,
-        record,
-        found: e.kind.to_string(),
-        expected: "a directory page that can be listed (spec §12)".into(),
     }
 }
 
