@@ -235,7 +235,7 @@ impl fmt::Display for DirPageErrorKind {
             Unterminated { blob } => {
                 write!(f, "name of entry at blob {blob} has no terminating NUL")
             }
-            EmptyName { blob } => write!(f, "entry at blob {blob} has an empty name"),
+            EmptyName { blob } => write!(f, "entry \"\" at blob {blob} has an empty name"),
             CrossesPage { blob } => {
                 write!(f, "entry at blob {blob} runs past the end of its page")
             }

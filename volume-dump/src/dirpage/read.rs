@@ -148,7 +148,7 @@ impl<'a> DirPages<'a> {
             None => return Err(DirPageError::new(name_start, Kind::Unterminated { blob })),
         };
         if len == 0 {
-            return Err(DirPageError::new(name_start, Kind::EmptyName { blob }));
+            return Err(DirPageError::new(start, Kind::EmptyName { blob }));
         }
         Ok(DirEntry {
             name: &area[..len],
