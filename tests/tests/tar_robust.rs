@@ -2,7 +2,10 @@
 //! (truncations, byte damage, directory cycles), `root_name`, and PAX
 //! headers for names the ustar fields cannot hold.
 
-use coda_rs_tests::read_golden;
+mod hostile_support;
+
+use coda_rs_tests::{coda_rs, read_golden, scratch};
+use hostile_support::{build, dir, e, file, one_line_error, symlink, ROOT};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use volume_dump::dirpage::DirBuilder;
@@ -157,4 +160,86 @@ fn pax_headers_carry_names_the_ustar_fields_cut() {
     // ...whose name is cut to 96 bytes + `~~~` (spec §11.2).
     assert_eq!(&plain_dir[..96], &long[..96]);
     assert_eq!(&plain_dir[96..100], b"~~~\0");
+}
+
+/// A dump with one file (`data`, 4 bytes) and one symlink, with a length
+/// field replaced: (what, offset of the 4 bytes, value).
+fn with_huge_lengths() -> Vec<(&'static str, Vec<u8>, u64)> {
+    let b = build(
+        &[dir(ROOT, ROOT, vec![e(b"f", (2, 2)), e(b"s", (4, 2))])],
+        &[
+            file((2, 2), ROOT, b"data"),
+            symlink((4, 2), ROOT, b"target"),
+        ],
+    );
+    let find = |pat: &[u8]| {
+        b.bytes
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .expect("pattern in the built dump")
+    };
+    let mut out = Vec::new();
+    // File length `L` and D_FILEDATA both near 4 GiB: the header is
+    // written, the data copy meets the end of the stream.
+    let mut both = b.bytes.clone();
+    for pat in [&b"L\x00\x00\x00\x04v"[..], &b"\x0c\x00\x00\x00\x04data"[..]] {
+        let at = find(pat) + 1;
+        both[at..at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+    }
+    out.push(("file length and data", both, 0));
+    for (what, pat, skip, value) in [
+        // D_FILEDATA of the file and its `L` (spec §7.2: the data size
+        // comes from D_FILEDATA; codadump2tar wants both equal).
+        ("file data", &b"\x0c\x00\x00\x00\x04data"[..], 1, u32::MAX),
+        (
+            "symlink data",
+            &b"\x0c\x00\x00\x00\x06target"[..],
+            1,
+            u32::MAX - 15,
+        ),
+        // The root's ACL string (`X`, spec §7.3) and page count (§7.2).
+        ("ACL length", &b"X\x00\x00\x00\x1f1\n"[..], 1, u32::MAX),
+        ("page count", &b"\x0b\x00\x00\x00\x01P"[..], 1, u32::MAX),
+    ] {
+        let at = find(pat) + skip;
+        let mut bytes = b.bytes.clone();
+        bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());
+        out.push((what, bytes, at as u64));
+    }
+    out
+}
+
+/// Length fields near 2^32 fail fast with an offset, in to-tar (library
+/// and command), ls and verify: nothing is allocated from them.
+#[test]
+fn lengths_near_four_gib_fail_fast_with_an_offset() {
+    for (what, bytes, at) in with_huge_lengths() {
+        let (_, res) = convert(&bytes, &TarOptions::default()).unwrap_or_else(|| {
+            panic!("{what}: header and volume data read");
+        });
+        let err = res.unwrap_err();
+        let offset = err.offset().unwrap();
+        // The vnode record, the field, or the end of the stream.
+        assert!(offset <= bytes.len() as u64, "{what}: {err}");
+        assert!(offset + 200 >= at, "{what}: {err}");
+        let t = scratch();
+        let dump = t.path().join("huge.dump");
+        std::fs::write(&dump, &bytes).unwrap();
+        for args in [
+            &["dump", "to-tar", "-o", "x.tar"][..],
+            &["dump", "ls", "--tree"][..],
+            &["dump", "verify"][..],
+        ] {
+            let res = coda_rs()
+                .current_dir(t.path())
+                .args(args)
+                .arg(&dump)
+                .output()
+                .unwrap();
+            assert_eq!(res.status.code(), Some(1), "{what}: {args:?}");
+            let line = one_line_error(&res.stderr);
+            assert!(line.contains("byte offset "), "{what}: {args:?}: {line}");
+        }
+        assert!(!t.path().join("x.tar").exists(), "{what}");
+    }
 }

@@ -36,7 +36,7 @@ pub fn hash(name: &[u8]) -> usize {
 
 /// One entry to place: raw name bytes (written as given, then a NUL unless
 /// `terminated` is false) and the fid it names.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Raw {
     pub name: Vec<u8>,
     pub fid: Fid,
@@ -109,6 +109,7 @@ pub fn pages(entries: &[Raw]) -> (Vec<u8>, Vec<usize>) {
 
 /// A directory of the dump: its fid, parent fid (vnode fields `p`, `q`)
 /// and entries (include `.` and `..` for a normal directory).
+#[derive(Debug, Clone)]
 pub struct Dir {
     pub fid: Fid,
     pub parent: Fid,
@@ -127,6 +128,7 @@ pub fn dir(fid: Fid, parent: Fid, rest: Vec<Raw>) -> Dir {
 }
 
 /// A file (type 1) or symlink (type 3) of the dump.
+#[derive(Debug, Clone)]
 pub struct Obj {
     pub fid: Fid,
     pub parent: Fid,
