@@ -12,7 +12,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use coda_rs_tests::read_golden;
+use coda_rs_tests::{coda_rs, read_golden};
 
 pub type Fid = (u32, u32);
 pub const ROOT: Fid = (1, 1);
@@ -320,4 +320,38 @@ pub fn one_line_error(stderr: &[u8]) -> String {
     assert_eq!(lines.len(), 1, "one error line expected: {text}");
     assert!(lines[0].starts_with("coda-rs: "), "{text}");
     lines[0].to_string()
+}
+
+/// Writes `b` as `dir/hostile.dump`.
+pub fn write_dump(dir: &Path, b: &Built) -> PathBuf {
+    let p = dir.join("hostile.dump");
+    fs::write(&p, &b.bytes).unwrap();
+    p
+}
+
+/// Runs `dump restore` of `dump` (in `dir`) into `dir/target`, which must
+/// fail with exit 1, leave a victim next to the target untouched and
+/// restore no object; returns the one error line.
+pub fn refused_restore(dir: &Path, dump: &Path, what: &str) -> String {
+    let victim = victim(dir);
+    let into = dir.join("target");
+    let res = coda_rs()
+        .args(["dump", "restore", "--acls", "skip", "--into"])
+        .arg(&into)
+        .arg(dump)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1), "{what}");
+    let line = one_line_error(&res.stderr);
+    let dump_name = dump.file_name().unwrap().to_str().unwrap();
+    victim.assert_untouched(&[dump_name, "target"]);
+    if into.exists() {
+        let made: Vec<_> = fs::read_dir(&into)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != ".coda-rs-restore.json")
+            .collect();
+        assert!(made.is_empty(), "{what}: {made:?}");
+    }
+    line
 }
