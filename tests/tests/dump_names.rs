@@ -230,7 +230,7 @@ fn to_tar_refuses_bad_names_and_writes_nothing() {
         let t = scratch();
         let b = build(&c.dirs, &c.objs);
         let dump = write_dump(t.path(), &b);
-        let victim = victim(t.path());
+        let victim = victim(t.path(), &["out"]);
         let out_dir = t.path().join("out");
         fs::create_dir(&out_dir).unwrap();
         let res = coda_rs()
@@ -243,7 +243,7 @@ fn to_tar_refuses_bad_names_and_writes_nothing() {
         let line = one_line_error(&res.stderr);
         assert_names_the_entry(&line, &c, &b);
         assert_eq!(fs::read_dir(&out_dir).unwrap().count(), 0, "{}", c.what);
-        victim.assert_untouched(&["hostile.dump", "out"]);
+        victim.assert_untouched(c.what);
     }
 }
 

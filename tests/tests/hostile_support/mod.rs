@@ -8,11 +8,12 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use coda_rs_tests::{coda_rs, read_golden};
+use coda_rs_tests::{coda_rs, is_root, read_golden, tree_state};
 
 pub type Fid = (u32, u32);
 pub const ROOT: Fid = (1, 1);
@@ -246,68 +247,44 @@ pub fn build(dirs: &[Dir], objs: &[Obj]) -> Built {
 /// The volume name of native-full (the tar's root name).
 pub const VOLUME: &str = "testvol.0.backup";
 
-/// A file outside the target: its bytes, mode and owner.
+/// A file outside the target (`dir/victim`, mode 0600, owned by 4321
+/// when the tests run as root) and the state of everything in `dir`
+/// ([`coda_rs_tests::tree_state`]) but the paths a command may write.
 pub struct Victim {
-    pub path: PathBuf,
-    bytes: Vec<u8>,
-    mode: u32,
-    uid: u32,
-    gid: u32,
-    /// The names in the victim's directory when it was made.
-    siblings: Vec<std::ffi::OsString>,
+    dir: PathBuf,
+    skip: Vec<PathBuf>,
+    before: BTreeMap<PathBuf, String>,
 }
 
-/// Makes `dir/victim` (mode 0600) and remembers `dir`'s contents.
-pub fn victim(dir: &Path) -> Victim {
+/// Makes `dir/victim` and records the state of `dir`, leaving out the
+/// names in `writable` (a target, an output directory).
+pub fn victim(dir: &Path, writable: &[&str]) -> Victim {
     let path = dir.join("victim");
     fs::write(&path, b"precious data, not to be touched\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    let m = fs::symlink_metadata(&path).unwrap();
+    if is_root() {
+        std::os::unix::fs::chown(&path, Some(4321), Some(4321)).unwrap();
+    }
+    let skip: Vec<PathBuf> = writable.iter().map(|w| dir.join(w)).collect();
+    let before = state(dir, &skip);
     Victim {
-        bytes: fs::read(&path).unwrap(),
-        mode: m.mode(),
-        uid: m.uid(),
-        gid: m.gid(),
-        siblings: names(dir),
-        path,
+        dir: dir.to_path_buf(),
+        skip,
+        before,
     }
 }
 
-fn names(dir: &Path) -> Vec<std::ffi::OsString> {
-    let mut v: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    v.sort();
-    v
+fn state(dir: &Path, skip: &[PathBuf]) -> BTreeMap<PathBuf, String> {
+    let skip: Vec<&Path> = skip.iter().map(PathBuf::as_path).collect();
+    tree_state(dir, &skip)
 }
 
 impl Victim {
-    /// The victim is byte-identical with the same mode and owner, and its
-    /// directory holds exactly what it held plus `allowed` (the target).
-    pub fn assert_untouched(&self, allowed: &[&str]) {
-        let m = fs::symlink_metadata(&self.path).unwrap();
-        assert!(m.file_type().is_file(), "victim replaced");
-        assert_eq!(fs::read(&self.path).unwrap(), self.bytes, "victim changed");
-        assert_eq!(m.mode(), self.mode, "victim mode changed");
-        assert_eq!(
-            (m.uid(), m.gid()),
-            (self.uid, self.gid),
-            "victim owner changed"
-        );
-        let dir = self.path.parent().unwrap();
-        let keep = |v: &[std::ffi::OsString]| -> Vec<std::ffi::OsString> {
-            v.iter()
-                .filter(|n| !allowed.iter().any(|a| *n == *a))
-                .cloned()
-                .collect()
-        };
-        assert_eq!(
-            keep(&names(dir)),
-            keep(&self.siblings),
-            "files created next to the target"
-        );
+    /// The victim is byte-identical with the same mode, owner and mtime,
+    /// and nothing was created, removed or changed outside the writable
+    /// paths.
+    pub fn assert_untouched(&self, what: &str) {
+        assert_eq!(state(&self.dir, &self.skip), self.before, "{what}");
     }
 }
 
@@ -333,7 +310,7 @@ pub fn write_dump(dir: &Path, b: &Built) -> PathBuf {
 /// fail with exit 1, leave a victim next to the target untouched and
 /// restore no object; returns the one error line.
 pub fn refused_restore(dir: &Path, dump: &Path, what: &str) -> String {
-    let victim = victim(dir);
+    let victim = victim(dir, &["target"]);
     let into = dir.join("target");
     let res = coda_rs()
         .args(["dump", "restore", "--acls", "skip", "--into"])
@@ -343,8 +320,7 @@ pub fn refused_restore(dir: &Path, dump: &Path, what: &str) -> String {
         .unwrap();
     assert_eq!(res.status.code(), Some(1), "{what}");
     let line = one_line_error(&res.stderr);
-    let dump_name = dump.file_name().unwrap().to_str().unwrap();
-    victim.assert_untouched(&[dump_name, "target"]);
+    victim.assert_untouched(what);
     if into.exists() {
         let made: Vec<_> = fs::read_dir(&into)
             .unwrap()
