@@ -233,7 +233,16 @@ impl StateDir {
         }
         let record = decide(&runbook, &journal)?;
         journal.steps.insert(id.to_string(), record);
-        journal.sequence += 1;
+        journal.sequence = journal
+            .sequence
+            .checked_add(1)
+            .ok_or_else(|| Error::State {
+                path: self.file(JOURNAL_FILE),
+                what: format!(
+                    "sequence {} cannot be incremented (expected a journal this tool wrote)",
+                    journal.sequence
+                ),
+            })?;
         write_atomic(&self.file(JOURNAL_FILE), &to_json(&journal))?;
         Ok(journal)
     }
