@@ -33,3 +33,74 @@ pub fn split_nul(data: &[u8]) -> (&[u8], Option<&[u8]>) {
         None => (data, None),
     }
 }
+
+/// A scratch directory, in memory (`/dev/shm`) where there is one: the
+/// file-system targets create and remove one per input.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    let b = tempfile::Builder::new().prefix("coda-rs-fuzz.").to_owned();
+    if shm.is_dir() {
+        b.tempdir_in(shm)
+    } else {
+        b.tempdir()
+    }
+    .expect("a scratch directory")
+}
+
+/// The names in directory `dir`, sorted.
+pub fn names_in(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .expect("the scratch directory reads")
+        .map(|e| e.expect("a directory entry").file_name())
+        .collect();
+    v.sort();
+    v
+}
+
+/// While alive, the calling thread, and every thread it starts, runs with
+/// the effective user and group `nobody` (65534) and no supplementary
+/// groups, so that a target which writes files (a restore of a hostile
+/// dump) cannot damage the machine it runs on, whatever the input makes
+/// the code under test do. Dropping it returns to root. Nothing changes
+/// when the process does not run as root.
+///
+/// Linux credentials are per thread (`set_thread_*`): the fuzzer's own
+/// writes (corpus, artifacts) stay root's, the saved ids stay root so the
+/// thread can come back.
+pub struct Unprivileged {
+    groups: Option<Vec<rustix::process::Gid>>,
+}
+
+/// `nobody` on Debian.
+const NOBODY: u32 = 65534;
+
+impl Unprivileged {
+    /// Switches the calling thread to `nobody` (if it runs as root).
+    pub fn enter() -> Self {
+        use rustix::process::{geteuid, getgroups, Gid, Uid};
+        use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
+        if !geteuid().is_root() {
+            return Unprivileged { groups: None };
+        }
+        let groups = getgroups().expect("getgroups");
+        set_thread_groups(&[]).expect("setgroups");
+        let (uid, gid) = (Uid::from_raw(NOBODY), Gid::from_raw(NOBODY));
+        set_thread_res_gid(None, gid, None).expect("setresgid");
+        set_thread_res_uid(None, uid, None).expect("setresuid");
+        Unprivileged {
+            groups: Some(groups),
+        }
+    }
+}
+
+impl Drop for Unprivileged {
+    fn drop(&mut self) {
+        use rustix::process::{Gid, Uid};
+        use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
+        if let Some(groups) = &self.groups {
+            set_thread_res_uid(None, Uid::ROOT, None).expect("back to root");
+            set_thread_res_gid(None, Gid::ROOT, None).expect("back to group root");
+            set_thread_groups(groups).expect("groups back");
+        }
+    }
+}
