@@ -353,12 +353,25 @@ fn cstr(field: &[u8]) -> &[u8] {
     &field[..end]
 }
 
-/// Walks a tar stream forward, member by member.
+/// Walks a tar stream forward, member by member. Errors name the byte
+/// offset in the archive where the header or data concerned starts.
 pub struct TarStream<R> {
     inner: R,
     /// Bytes of the current member's data (and padding) not yet read.
     left: u64,
     pad: u64,
+    /// Archive bytes consumed so far.
+    pos: u64,
+    /// The current member's name and where its header starts.
+    member: Option<(String, u64)>,
+}
+
+fn bad_data(what: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what)
+}
+
+fn cut(what: String) -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, what)
 }
 
 impl<R: Read> TarStream<R> {
@@ -368,38 +381,65 @@ impl<R: Read> TarStream<R> {
             inner,
             left: 0,
             pad: 0,
+            pos: 0,
+            member: None,
         }
     }
 
     /// The next member's header (the rest of the previous member is
-    /// skipped); `None` at the end of the archive.
+    /// skipped); `None` at the end of the archive (a zero block, or the end
+    /// of the stream where a header would start). An archive that ends
+    /// inside a member, or a header whose checksum or size field is wrong,
+    /// is an error.
     pub fn next_member(&mut self) -> io::Result<Option<TarMember>> {
         let skip = self.left + self.pad;
-        io::copy(&mut (&mut self.inner).take(skip), &mut io::sink())?;
+        let skipped = io::copy(&mut (&mut self.inner).take(skip), &mut io::sink())?;
+        self.pos += skipped;
+        if skipped < skip {
+            let (name, at) = self.member.clone().unwrap_or_default();
+            return Err(cut(format!(
+                "tar archive ends at byte {} inside member {name:?} (header at byte {at}; \
+                 expected {} more bytes of data and padding)",
+                self.pos,
+                skip - skipped
+            )));
+        }
         self.left = 0;
         self.pad = 0;
+        let at = self.pos;
         let mut h = [0u8; 512];
-        match read_full(&mut self.inner, &mut h)? {
+        let n = read_full(&mut self.inner, &mut h)?;
+        self.pos += n as u64;
+        match n {
             0 => return Ok(None),
             512 => {}
             n => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("tar header cut after {n} bytes"),
-                ))
+                return Err(cut(format!(
+                    "tar header at byte {at} cut after {n} bytes (expected 512)"
+                )))
             }
         }
         if h.iter().all(|&b| b == 0) {
             return Ok(None);
         }
         if !is_tar_header(&h) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "not a tar header (no ustar magic at byte 257)",
-            ));
+            return Err(bad_data(format!(
+                "not a tar header at byte {at} (expected the ustar magic at byte {})",
+                at + 257
+            )));
         }
-        let size = octal(&h[124..136])
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad tar size field"))?;
+        if !checksum_matches(&h) {
+            return Err(bad_data(format!(
+                "tar header at byte {at}: checksum field {:?} does not match the header's bytes",
+                String::from_utf8_lossy(cstr(&h[148..156]))
+            )));
+        }
+        let size = octal(&h[124..136]).ok_or_else(|| {
+            bad_data(format!(
+                "tar header at byte {at}: size field {:?} (expected octal digits)",
+                String::from_utf8_lossy(&h[124..136])
+            ))
+        })?;
         let mut name = Vec::new();
         let prefix = cstr(&h[345..500]);
         if !prefix.is_empty() {
@@ -407,10 +447,12 @@ impl<R: Read> TarStream<R> {
             name.push(b'/');
         }
         name.extend_from_slice(cstr(&h[0..100]));
+        let name = String::from_utf8_lossy(&name).into_owned();
         self.left = size;
         self.pad = (512 - size % 512) % 512;
+        self.member = Some((name.clone(), at));
         Ok(Some(TarMember {
-            name: String::from_utf8_lossy(&name).into_owned(),
+            name,
             size,
             typeflag: h[156],
         }))
@@ -437,6 +479,23 @@ impl<R: Read> TarStream<R> {
     }
 }
 
+/// The header's checksum field (octal, ended by NUL or space) equals the
+/// sum of its bytes with the field taken as spaces, unsigned or (as some
+/// old writers computed it) signed.
+fn checksum_matches(h: &[u8; 512]) -> bool {
+    let Some(want) = octal(&h[148..156]) else {
+        return false;
+    };
+    let field = 148..156;
+    let (mut unsigned, mut signed) = (0u64, 0i64);
+    for (i, &c) in h.iter().enumerate() {
+        let c = if field.contains(&i) { b' ' } else { c };
+        unsigned += u64::from(c);
+        signed += i64::from(c as i8);
+    }
+    want == unsigned || i64::try_from(want) == Ok(signed)
+}
+
 /// The data of the current member of a [`TarStream`].
 pub struct TarData<'a, R> {
     tar: &'a mut TarStream<R>,
@@ -450,12 +509,15 @@ impl<R: Read> Read for TarData<'_, R> {
         }
         let n = self.tar.inner.read(&mut out[..want])?;
         if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "tar member data cut short",
-            ));
+            let (name, at) = self.tar.member.clone().unwrap_or_default();
+            return Err(cut(format!(
+                "tar archive ends at byte {} inside member {name:?} (header at byte {at}; \
+                 expected {} more bytes of data)",
+                self.tar.pos, self.tar.left
+            )));
         }
         self.tar.left -= n as u64;
+        self.tar.pos += n as u64;
         Ok(n)
     }
 }
