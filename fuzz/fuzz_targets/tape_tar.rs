@@ -12,7 +12,8 @@
 //! * with a forced block size smaller than a record it fails, never
 //!   returns short data silently;
 //! * a member's data is never longer than its header's size, and is
-//!   exactly that size unless reading failed.
+//!   exactly that size unless reading failed;
+//! * every error of the tar reader names a byte offset of the archive.
 
 #![no_main]
 
@@ -104,7 +105,8 @@ fn walk_members<R: Read>(tar: &mut TarStream<R>) {
     for _ in 0..MAX_MEMBERS {
         let m = match tar.next_member() {
             Ok(Some(m)) => m,
-            Ok(None) | Err(_) => return,
+            Ok(None) => return,
+            Err(e) => return assert_names_an_offset(&e),
         };
         let base = m.name.rsplit('/').next().unwrap_or("");
         if base == "TAPELABEL" {
@@ -122,10 +124,16 @@ fn walk_members<R: Read>(tar: &mut TarStream<R>) {
         // Whatever was not read is skipped by the next call; the member's
         // data must read back to exactly its size (or fail).
         let mut rest = Vec::new();
-        if tar.data().read_to_end(&mut rest).is_err() {
-            return;
+        if let Err(e) = tar.data().read_to_end(&mut rest) {
+            return assert_names_an_offset(&e);
         }
     }
+}
+
+/// A tar reader error says where: `... byte N ...`.
+fn assert_names_an_offset(e: &io::Error) {
+    let msg = e.to_string();
+    assert!(msg.contains(" byte "), "tar error without an offset: {msg}");
 }
 
 /// Reads a dump header and a few entries from `r`; returns how many
