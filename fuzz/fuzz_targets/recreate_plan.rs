@@ -9,13 +9,11 @@
 
 #![no_main]
 
-use std::path::PathBuf;
-
-use coda_rs_fuzz::split_nul;
+use coda_rs_fuzz::{runbook_settings, split_nul};
 use libfuzzer_sys::fuzz_target;
 use recovery_plan::pack::{first_fit_decreasing, select};
 use recovery_plan::recreate::RecreatePlan;
-use recovery_plan::runbook::{Runbook, Settings};
+use recovery_plan::runbook::Runbook;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
 
@@ -48,28 +46,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let runbook = Runbook::build(settings(), &plan, 0).expect("the fixed settings are valid");
+    let runbook =
+        Runbook::build(runbook_settings(), &plan, 0).expect("the fixed settings are valid");
     for s in &runbook.steps {
         let _ = s.to_string();
     }
 });
-
-fn settings() -> Settings {
-    let p = |s: &str| PathBuf::from(s);
-    Settings {
-        server: None,
-        state_dir: p("/var/lib/coda-rs/reinit"),
-        volume_list: p("/var/lib/coda-rs/reinit/VolumeList"),
-        vrlist: p("/var/lib/coda-rs/reinit/VRList"),
-        tape_size: "20G".into(),
-        dumplist_dir: p("/vice/backup"),
-        dump_dir: p("/backup/dumps"),
-        rvm_log: p("/dev/sdb1"),
-        rvm_log_size: "20M".into(),
-        rvm_data: p("/dev/sdb2"),
-        rvm_data_size: "256M".into(),
-        restore_dir: p("/coda/tmp/restore"),
-        inited_dir: p("/coda/tmp/inited"),
-        reformat_rvm: false,
-    }
-}

@@ -1,5 +1,8 @@
 //! Checks shared by the fuzz targets in `fuzz_targets/`.
 
+use std::path::PathBuf;
+
+use recovery_plan::runbook::Settings;
 use recovery_plan::Error;
 
 /// Number of lines of a text file as the line-based parsers count them
@@ -102,5 +105,27 @@ impl Drop for Unprivileged {
             set_thread_res_gid(None, Gid::ROOT, None).expect("back to group root");
             set_thread_groups(groups).expect("groups back");
         }
+    }
+}
+
+/// Runbook settings as `reinit init` makes them for a server whose RVM
+/// lives on partitions (the planners' targets use them).
+pub fn runbook_settings() -> Settings {
+    let p = |s: &str| PathBuf::from(s);
+    Settings {
+        server: None,
+        state_dir: p("/var/lib/coda-rs/reinit"),
+        volume_list: p("/var/lib/coda-rs/reinit/VolumeList"),
+        vrlist: p("/var/lib/coda-rs/reinit/VRList"),
+        tape_size: "20G".into(),
+        dumplist_dir: p("/vice/backup"),
+        dump_dir: p("/backup/dumps"),
+        rvm_log: p("/dev/sdb1"),
+        rvm_log_size: "20M".into(),
+        rvm_data: p("/dev/sdb2"),
+        rvm_data_size: "256M".into(),
+        restore_dir: p("/coda/tmp/restore"),
+        inited_dir: p("/coda/tmp/inited"),
+        reformat_rvm: false,
     }
 }
