@@ -6,7 +6,9 @@
 //! panic; what was written when the conversion succeeds is a tar archive
 //! the tape reader walks to its end, with the counts the summary gives and
 //! its `..CodaACLs.yaml` member readable; the output is never larger than
-//! the summary says.
+//! the summary says; and no member name is absolute, has an empty or `..`
+//! component, or lies below a symlink member (an extractor less careful
+//! than GNU tar would write outside its target).
 
 #![no_main]
 
@@ -49,10 +51,17 @@ fn check_archive(tar: &[u8], records: u64) {
     let mut t = TarStream::new(tar);
     let mut seen = 0u64;
     let mut acl = None;
+    let mut symlinks: Vec<String> = Vec::new();
     loop {
         match t.next_member() {
             Ok(Some(m)) => {
                 seen += 1;
+                if m.typeflag != b'x' {
+                    assert_safe_name(&m.name, &symlinks);
+                }
+                if m.typeflag == b'2' {
+                    symlinks.push(m.name.clone());
+                }
                 let mut body = Vec::new();
                 t.data()
                     .read_to_end(&mut body)
@@ -69,4 +78,21 @@ fn check_archive(tar: &[u8], records: u64) {
     assert_eq!(seen, records + 1, "record count differs from the summary");
     let acl = acl.expect("the ACL member");
     let _ = parse_acl_yaml(&acl);
+}
+
+/// A member name an extractor can create beneath its target.
+fn assert_safe_name(name: &str, symlinks: &[String]) {
+    assert!(!name.starts_with('/'), "absolute member name {name:?}");
+    assert!(
+        name.split('/').all(|c| !c.is_empty() && c != ".."),
+        "member name {name:?} has an empty or `..` component"
+    );
+    for s in symlinks {
+        assert!(
+            !name
+                .strip_prefix(s.as_str())
+                .is_some_and(|r| r.starts_with('/')),
+            "member {name:?} lies below the symlink member {s:?}"
+        );
+    }
 }
