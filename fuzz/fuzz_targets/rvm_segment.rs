@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = rvm::contents::foreign(data);
     let decoded = SegmentHeader::decode(data);
     let whole = data.len() as u64 & !511;
-    for len in [0, PAGE_SIZE, whole, 1 << 20, u64::MAX & !511] {
+    for len in [0, PAGE_SIZE, whole, 1 << 20, !511] {
         match check_real(data, len) {
             Ok(h) => {
                 assert_eq!(Some(&h), decoded.as_ref());
