@@ -4,6 +4,7 @@
 //! work is done in the `rvm`, `volume-dump` and `cfs-ioctl` crates.
 
 mod cfs;
+mod cmd;
 mod completions;
 mod copy;
 mod drill;
@@ -11,8 +12,6 @@ mod drill_sample;
 mod dump;
 mod dump_tar;
 mod exit;
-mod plan;
-mod reinit;
 mod rvm;
 mod tape;
 
@@ -46,10 +45,10 @@ enum Command {
     Copy(copy::CopyArgs),
     /// Backup and recreation planning from VolumeList and VRList.
     #[command(subcommand)]
-    Plan(plan::PlanCommand),
+    Plan(cmd::plan::PlanCommand),
     /// The reinitialisation procedure as a resumable runbook.
     #[command(subcommand)]
-    Reinit(reinit::ReinitCommand),
+    Reinit(cmd::reinit::ReinitCommand),
     /// Rehearse the whole recovery on built-in data (no Coda server needed).
     Drill(drill::DrillArgs),
     /// Backup tapes: tape files, tar members, labels.
@@ -71,8 +70,8 @@ fn main() -> ExitCode {
         Command::Dump(cmd) => dump::run(cmd),
         Command::Cfs(cmd) => cfs::run(cmd),
         Command::Copy(args) => copy::run(args),
-        Command::Plan(cmd) => plan::run(cmd),
-        Command::Reinit(cmd) => reinit::run(cmd),
+        Command::Plan(cmd) => cmd::plan::run(cmd),
+        Command::Reinit(cmd) => cmd::reinit::run(cmd),
         Command::Drill(args) => drill::run(args),
         Command::Tape(cmd) => tape::run(cmd),
         Command::Completions(args) => completions::completions(args, Cli::command()),

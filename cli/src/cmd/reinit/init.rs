@@ -18,8 +18,8 @@ use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
 
 use super::hint;
+use crate::cmd::plan::filter_server;
 use crate::exit;
-use crate::plan::filter_server;
 
 /// Arguments of `reinit init`.
 #[derive(Args)]

@@ -1,0 +1,5 @@
+//! The command groups, one module each: clap definitions, calls into the
+//! libraries, printing.
+
+pub mod plan;
+pub mod reinit;
