@@ -411,3 +411,36 @@ fn resume_refuses_what_it_did_not_make() {
     };
     resume_after(2, journal_elsewhere, ".coda-rs-restore.json", "journal");
 }
+
+/// A directory listing one name twice, a directory and a symlink to the
+/// victim directory (the bytes patched into the pages, as a tampered tape
+/// would hold them): whichever way the restore meets it, nothing is
+/// written through the symlink.
+#[test]
+fn a_name_listed_twice_is_never_followed() {
+    for extra in [&[][..], &["--force"][..]] {
+        let v = Victims::new();
+        let bytes = hostile_dump(
+            vec![
+                entry("dupe-name-A", dir(vec![entry("inner", file("inner\n"))])),
+                entry("dupe-name-B", link(v.dir())),
+            ],
+            &[],
+        );
+        let from = b"dupe-name-B\0";
+        let at: Vec<usize> = (0..bytes.len() - from.len())
+            .filter(|&i| &bytes[i..i + from.len()] == from)
+            .collect();
+        assert_eq!(at.len(), 1, "the name is in the root's pages once");
+        let mut bytes = bytes;
+        bytes[at[0] + from.len() - 2] = b'A';
+        let dump = v.dump(&bytes);
+        let before = v.outside();
+        let out = restore(&v, &dump, extra);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {err}");
+        line_naming(&err, "dupe-name-A");
+        assert_eq!(v.outside(), before, "{extra:?}");
+        assert!(!v.dir().join("inner").exists());
+    }
+}
