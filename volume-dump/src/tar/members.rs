@@ -8,10 +8,10 @@
 //! and the directories that member names imply are kept whole.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Write;
 
-use super::{Tar, ACL_FILE_NAME};
+use super::{ustar_name, Tar, ACL_FILE_NAME};
 use crate::dirpage::escape_name;
 use crate::error::{Error, Record, Result};
 
@@ -79,14 +79,38 @@ impl Slot {
     }
 }
 
+/// Keys of [`Members::by_hash`] are already keyed hashes (random keys per
+/// run, so an attacker cannot aim at one bucket): used as they are.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyedHash(u64);
+
+impl Hasher for KeyedHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// The members written so far.
 #[derive(Debug, Default)]
 pub(crate) struct Members {
     hasher: RandomState,
-    by_hash: HashMap<u64, Slot>,
+    by_hash: HashMap<u64, Slot, BuildHasherDefault<KeyedHash>>,
     symlinks: HashMap<Box<[u8]>, Member>,
     /// Every leading part of a member name, with the first member below it.
     implied: HashMap<Box<[u8]>, Member>,
+    /// The last member's longest leading part (members come directory by
+    /// directory, so most share it): known to be in `implied`.
+    last_part: Vec<u8>,
 }
 
 /// Why `path` cannot name a member safely, if it cannot.
@@ -147,11 +171,18 @@ impl Members {
             }
         }
         // Longest first: once a part is known, so are the shorter ones.
-        for part in leading_parts(name).rev() {
-            if self.implied.contains_key(part) {
-                break;
+        let mut parts = leading_parts(name).rev();
+        if let Some(longest) = parts.next() {
+            if longest != self.last_part.as_slice() {
+                for part in std::iter::once(longest).chain(parts) {
+                    if self.implied.contains_key(part) {
+                        break;
+                    }
+                    self.implied.insert(part.into(), m);
+                }
+                self.last_part.clear();
+                self.last_part.extend_from_slice(longest);
             }
-            self.implied.insert(part.into(), m);
         }
         Ok(())
     }
@@ -193,6 +224,9 @@ impl Members {
     }
 
     fn below_symlink(&self, path: &[u8]) -> Result<(), Clash> {
+        if self.symlinks.is_empty() {
+            return Ok(());
+        }
         match leading_parts(path).find_map(|p| self.symlinks.get(p)) {
             Some(s) => Err(Clash::BelowSymlink(*s)),
             None => Ok(()),
@@ -207,24 +241,19 @@ impl<W: Write> Tar<W> {
     pub(super) fn member_name(&self, who: Who) -> Vec<u8> {
         let mut out = Vec::new();
         match who {
-            Who::AclFile => {
-                out.extend_from_slice(&self.root[..self.root.len().min(154)]);
-                out.push(b'/');
-                out.extend_from_slice(ACL_FILE_NAME);
-            }
+            Who::AclFile => ustar_name(&self.root[..self.root.len().min(154)], ACL_FILE_NAME),
             // A cycle was refused before the first record (shape check).
             Who::Name { obj, k } if self.opts.pax => {
                 let _ = self.objs.path(obj, k, usize::MAX, &self.root, &mut out);
+                out
             }
             Who::Name { obj, k } => {
                 let _ = self.objs.prefix(obj, k, 155, &self.root, &mut out);
-                if !out.is_empty() {
-                    out.push(b'/');
-                }
-                self.objs.comp(obj, k, 100, &self.root, &mut out);
+                let mut name = Vec::new();
+                self.objs.comp(obj, k, 100, &self.root, &mut name);
+                ustar_name(&out, &name)
             }
         }
-        out
     }
 
     /// Refuses a member (and a hard link's `target`) that is not safe to

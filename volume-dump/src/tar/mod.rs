@@ -454,8 +454,13 @@ impl<W: Write> Tar<W> {
         at: u64,
     ) -> Result<()> {
         let who = Who::Name { obj, k };
-        let name = self.member_name(who);
-        // A hard link's target as extractors see it.
+        let shown = ustar_name(&h.prefix, &h.name);
+        // The name and a hard link's target as extractors see them.
+        let name = if self.opts.pax {
+            self.member_name(who)
+        } else {
+            shown.clone()
+        };
         let target = (kind == Kind::HardLink).then(|| match link_target {
             Some(t) if self.opts.pax => t.to_vec(),
             _ => h.linkname.clone(),
@@ -463,11 +468,6 @@ impl<W: Write> Tar<W> {
         self.check_member(&name, Member { who, kind }, target.as_deref(), at)?;
         if self.opts.pax {
             let full = name;
-            let mut shown = h.prefix.clone();
-            if !shown.is_empty() {
-                shown.push(b'/');
-            }
-            shown.extend_from_slice(&h.name);
             let mut records: Vec<(&str, &[u8])> = Vec::new();
             let binary = std::str::from_utf8(&full).is_err()
                 || link_target.is_some_and(|t| std::str::from_utf8(t).is_err());
@@ -505,6 +505,18 @@ impl<W: Write> Tar<W> {
         }
         self.out.write_all(&h.encode()).map_err(|e| out_err(at, e))
     }
+}
+
+/// A member's name from its ustar fields: the prefix, `/` and the name,
+/// or the name alone when the prefix is empty.
+fn ustar_name(prefix: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(prefix.len() + 1 + name.len());
+    out.extend_from_slice(prefix);
+    if !out.is_empty() {
+        out.push(b'/');
+    }
+    out.extend_from_slice(name);
+    out
 }
 
 fn obj_is_root(objs: &Objects, obj: usize) -> bool {
