@@ -158,3 +158,27 @@ fn describe(p: &Path, md: &std::fs::Metadata) -> String {
         md.size()
     )
 }
+
+/// The 4 bytes the qemu tape test (`tape_qemu.rs`, its guest helper
+/// `tapetool`) writes at the start of block `block` of tape file `file`:
+/// `0` + file, `:`, then the block number in two 7-bit halves with the top
+/// bit set. Every byte is non-zero, so the stamps can be found in a byte
+/// stream whose other bytes are zero; `scsi_debug` keeps just these 4 bytes
+/// of each block.
+pub fn tape_stamp(file: u32, block: u32) -> [u8; 4] {
+    [
+        b'0' + file as u8,
+        b':',
+        0x80 | ((block >> 7) & 0x7f) as u8,
+        0x80 | (block & 0x7f) as u8,
+    ]
+}
+
+/// Bytes as lowercase hex, `-` for none: how the qemu tests' guest helpers
+/// print bytes on the console.
+pub fn hex(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "-".into();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

@@ -14,16 +14,13 @@
 //! (default `$HOME/.cache/coda-rs-qemu`).
 
 mod cfs_support;
+mod qemu_support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use cfs_support::{dump, layout, section, split_vf, Section};
-
-/// Longest a boot may take before it is considered hung.
-const BOOT_TIMEOUT: Duration = Duration::from_secs(300);
+use qemu_support::{fields, hex, unhex, var, Checker, Newc, INIT_PRELUDE};
 
 // ---------------------------------------------------------------- set-up
 
@@ -35,177 +32,22 @@ struct Pieces {
 }
 
 fn fetch() -> Pieces {
-    let cache = std::env::var_os("CODA_RS_QEMU_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME or CODA_RS_QEMU_CACHE"))
-                .join(".cache/coda-rs-qemu")
-        });
-    let script = coda_rs_tests::repo_root().join("scripts/qemu/fetch.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run scripts/qemu/fetch.sh");
+    let (status, vars) = qemu_support::run_fetch("fetch.sh");
     assert!(
-        out.status.success(),
-        "scripts/qemu/fetch.sh failed ({}): the qemu test needs apt access to Debian's \
-         linux-image-amd64, busybox-static and qemu-system-x86",
-        out.status
+        status.success(),
+        "scripts/qemu/fetch.sh failed ({status}): the qemu test needs apt access to Debian's \
+         linux-image-amd64, busybox-static and qemu-system-x86"
     );
-    let vars: HashMap<String, PathBuf> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), PathBuf::from(v)))
-        .collect();
-    let get = |k: &str| {
-        vars.get(k)
-            .unwrap_or_else(|| panic!("fetch.sh gave no {k}"))
-            .clone()
-    };
     Pieces {
-        kernel: get("KERNEL"),
-        coda_ko: get("CODA_KO"),
-        busybox: get("BUSYBOX"),
-        qemu_root: get("QEMU_ROOT"),
+        kernel: var(&vars, "KERNEL"),
+        coda_ko: var(&vars, "CODA_KO"),
+        busybox: var(&vars, "BUSYBOX"),
+        qemu_root: var(&vars, "QEMU_ROOT"),
     }
 }
 
-/// Builds static `coda-rs` and `testvenus` (release, glibc + crt-static,
-/// the README's recipe with a quicker profile) in `<target>/qemu-static`.
-fn build_static() -> (PathBuf, PathBuf) {
-    let exe = std::env::current_exe().unwrap();
-    // <target>/debug/deps/<test>
-    let target = exe.ancestors().nth(3).unwrap().join("qemu-static");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(coda_rs_tests::repo_root())
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "-j",
-            "2",
-            "--target",
-            "x86_64-unknown-linux-gnu",
-            "-p",
-            "coda-rs",
-            "-p",
-            "coda-rs-testvenus",
-        ])
-        .env("CARGO_TARGET_DIR", &target)
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        // Quicker than the shipping profile; the binaries only run tests.
-        .env("CARGO_PROFILE_RELEASE_LTO", "false")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "true")
-        .status()
-        .expect("run cargo build for the static binaries");
-    assert!(status.success(), "static build failed");
-    let dir = target.join("x86_64-unknown-linux-gnu/release");
-    let bins = (dir.join("coda-rs"), dir.join("testvenus"));
-    for b in [&bins.0, &bins.1] {
-        assert_static(b);
-    }
-    bins
-}
-
-/// A static executable has no PT_INTERP program header.
-fn assert_static(path: &Path) {
-    let elf = std::fs::read(path).unwrap();
-    assert_eq!(&elf[..4], b"\x7fELF", "{} is not ELF", path.display());
-    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
-    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
-    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
-    for i in 0..phnum {
-        let at = phoff + i * phentsize;
-        let p_type = u32::from_le_bytes(elf[at..at + 4].try_into().unwrap());
-        assert_ne!(
-            p_type,
-            3,
-            "{} is dynamically linked (PT_INTERP)",
-            path.display()
-        );
-    }
-}
-
-/// A `newc` cpio archive (the initramfs format), written directly so that
-/// device nodes need no root and no `cpio` binary.
-struct Newc {
-    out: Vec<u8>,
-    ino: u32,
-}
-
-impl Newc {
-    fn new() -> Newc {
-        Newc {
-            out: Vec::new(),
-            ino: 1,
-        }
-    }
-
-    fn pad(&mut self) {
-        while self.out.len() % 4 != 0 {
-            self.out.push(0);
-        }
-    }
-
-    fn entry(&mut self, name: &str, mode: u32, rdev: (u32, u32), data: &[u8]) {
-        let fields = [
-            self.ino,
-            mode,
-            0,
-            0,
-            1,
-            0,
-            data.len() as u32,
-            0,
-            0,
-            rdev.0,
-            rdev.1,
-            name.len() as u32 + 1,
-            0,
-        ];
-        self.ino += 1;
-        self.out.extend_from_slice(b"070701");
-        for f in fields {
-            self.out.extend_from_slice(format!("{f:08x}").as_bytes());
-        }
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.push(0);
-        self.pad();
-        self.out.extend_from_slice(data);
-        self.pad();
-    }
-
-    fn dir(&mut self, name: &str) {
-        self.entry(name, 0o040755, (0, 0), &[]);
-    }
-
-    fn file(&mut self, name: &str, mode: u32, data: &[u8]) {
-        self.entry(name, 0o100000 | mode, (0, 0), data);
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.entry("TRAILER!!!", 0, (0, 0), &[]);
-        self.out
-    }
-}
-
-const INIT: &str = r#"#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox mount -t devtmpfs devtmpfs /dev
-/bin/busybox mount -t tmpfs tmpfs /tmp
-/bin/busybox --install -s /bin
-exec >/dev/console 2>&1 </dev/null
-echo "@@BOOT $(uname -r) uptime $(cat /proc/uptime)"
-if insmod /lib/modules/coda.ko; then echo "@@INSMOD ok"; else echo "@@INSMOD failed"; fi
+/// What `/init` does after [`qemu_support::INIT_PRELUDE`].
+const INIT: &str = r#"if insmod /lib/modules/coda.ko; then echo "@@INSMOD ok"; else echo "@@INSMOD failed"; fi
 /bin/testvenus /tmp/log /scenario.txt /answers.txt
 echo "@@VENUS_EXIT $?"
 echo "@@LOG-BEGIN"
@@ -217,23 +59,8 @@ poweroff -f
 "#;
 
 fn initramfs(p: &Pieces, coda_rs: &Path, venus: &Path, scenario: &str, answers: &str) -> Vec<u8> {
-    let mut a = Newc::new();
-    for d in [
-        "bin",
-        "dev",
-        "proc",
-        "sys",
-        "tmp",
-        "coda",
-        "notcoda",
-        "lib",
-        "lib/modules",
-    ] {
-        a.dir(d);
-    }
-    a.entry("dev/console", 0o020600, (5, 1), &[]);
-    a.file("init", 0o755, INIT.as_bytes());
-    a.file("bin/busybox", 0o755, &std::fs::read(&p.busybox).unwrap());
+    let mut a = Newc::guest(&p.busybox, &["coda", "notcoda", "lib", "lib/modules"]);
+    a.file("init", 0o755, format!("{INIT_PRELUDE}{INIT}").as_bytes());
     a.file("bin/coda-rs", 0o755, &std::fs::read(coda_rs).unwrap());
     a.file("bin/testvenus", 0o755, &std::fs::read(venus).unwrap());
     a.file(
@@ -246,87 +73,7 @@ fn initramfs(p: &Pieces, coda_rs: &Path, venus: &Path, scenario: &str, answers: 
     a.finish()
 }
 
-/// Boots the guest and returns its console output and the wall time.
-fn boot(p: &Pieces, initrd: &Path, console: &Path) -> (String, Duration) {
-    let q = &p.qemu_root;
-    let lib_path = format!(
-        "{}:{}",
-        q.join("lib/x86_64-linux-gnu").display(),
-        q.join("usr/lib/x86_64-linux-gnu").display()
-    );
-    let log = std::fs::File::create(console).unwrap();
-    let start = Instant::now();
-    let mut cmd = Command::new(q.join("usr/bin/qemu-system-x86_64"));
-    cmd.env("LD_LIBRARY_PATH", lib_path);
-    // Firmware from the unpacked packages; when those packages were
-    // already installed system-wide, qemu's default directories serve.
-    for dir in ["usr/share/seabios", "usr/share/qemu"] {
-        if q.join(dir).is_dir() {
-            cmd.arg("-L").arg(q.join(dir));
-        }
-    }
-    let mut child = cmd
-        .args(["-accel", "tcg", "-m", "512", "-smp", "1"])
-        .args(["-nographic", "-no-reboot", "-nic", "none"])
-        .arg("-kernel")
-        .arg(&p.kernel)
-        .arg("-initrd")
-        .arg(initrd)
-        .args([
-            "-append",
-            "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4",
-        ])
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start qemu-system-x86_64");
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "qemu exited with {status}");
-            break;
-        }
-        if start.elapsed() > BOOT_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "guest did not power off within {BOOT_TIMEOUT:?}; console: {}",
-                console.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let elapsed = start.elapsed();
-    let text = String::from_utf8_lossy(&std::fs::read(console).unwrap()).replace('\r', "");
-    (text, elapsed)
-}
-
 // ---------------------------------------------------------------- records
-
-fn unhex(s: &str) -> Vec<u8> {
-    if s == "-" {
-        return Vec::new();
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn hex(b: &[u8]) -> String {
-    if b.is_empty() {
-        return "-".into();
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// `key=value` fields of a record line.
-fn fields(line: &str) -> HashMap<String, String> {
-    line.split_whitespace()
-        .filter_map(|w| w.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 /// A pioctl venus executed.
 #[derive(Debug)]
@@ -665,26 +412,6 @@ fn scenario() -> String {
 
 // ---------------------------------------------------------------- checks
 
-/// Collects failed expectations so that one run reports all of them.
-struct Checker {
-    failures: Vec<String>,
-}
-
-impl Checker {
-    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
-        if !ok {
-            self.failures.push(what());
-        }
-    }
-
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, ctx: &str, got: T, want: T) {
-        if got != want {
-            self.failures
-                .push(format!("{ctx}: got {got:?}, want {want:?}"));
-        }
-    }
-}
-
 /// Compares a recorded pioctl with the golden virtual-file request it
 /// must equal: byte for byte over T1; over T2 the upcall's opcode, command,
 /// object and input (the kernel resolved the path).
@@ -756,7 +483,8 @@ fn cfs_subcommands_through_the_linux_coda_module() {
     let (_, sections) = layout();
     let g = Golden { sections };
     let pieces = fetch();
-    let (coda_rs, venus) = build_static();
+    let bins = qemu_support::build_static();
+    let (coda_rs, venus) = (bins.coda_rs, bins.testvenus);
 
     let work = coda_rs_tests::scratch();
     let initrd = work.path().join("initramfs.cpio");
@@ -765,13 +493,9 @@ fn cfs_subcommands_through_the_linux_coda_module() {
         initramfs(&pieces, &coda_rs, &venus, &scenario(), &answers(&g)),
     )
     .unwrap();
-    let console_path = std::env::current_exe()
-        .unwrap()
-        .ancestors()
-        .nth(3)
-        .unwrap()
-        .join("qemu-static/console.txt");
-    let (console, took) = boot(&pieces, &initrd, &console_path);
+    let console_path = qemu_support::target_dir().join("console.txt");
+    let (console, took) =
+        qemu_support::boot(&pieces.qemu_root, &pieces.kernel, &initrd, &console_path);
     eprintln!(
         "qemu boot to power-off: {:.1} s (console: {})",
         took.as_secs_f64(),
@@ -1264,11 +988,5 @@ fn cfs_subcommands_through_the_linux_coda_module() {
         );
     }
 
-    assert!(
-        c.failures.is_empty(),
-        "{} failed expectations:\n  {}\nconsole: {}",
-        c.failures.len(),
-        c.failures.join("\n  "),
-        console_path.display()
-    );
+    c.finish(&console_path);
 }
