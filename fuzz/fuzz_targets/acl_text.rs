@@ -15,6 +15,8 @@ use volume_dump::acl::{Acl, Rights};
 use volume_dump::create::parse_acl_yaml;
 use volume_dump::tar::yaml::directory_item;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     // The YAML writer scans any text the way codadump2tar's sscanf does.
     let mut item = b"acls:\n".to_vec();

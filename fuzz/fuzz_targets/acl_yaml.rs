@@ -14,6 +14,8 @@ use volume_dump::acl::Acl;
 use volume_dump::create::parse_acl_yaml;
 use volume_dump::tar::yaml::directory_item;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let acls = match parse_acl_yaml(data) {
         Ok(acls) => acls,

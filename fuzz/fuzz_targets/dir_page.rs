@@ -34,6 +34,8 @@ fn pages_in_dump(data: &[u8]) -> Vec<u8> {
     out
 }
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let extracted;
     let data = if data.starts_with(&DUMP_START) {

@@ -15,6 +15,8 @@ use libfuzzer_sys::fuzz_target;
 use volume_dump::merge::{merge, MergeOptions};
 use volume_dump::{Dump, ReadOptions};
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let Some((len, rest)) = data.split_first_chunk::<4>() else {
         return;

@@ -8,6 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use volume_dump::verify::{verify, VerifyOptions};
 use volume_dump::{Dump, ReadOptions};
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     for lenient in [false, true] {
         let opts = ReadOptions { lenient };

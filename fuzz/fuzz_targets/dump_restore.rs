@@ -20,6 +20,8 @@ use volume_dump::ReadOptions;
 
 const VICTIM: &[u8] = b"a file outside the target\n";
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     for lenient in [false, true] {
         let read = ReadOptions { lenient };

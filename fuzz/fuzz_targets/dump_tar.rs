@@ -20,6 +20,8 @@ use volume_dump::restore::tape::TarStream;
 use volume_dump::tar::{write_tar, TarOptions, ACL_FILE_NAME};
 use volume_dump::{DumpReader, ReadOptions};
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     for (lenient, pax) in [(false, false), (true, false), (false, true)] {
         let Ok(mut reader) = DumpReader::with_options(data, ReadOptions { lenient }) else {

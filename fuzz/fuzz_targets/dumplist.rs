@@ -10,6 +10,8 @@ use coda_rs_fuzz::assert_names_a_line;
 use libfuzzer_sys::fuzz_target;
 use recovery_plan::dumplist::Dumplist;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let list = match Dumplist::parse(data, "dumplist") {
         Ok(list) => list,

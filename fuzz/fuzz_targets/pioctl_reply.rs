@@ -18,6 +18,8 @@ use cfs_ioctl::virtual_file::{encode_response, parse_response};
 use cfs_ioctl::{Acl, Error, GetFidReply, Opcode, VolumeStatusReply, WhereIs};
 use libfuzzer_sys::fuzz_target;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let Some((&which, reply)) = data.split_first() else {
         return;

@@ -17,6 +17,8 @@ use recovery_plan::runbook::Runbook;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let (vl, vr) = split_nul(data);
     let (Ok(volumes), Ok(vrlist)) = (

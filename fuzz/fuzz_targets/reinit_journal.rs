@@ -46,6 +46,8 @@ fn runbook_json() -> &'static [u8] {
     })
 }
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let (runbook, journal) = match split_nul(data) {
         (journal, None) => (runbook_json(), journal),

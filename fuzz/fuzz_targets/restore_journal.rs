@@ -50,6 +50,8 @@ fn restore(into: &Path) -> Result<volume_dump::restore::RestoreSummary, String> 
     restore_chain(dump(), &[], into, &opts, &mut |_| {}).map_err(|e| e.to_string())
 }
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let scratch = scratch_dir();
     let into = scratch.path().join("into");

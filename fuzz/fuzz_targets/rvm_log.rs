@@ -17,6 +17,8 @@ use rvm::reader::{locate_tail, ChecksumRule, LogView};
 use rvm::status::StatusBlock;
 use rvm::Timeval;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2560 {
         return;

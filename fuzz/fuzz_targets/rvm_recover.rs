@@ -18,6 +18,8 @@ use coda_rs_fuzz::{names_in, scratch_dir, Unprivileged};
 use libfuzzer_sys::fuzz_target;
 use rvm::recover::{recover, RecoverOptions};
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let Some((len, rest)) = data.split_first_chunk::<4>() else {
         return;

@@ -13,6 +13,8 @@
 use libfuzzer_sys::fuzz_target;
 use rvm::segment::{check_real, SegmentHeader, MAX_REGIONS, PAGE_SIZE};
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let _ = rvm::contents::foreign(data);
     let decoded = SegmentHeader::decode(data);

@@ -10,6 +10,8 @@ use coda_rs_fuzz::assert_names_a_line;
 use libfuzzer_sys::fuzz_target;
 use recovery_plan::server_conf::ServerConf;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let conf = match ServerConf::parse(data, "server.conf") {
         Ok(conf) => conf,

@@ -37,6 +37,8 @@ const MAX_MEMBERS: usize = 4096;
 /// of the dump reader: `dump_reader` fuzzes that).
 const MAX_ENTRIES: usize = 64;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     // Spread input lengths (tar archives are multiples of 512) over the sizes.
     let pick = (data.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;

@@ -11,6 +11,8 @@ use coda_rs_fuzz::assert_names_a_line;
 use libfuzzer_sys::fuzz_target;
 use recovery_plan::volume_list::VolumeList;
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let list = match VolumeList::parse(data, "VolumeList") {
         Ok(list) => list,

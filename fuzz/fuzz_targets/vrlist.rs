@@ -10,6 +10,8 @@ use coda_rs_fuzz::assert_names_a_line;
 use libfuzzer_sys::fuzz_target;
 use recovery_plan::vrlist::{VrList, REPLICA_SLOTS};
 
+coda_rs_fuzz::bounded_allocations!();
+
 fuzz_target!(|data: &[u8]| {
     let list = match VrList::parse(data, "VRList") {
         Ok(list) => list,

@@ -129,3 +129,65 @@ pub fn runbook_settings() -> Settings {
         reformat_rvm: false,
     }
 }
+
+/// Largest single allocation a target may make. Inputs are at most 1 MiB
+/// (`-max_len`); the largest buffer the code sizes itself is a 16 MiB tape
+/// record. Anything larger was sized by a length field read from the input.
+pub const MAX_ALLOCATION: usize = 64 << 20;
+
+/// The system allocator, except that an allocation larger than
+/// [`MAX_ALLOCATION`] aborts the process, which libFuzzer reports as a
+/// crash (keeping the input). Without a sanitizer (`-s none`) libFuzzer's
+/// own `-malloc_limit_mb` has no malloc hook to act on, and an allocation
+/// the kernel overcommits never shows in `-rss_limit_mb`; this does the
+/// check instead. Installed by [`bounded_allocations!`].
+pub struct BoundedAllocator;
+
+fn check_size(size: usize) {
+    if size > MAX_ALLOCATION {
+        // Nothing here may allocate: a fixed message, then abort.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"coda-rs fuzz: an allocation of more than 64 MiB (a length field read from the input?)\n",
+        );
+        std::process::abort();
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`, which meets the
+// `GlobalAlloc` contract; `check_size` only reads the size and may abort.
+unsafe impl std::alloc::GlobalAlloc for BoundedAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        check_size(layout.size());
+        // SAFETY: the caller's layout obligations are passed on as they are.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        check_size(layout.size());
+        // SAFETY: as in `alloc`.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` came from `System` with this layout (every
+        // allocation of the process goes through this allocator).
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        check_size(new);
+        // SAFETY: as in `dealloc`; the new size is passed on unchanged.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+/// Installs [`BoundedAllocator`] as the target's global allocator; every
+/// target calls it once at the top level.
+#[macro_export]
+macro_rules! bounded_allocations {
+    () => {
+        #[global_allocator]
+        static ALLOCATOR: $crate::BoundedAllocator = $crate::BoundedAllocator;
+    };
+}
