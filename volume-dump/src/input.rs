@@ -15,6 +15,17 @@ pub(crate) struct Input<R> {
     base: u64,
 }
 
+impl<R> Input<R> {
+    /// Stream offset of the next unread byte.
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    pub(crate) fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
 impl<R: Read> Input<R> {
     pub(crate) fn new(inner: R) -> Self {
         Input {
@@ -24,15 +35,6 @@ impl<R: Read> Input<R> {
             end: 0,
             base: 0,
         }
-    }
-
-    /// Stream offset of the next unread byte.
-    pub(crate) fn offset(&self) -> u64 {
-        self.base + self.pos as u64
-    }
-
-    pub(crate) fn into_inner(self) -> R {
-        self.inner
     }
 
     /// The buffered unread bytes, refilling when empty; empty at EOF.

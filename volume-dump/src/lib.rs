@@ -41,14 +41,19 @@
 
 pub mod acl;
 pub mod create;
+mod data;
 pub mod dirpage;
+mod end;
 mod error;
+mod field;
 mod header;
 pub mod incremental;
+mod index;
 mod input;
 pub mod merge;
 mod model;
 mod reader;
+mod removed;
 pub mod restore;
 pub mod tag;
 pub mod tar;
@@ -58,10 +63,13 @@ mod vnode;
 mod volume;
 mod writer;
 
+pub use data::VnodeData;
 pub use error::{Error, Record, Result};
+pub use field::VersionVector;
 pub use header::DumpHeader;
+pub use index::{IndexHeader, VnodeClass};
 pub use model::{Data, Dump, Index, IndexEntry};
 pub use reader::{DataReader, DumpReader, Entry, ReadOptions, VnodeEntry};
-pub use vnode::{vnode_type, IndexHeader, VersionVector, Vnode, VnodeClass, VnodeData};
+pub use vnode::{vnode_type, Vnode};
 pub use volume::{volume_type, VolumeDiskData};
 pub use writer::DumpWriter;

@@ -1,4 +1,7 @@
 //! Record tags and constants of the stream (spec §3.1).
+//!
+//! Field tags belong to their records' field tables (`header.rs`,
+//! `volume.rs`, `index.rs`, `vnode.rs`, the version vector in `field`).
 
 /// D_DUMPHEADER: first byte of every dump.
 pub const DUMP_HEADER: u8 = 1;
@@ -26,8 +29,6 @@ pub const RM_VNODE: u8 = 13;
 pub const BAD_INODE: u8 = 14;
 /// D_MAX: field tags are greater, record tags are less or equal.
 pub const MAX_RECORD_TAG: u8 = 20;
-/// The byte that introduces each directory page (`'P'`).
-pub const PAGE_MARK: u8 = b'P';
 
 /// DUMPBEGINMAGIC, after the first byte.
 pub const BEGIN_MAGIC: u32 = 0xB3A1_1322;
@@ -36,21 +37,12 @@ pub const END_MAGIC: u32 = 0x3A21_4B6E;
 /// DUMPVERSION.
 pub const DUMP_VERSION: u32 = 2;
 
-/// Size of one directory page (spec §12).
-pub const PAGE_SIZE: usize = 2048;
-/// Most pages a directory may have (spec §7.2).
-pub const MAX_PAGES: u32 = 128;
-
-/// Canonical header field order (spec §4).
-pub const HEADER_FIELDS: &[u8] = b"vpnbiI";
-/// Canonical volume-data field order (spec §5).
-pub const VOLUME_FIELDS: &[u8] = b"ivnPs+utpgcbqmxdflaoCAUEBOMWDZV";
-/// Canonical index-header field order (spec §3.2).
-pub const INDEX_FIELDS: &[u8] = b"vs";
-/// Canonical vnode field order (spec §7.1); directories add `X`.
-pub const VNODE_FIELDS: &[u8] = b"tblLvVmaopqX";
-/// Canonical version-vector field order (spec §2).
-pub const VV_FIELDS: &[u8] = b"01234567suf";
+/// The byte that introduces each directory page (`'P'`, spec §7.2).
+pub const PAGE_MARK: u8 = b'P';
+/// Size of one directory page (spec §12), defined with the page format.
+pub use crate::dirpage::PAGE_SIZE;
+/// Most pages a directory may have (spec §7.2), as D_DIRPAGES counts them.
+pub const MAX_PAGES: u32 = crate::dirpage::MAX_PAGES as u32;
 
 /// Cap on every string field's length (including the NUL). Volume names
 /// and messages are far shorter (32/128); ACL texts of the 20 entries a
@@ -58,3 +50,39 @@ pub const VV_FIELDS: &[u8] = b"01234567suf";
 pub const MAX_STRING: u32 = 64 * 1024;
 /// Cap on the element count of an int32 array (weekUse has 7).
 pub const MAX_ARRAY: u32 = 1024;
+
+/// How messages name a record tag: `D_VNODE (0x05)`.
+pub(crate) const fn describe(tag: u8) -> &'static str {
+    match tag {
+        DUMP_HEADER => "D_DUMPHEADER (0x01)",
+        SMALL_INDEX => "D_SMALLINDEX (0x03)",
+        LARGE_INDEX => "D_LARGEINDEX (0x04)",
+        VNODE => "D_VNODE (0x05)",
+        END_VV => "D_ENDVV (0x07)",
+        DUMP_END => "D_DUMPEND (0x08)",
+        VOLUME_DISK_DATA => "D_VOLUMEDISKDATA (0x09)",
+        NULL_VNODE => "D_NULLVNODE (0x0a)",
+        DIR_PAGES => "D_DIRPAGES (0x0b)",
+        FILE_DATA => "D_FILEDATA (0x0c)",
+        RM_VNODE => "D_RMVNODE (0x0d)",
+        BAD_INODE => "D_BADINODE (0x0e)",
+        _ => "a record tag",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spec §3.1: every name carries its own value.
+    #[test]
+    fn each_tag_name_shows_its_value() {
+        for tag in 1..=MAX_RECORD_TAG {
+            let name = describe(tag);
+            if name != "a record tag" {
+                assert!(name.ends_with(&format!(" ({tag:#04x})")), "{name}");
+            }
+        }
+        assert_eq!(describe(RM_VNODE), "D_RMVNODE (0x0d)");
+    }
+}

@@ -34,7 +34,7 @@ const PREFIX: (usize, usize) = (345, 155);
 /// One ustar header block with the field values `codadump2tar` uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TarHeader {
-    /// Record type, see [`typeflag`].
+    /// Record type, see `typeflag`.
     pub typeflag: u8,
     /// Name field (at most 99 bytes are written).
     pub name: Vec<u8>,
