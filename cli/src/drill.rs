@@ -279,8 +279,7 @@ fn drill(
             },
             now,
             &mut |_, _| {},
-        )
-        .map_err(|e| anyhow!("{e}"))?;
+        )?;
         let p = rvm::HeapParams::coda_standard(data_size);
         let d = rvm::init_data(
             &log,
@@ -292,8 +291,7 @@ fn drill(
                 sparse: true,
             },
             &mut |_, _| {},
-        )
-        .map_err(|e| anyhow!("{e}"))?;
+        )?;
         Ok((
             (),
             l.total + data_size,
@@ -630,8 +628,7 @@ fn check_rvm(log: &Path, data: &Path, data_size: u64) -> Check {
     let name = "RVM log valid, recover is a no-op".to_string();
     let r = (|| -> anyhow::Result<String> {
         let l =
-            rvm::log_device::LocatedLog::open(log, false, false, rvm::reader::ChecksumRule::Rvm)
-                .map_err(|e| anyhow!("{e}"))?;
+            rvm::log_device::LocatedLog::open(log, false, false, rvm::reader::ChecksumRule::Rvm)?;
         let s = &l.status;
         if s.log_head != s.log_tail {
             return Err(anyhow!(
@@ -650,7 +647,7 @@ fn check_rvm(log: &Path, data: &Path, data_size: u64) -> Check {
             abort_at: None,
         };
         let before = fs::read(data)?;
-        let r = rvm::recover::recover(log, &opts).map_err(|e| anyhow!("{e}"))?;
+        let r = rvm::recover::recover(log, &opts)?;
         if !r.applied.is_empty() || r.head != r.tail {
             return Err(anyhow!(
                 "recover applied {} transaction(s)",

@@ -1,5 +1,12 @@
 //! Exit codes and error printing shared by every subcommand
 //! (`shared/spec/cli-conventions.md`).
+//!
+//! A command returns its error as it came (`?`, context if useful, never
+//! `anyhow!("{e}")`): [`finish`] prints the whole chain on one line and
+//! picks the exit code from the first error in the chain that has a class,
+//! in [`code`], the one place where classes become exit codes. Library
+//! errors know their class (`rvm::Error::class`); errors the CLI makes
+//! itself are [`Coded`] ([`usage`], [`refused`]).
 
 use std::fmt;
 use std::io::Write;
@@ -62,7 +69,12 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
             return ExitCode::from(SUCCESS);
         }
     }
-    let code = err.downcast_ref::<Coded>().map_or(FAILURE, |c| c.code);
+    let _ = writeln!(std::io::stderr(), "coda-rs: {}", line(&err));
+    ExitCode::from(code(&err))
+}
+
+/// The error and its causes on one line, outermost first.
+fn line(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for (i, cause) in err.chain().enumerate() {
         if i > 0 {
@@ -70,8 +82,25 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
         }
         line.push_str(&cause.to_string());
     }
-    let _ = writeln!(std::io::stderr(), "coda-rs: {line}");
-    ExitCode::from(code)
+    line
+}
+
+/// The exit code of a failed command: that of the outermost error in the
+/// chain that carries a class, else [`FAILURE`].
+fn code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(c) = cause.downcast_ref::<Coded>() {
+            return c.code;
+        }
+        if let Some(e) = cause.downcast_ref::<rvm::Error>() {
+            return match e.class() {
+                rvm::ErrorClass::Usage => USAGE,
+                rvm::ErrorClass::Refused => REFUSED,
+                rvm::ErrorClass::Failure => FAILURE,
+            };
+        }
+    }
+    FAILURE
 }
 
 /// Prints a clap parse error (or help/version) and returns exit code 2 for
@@ -82,5 +111,44 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         ExitCode::from(USAGE)
     } else {
         ExitCode::from(SUCCESS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rvm_io() -> rvm::Error {
+        // An I/O error as the rvm crate makes it.
+        let err = std::fs::File::open("/nonexistent/coda-rs-exit-test").unwrap_err();
+        rvm::Error::Io {
+            path: "/vice/LOG".into(),
+            context: "cannot open".into(),
+            source: err,
+        }
+    }
+
+    #[test]
+    fn library_classes_become_exit_codes_through_context() {
+        let usage = anyhow::Error::from(rvm::size::argument("SIZE", "12XB").unwrap_err());
+        assert_eq!(code(&usage), USAGE);
+        let refused = anyhow::Error::from(rvm::Error::InUse {
+            path: "/dev/sdb1".into(),
+            what: "is mounted on /srv".into(),
+        });
+        assert_eq!(code(&refused), REFUSED);
+        assert_eq!(code(&refused.context("step 13.2")), REFUSED);
+        assert_eq!(code(&anyhow::Error::from(rvm_io())), FAILURE);
+        assert_eq!(code(&super::usage("x")), USAGE);
+        assert_eq!(code(&anyhow::anyhow!("plain")), FAILURE);
+    }
+
+    #[test]
+    fn the_chain_is_printed_once() {
+        let e = anyhow::Error::from(rvm_io()).context("rvm init");
+        assert_eq!(
+            line(&e),
+            "rvm init: /vice/LOG: cannot open: No such file or directory (os error 2)"
+        );
     }
 }

@@ -12,7 +12,6 @@ mod drill_sample;
 mod dump;
 mod dump_tar;
 mod exit;
-mod rvm;
 mod tape;
 
 use std::process::ExitCode;
@@ -34,7 +33,7 @@ struct Cli {
 enum Command {
     /// RVM log devices and RDS data segments (rvmutl, rdsinit).
     #[command(subcommand)]
-    Rvm(rvm::RvmCommand),
+    Rvm(cmd::rvm::RvmCommand),
     /// Volume dump streams (volutil dump, codareaddump, codadump2tar).
     #[command(subcommand)]
     Dump(dump::DumpCommand),
@@ -66,7 +65,7 @@ fn main() -> ExitCode {
         Err(e) => return exit::clap_error(e),
     };
     let result = match cli.command {
-        Command::Rvm(cmd) => rvm::run(cmd),
+        Command::Rvm(cmd) => cmd::rvm::run(cmd),
         Command::Dump(cmd) => dump::run(cmd),
         Command::Cfs(cmd) => cfs::run(cmd),
         Command::Copy(args) => copy::run(args),

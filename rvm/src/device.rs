@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result};
+use crate::sys;
 
 /// Size of the buffer used for fills (large sequential writes, never 4 KiB).
 pub const FILL_CHUNK: usize = 4 << 20;
@@ -91,30 +92,16 @@ impl Kind {
 }
 
 /// Size of a block device in bytes (`BLKGETSIZE64`).
-#[doc(alias = "BLKGETSIZE64")]
 pub fn device_size(file: &File, path: &Path) -> Result<u64> {
-    const BLKGETSIZE64: rustix::ioctl::Opcode = rustix::ioctl::opcode::read::<u64>(0x12, 114);
-    // SAFETY: BLKGETSIZE64 (_IOR(0x12, 114, size_t)) writes one u64 (size_t
-    // on x86_64), the Getter's output type; the fd is open for the call.
-    unsafe { rustix::ioctl::ioctl(file, rustix::ioctl::Getter::<BLKGETSIZE64, u64>::new()) }
+    sys::ioctl_blkgetsize64(file)
         .map_err(|e| Error::io(path, "cannot get the device size (BLKGETSIZE64)", e.into()))
 }
 
 /// Zeroes `[offset, offset + len)` of a block device with `BLKZEROOUT`
 /// (both must be multiples of 512). Returns false if the device does not
 /// support it.
-#[doc(alias = "BLKZEROOUT")]
 fn blkzeroout(file: &File, path: &Path, offset: u64, len: u64) -> Result<bool> {
-    const BLKZEROOUT: rustix::ioctl::Opcode = rustix::ioctl::opcode::none(0x12, 127);
-    // SAFETY: BLKZEROOUT (_IO(0x12, 127)) reads a pointer to two u64
-    // (start, length), which is what the Setter passes; the fd is open.
-    let r = unsafe {
-        rustix::ioctl::ioctl(
-            file,
-            rustix::ioctl::Setter::<BLKZEROOUT, [u64; 2]>::new([offset, len]),
-        )
-    };
-    match r {
+    match sys::ioctl_blkzeroout(file, offset, len) {
         Ok(()) => Ok(true),
         Err(Errno::OPNOTSUPP | Errno::NOTTY | Errno::INVAL) => Ok(false),
         Err(e) => Err(Error::io(

@@ -1,16 +1,29 @@
-//! The one error type of the `rvm` crate.
+//! The one error type of the `rvm` crate, and the class of each error.
+//!
+//! Two rules make one printed line tell the whole story:
+//! - each variant names what it concerns (file, byte offset, parameter)
+//!   and knows its [`ErrorClass`] ([`Error::class`]), so a caller maps it
+//!   to an exit code without looking at the text;
+//! - a variant that wraps an operating-system error returns it from
+//!   [`std::error::Error::source`] and does not repeat it in its own
+//!   `Display`: printing the chain (`coda-rs: {e}: {source}`, or anyhow's
+//!   `{:#}`) shows the errno text exactly once.
 
 use std::path::PathBuf;
 
-/// How the command-line tool should classify an [`Error`].
+use crate::size::{SizeError, EXPECTED};
+
+/// What kind of failure an [`Error`] is, in the terms of the command-line
+/// conventions (`shared/spec/cli-conventions.md`, "Exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorClass {
-    /// A bad parameter or argument; nothing was written.
+    /// A bad parameter, argument or target name; nothing was written
+    /// (exit 2).
     Usage,
     /// Refused for safety: the target holds data and `force` was not given,
-    /// or it is in use.
+    /// or it is in use (exit 3).
     Refused,
-    /// The operation failed (I/O error, damaged input, ...).
+    /// The operation failed: I/O error, damaged input, ... (exit 1).
     Failure,
 }
 
@@ -18,8 +31,9 @@ pub enum ErrorClass {
 /// (or parameter) concerned so that one line tells the whole story.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// An operating-system call failed.
-    #[error("{}: {context}: {source}", path.display())]
+    /// An operating-system call failed (the call's error is the
+    /// [`source`](std::error::Error::source)).
+    #[error("{}: {context}", path.display())]
     Io {
         /// File or device concerned.
         path: PathBuf,
@@ -40,6 +54,15 @@ pub enum Error {
         what: String,
         /// What the format requires there.
         expected: String,
+    },
+    /// A size or number argument does not follow the grammar of
+    /// [`crate::size`]; nothing was done.
+    #[error("{name}: {error} (expected {EXPECTED})")]
+    Size {
+        /// Argument name as the user knows it (e.g. `SIZE`, `--log-size`).
+        name: &'static str,
+        /// What is wrong with it.
+        error: SizeError,
     },
     /// A parameter breaks a rule; nothing was written.
     #[error("{name} {value}: {rule}")]
@@ -104,11 +127,15 @@ impl Error {
     /// How a command-line tool should report this error (exit code class).
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Parameter { .. } | Error::Target { .. } => ErrorClass::Usage,
+            Error::Size { .. } | Error::Parameter { .. } | Error::Target { .. } => {
+                ErrorClass::Usage
+            }
             Error::Refused { .. } | Error::InUse { .. } | Error::NotRvm { .. } => {
                 ErrorClass::Refused
             }
-            _ => ErrorClass::Failure,
+            Error::Io { .. } | Error::Corrupt { .. } | Error::Unrecoverable { .. } => {
+                ErrorClass::Failure
+            }
         }
     }
 
@@ -127,3 +154,22 @@ impl Error {
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn the_os_error_is_the_source_and_not_repeated() {
+        let e = Error::io(
+            std::path::Path::new("/vice/LOG"),
+            "cannot create",
+            std::io::Error::from_raw_os_error(30),
+        );
+        assert_eq!(e.to_string(), "/vice/LOG: cannot create");
+        let source = e.source().unwrap().downcast_ref::<std::io::Error>();
+        assert_eq!(source.unwrap().raw_os_error(), Some(30));
+        assert_eq!(e.class(), ErrorClass::Failure);
+    }
+}

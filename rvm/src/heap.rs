@@ -53,6 +53,36 @@ pub struct HeapLayout {
 }
 
 impl HeapParams {
+    /// The names of the parameters as `rdsinit -f` orders them (and as
+    /// errors name them).
+    pub const NAMES: [&'static str; 6] = [
+        "DATALEN",
+        "SADDR",
+        "HEAPLEN",
+        "STATICLEN",
+        "NLISTS",
+        "CHUNK",
+    ];
+
+    /// Reads the six parameters from their text, in `rdsinit -f`'s order
+    /// ([`Self::NAMES`]), each with the grammar of [`crate::size`]. The
+    /// values are not validated yet ([`Self::validate`]).
+    pub fn parse(texts: [&str; 6]) -> Result<Self> {
+        let mut v = [0u64; 6];
+        for ((value, name), text) in v.iter_mut().zip(Self::NAMES).zip(texts) {
+            *value = crate::size::argument(name, text)?;
+        }
+        let [datalen, saddr, heaplen, staticlen, nlists, chunk] = v;
+        Ok(HeapParams {
+            datalen,
+            saddr,
+            heaplen,
+            staticlen,
+            nlists,
+            chunk,
+        })
+    }
+
     /// The vice-setup-rvm recipe for a data segment of `datalen` bytes:
     /// saddr 0x50000000, staticlen 1 MiB, heaplen = datalen − 1 MiB − 64 KiB,
     /// 80 lists, chunk 64.

@@ -286,29 +286,6 @@ fn loop_backing(sys: &Path, name: &str, major: u32, minor: u32) -> Option<Identi
     Identity::of_path(Path::new(text.trim_end_matches('\n')))
 }
 
-/// `struct loop_info64` of `<linux/loop.h>` (x86_64 layout).
-#[repr(C)]
-struct LoopInfo64 {
-    lo_device: u64,
-    lo_inode: u64,
-    lo_rdevice: u64,
-    lo_offset: u64,
-    lo_sizelimit: u64,
-    lo_number: u32,
-    lo_encrypt_type: u32,
-    lo_encrypt_key_size: u32,
-    lo_flags: u32,
-    lo_file_name: [u8; 64],
-    lo_crypt_name: [u8; 64],
-    lo_encrypt_key: [u8; 32],
-    lo_init: [u64; 2],
-}
-
-const _: () = assert!(std::mem::size_of::<LoopInfo64>() == 232);
-
-/// `LOOP_GET_STATUS64` (a plain number, not an `_IOR` encoding).
-const LOOP_GET_STATUS64: rustix::ioctl::Opcode = 0x4C05;
-
 /// Device and inode of a loop device's backing file, from the driver.
 fn loop_status(node: &Path) -> Option<Identity> {
     use rustix::fs::{Mode, OFlags};
@@ -318,16 +295,7 @@ fn loop_status(node: &Path) -> Option<Identity> {
         Mode::empty(),
     )
     .ok()?;
-    // SAFETY: LOOP_GET_STATUS64 fills one `struct loop_info64`, whose
-    // layout `LoopInfo64` reproduces (size checked at compile time); the
-    // fd is a loop device we just opened and own.
-    let info = unsafe {
-        rustix::ioctl::ioctl(
-            &fd,
-            rustix::ioctl::Getter::<LOOP_GET_STATUS64, LoopInfo64>::new(),
-        )
-    }
-    .ok()?;
+    let info = crate::sys::ioctl_loop_get_status64(&fd).ok()?;
     // The kernel encodes lo_device with new_encode_dev().
     let d = info.lo_device;
     let dev = rustix::fs::makedev(

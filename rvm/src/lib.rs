@@ -8,9 +8,11 @@
 //! [`log_device`] (files and raw partitions, §3, §10), [`text`] (rvmutl's
 //! output, §12). Every writer writes through a [`claim`]: targets in use
 //! ([`in_use`]) are never written, and [`contents`] decides what may be
-//! overwritten.
+//! overwritten. [`size`] is the one grammar of RVM sizes; [`init`] is
+//! `rvm init` with its pre-flight. Every `unsafe` call is in [`sys`].
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod checksum;
 pub mod claim;
@@ -20,6 +22,7 @@ pub mod epoch;
 pub mod error;
 pub mod heap;
 pub mod in_use;
+pub mod init;
 pub mod le;
 pub mod log_device;
 pub mod rdsinit;
@@ -30,6 +33,8 @@ pub mod segment;
 pub mod show;
 pub mod size;
 pub mod status;
+#[allow(unsafe_code)]
+pub mod sys;
 pub mod text;
 pub mod uname;
 pub mod writer;

@@ -221,17 +221,8 @@ impl LogDevice {
 
     /// Maps `[0, len)` of the log read-only.
     pub fn map(&self, len: u64) -> Result<memmap2::Mmap> {
-        // SAFETY: the mapping is read-only and private to this process; if
-        // another process truncates or rewrites the log while we read it,
-        // we may see inconsistent bytes (all reads are bounds-checked, so
-        // that yields parse errors, not memory unsafety beyond SIGBUS on
-        // truncation, which RVM tools share).
-        unsafe {
-            memmap2::MmapOptions::new()
-                .len(len as usize)
-                .map(&self.file)
-        }
-        .map_err(|e| Error::io(&self.path, "cannot map the log", e))
+        crate::sys::mmap_read(&self.file, len)
+            .map_err(|e| Error::io(&self.path, "cannot map the log", e))
     }
 
     fn corrupt(&self, offset: u64, what: String, expected: String) -> Error {

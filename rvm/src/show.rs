@@ -2,8 +2,13 @@
 //! structured listing for `--json`.
 
 use std::fmt::Write;
+use std::path::Path;
 
 use serde::Serialize;
+
+use crate::error::Result;
+use crate::log_device::LocatedLog;
+use crate::reader::ChecksumRule;
 
 use crate::epoch::{read_record, Epoch, LogRecord, RecordKind, Skip};
 use crate::reader::{LogView, TailScan};
@@ -374,4 +379,56 @@ pub fn show_json(
             j
         })
         .collect()
+}
+
+/// A log opened for `show all`: located as real RVM does, and mapped.
+#[derive(Debug)]
+pub struct ShowView {
+    log: LocatedLog,
+    map: memmap2::Mmap,
+}
+
+impl ShowView {
+    /// Opens `path` read-only (raw layout for block devices or with
+    /// `raw`), locates the tail and maps the record area.
+    pub fn open(path: &Path, raw: bool) -> Result<Self> {
+        let log = LocatedLog::open(path, raw, false, ChecksumRule::Rvm)?;
+        let map = log.device.map(log.num_bytes)?;
+        Ok(ShowView { log, map })
+    }
+
+    fn view(&self) -> LogView<'_> {
+        LogView::new(&self.map, self.log.disk.log_start, self.log.num_bytes)
+    }
+
+    /// The text of rvmutl `show all` ([`show_all_text`]).
+    pub fn text(&self) -> String {
+        show_all_text(&self.log.status, &self.view())
+    }
+
+    /// The records with what recovery does to each ([`show_json`]).
+    pub fn json(&self) -> ShowJson {
+        let s = &self.log.status;
+        let view = self.view();
+        let epoch = Epoch::read(&view, s.log_head, s.log_tail).ok();
+        ShowJson {
+            log_head: s.log_head,
+            log_tail: s.log_tail,
+            log_empty: s.log_empty,
+            records: show_json(s, &view, &self.log.scan, epoch.as_ref()),
+        }
+    }
+}
+
+/// `show --json`: the epoch bounds after tail location and the records.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShowJson {
+    /// Epoch start.
+    pub log_head: u64,
+    /// Located tail.
+    pub log_tail: u64,
+    /// True when head = tail.
+    pub log_empty: bool,
+    /// The records `show all` visits.
+    pub records: Vec<RecordJson>,
 }

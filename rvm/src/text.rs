@@ -1,7 +1,14 @@
-//! The texts `rvmutl` prints (spec §12): time stamps and `status`.
+//! What `status` prints: rvmutl's text (spec §12: time stamps and the
+//! `status` listing) and the JSON view of the same log.
 
 use std::fmt::Write;
+use std::path::Path;
 
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::log_device::LocatedLog;
+use crate::reader::ChecksumRule;
 use crate::status::{StatusBlock, STATUS_SIZE};
 use crate::uname::Timeval;
 
@@ -10,25 +17,10 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Broken-down local time of `sec` (honours `TZ`).
-fn local(sec: i64) -> Option<libc::tm> {
-    let t: libc::time_t = sec;
-    // SAFETY: tm is plain old data, so a zeroed value is valid; localtime_r
-    // only reads `t` and writes `tm`, both live locals, and is thread-safe.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            None
-        } else {
-            Some(tm)
-        }
-    }
-}
-
 /// `T(x)` of spec §12.0: `%3s %3s %2d %4d %2d:%02d:%02d.%06lu` in local time
 /// (day names from rvmutl's table, including its "Wen").
 pub fn format_time(t: Timeval) -> String {
-    match local(t.sec) {
+    match crate::sys::localtime_r(t.sec) {
         Some(tm) => format!(
             "{:>3} {:>3} {:2} {:4} {:2}:{:02}:{:02}.{:06}",
             DAYS[(tm.tm_wday.rem_euclid(7)) as usize],
@@ -126,4 +118,86 @@ pub fn status_text(s: &StatusBlock, ctx: &StatusContext<'_>) -> String {
         let _ = writeln!(o, "  last  trans. uname:    {}", y(s.last_uname));
     }
     o
+}
+
+/// A log opened for `status`: the status block after tail location, and
+/// the path as rvmutl shows it.
+#[derive(Debug)]
+pub struct StatusView {
+    log: LocatedLog,
+    path: String,
+}
+
+impl StatusView {
+    /// Opens `path` read-only (raw layout for block devices or with
+    /// `raw`) and locates the tail as real RVM does.
+    pub fn open(path: &Path, raw: bool) -> Result<Self> {
+        let log = LocatedLog::open(path, raw, false, ChecksumRule::Rvm)?;
+        let path = crate::device::absolute(path)?.display().to_string();
+        Ok(StatusView { log, path })
+    }
+
+    /// The text of rvmutl `status` ([`status_text`]).
+    pub fn text(&self) -> String {
+        let log = &self.log;
+        let ctx = StatusContext {
+            path: &self.path,
+            raw: log.device.is_raw(),
+            num_bytes: log.num_bytes,
+            disk_prev_log_tail: log.scan.disk_prev_log_tail,
+        };
+        status_text(&log.status, &ctx)
+    }
+
+    /// Every status field, with the figures `status` derives from them.
+    pub fn json(&self) -> StatusJson<'_> {
+        let log = &self.log;
+        let s = &log.status;
+        let used = s.space_used(log.num_bytes);
+        StatusJson {
+            path: self.path.clone(),
+            raw: log.device.is_raw(),
+            status_offset: log.device.status_offset(),
+            total_log_size: log.num_bytes,
+            space_used: used,
+            space_available: s.log_size.wrapping_sub(used),
+            first_record_number: s.first_rec_num,
+            last_record_number: s.next_rec_num.wrapping_sub(1),
+            disk_log_head: log.disk.log_head,
+            disk_log_tail: log.disk.log_tail,
+            disk_prev_log_tail: log.disk.prev_log_tail,
+            status: s,
+        }
+    }
+}
+
+/// `status --json`: the status block after tail location (its fields
+/// flattened in), the figures rvmutl prints, and the pointers as on disk.
+#[derive(Debug, Serialize)]
+pub struct StatusJson<'a> {
+    /// Absolute log path.
+    pub path: String,
+    /// Raw-partition layout.
+    pub raw: bool,
+    /// Offset of the status block (0 or 8192).
+    pub status_offset: u64,
+    /// End of the record area.
+    pub total_log_size: u64,
+    /// Bytes held by records (spec §12.1).
+    pub space_used: u64,
+    /// Record-area bytes not held by records.
+    pub space_available: u64,
+    /// First record number of the epoch.
+    pub first_record_number: u64,
+    /// Last record number written.
+    pub last_record_number: u64,
+    /// `log_head` as on disk.
+    pub disk_log_head: u64,
+    /// `log_tail` as on disk.
+    pub disk_log_tail: u64,
+    /// `prev_log_tail` as on disk.
+    pub disk_prev_log_tail: u64,
+    /// The status after tail location.
+    #[serde(flatten)]
+    pub status: &'a StatusBlock,
 }

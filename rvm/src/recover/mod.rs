@@ -8,19 +8,21 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
-
 use crate::claim::Claim;
 use crate::device::{self, Target};
 use crate::epoch::{all_log_segs, Epoch, RecordKind, Skip};
 use crate::error::{Error, Result};
 use crate::in_use::{self, Identity};
 use crate::log_device::LocatedLog;
-use crate::reader::{locate_tail, ChecksumRule, DroppedRecord, LogView};
+use crate::reader::{locate_tail, ChecksumRule, LogView};
 use crate::record::LogSegRecord;
 use crate::segment::PAGE_SIZE;
 use crate::status::{add_tv, StatusBlock};
 use crate::uname::{Timeval, Uname};
+
+mod report;
+
+pub use report::{DroppedRecordJson, RecoverReport, SegmentReport, SkippedRecord};
 
 /// Points where a test can make [`recover`] stop as if the process died.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,79 +53,6 @@ pub struct RecoverOptions {
     pub rescue: bool,
     /// Test hook: stop at this point with an error.
     pub abort_at: Option<AbortPoint>,
-}
-
-/// One data segment touched by recovery.
-#[derive(Clone, Debug, Serialize)]
-pub struct SegmentReport {
-    /// Segment code.
-    pub seg_code: i64,
-    /// Path recorded in the log (None under quirk Q2).
-    pub recorded_path: Option<String>,
-    /// Path actually written.
-    pub path: PathBuf,
-    /// Ranges applied.
-    pub ranges: u64,
-    /// Bytes written (sum of range lengths).
-    pub bytes: u64,
-    /// Bytes whose value changes.
-    pub bytes_changed: u64,
-}
-
-/// A transaction of the epoch that is not applied.
-#[derive(Clone, Debug, Serialize)]
-pub struct SkippedRecord {
-    /// Record number.
-    pub rec_num: u64,
-    /// Log offset.
-    pub offset: u64,
-    /// Why.
-    pub reason: String,
-}
-
-/// Outcome of [`recover`].
-#[derive(Clone, Debug, Serialize)]
-pub struct RecoverReport {
-    /// Nothing was written.
-    pub dry_run: bool,
-    /// Epoch start (head after §6.1 step 1).
-    pub head: u64,
-    /// Located tail.
-    pub tail: u64,
-    /// Record numbers of the transactions applied, in order.
-    pub applied: Vec<u64>,
-    /// Transactions of the epoch not applied.
-    pub skipped: Vec<SkippedRecord>,
-    /// The committed transaction real RVM drops by quirk Q1 (default mode).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dropped: Option<DroppedRecordJson>,
-    /// Transactions applied only thanks to `rescue`.
-    pub rescued: Vec<DroppedRecordJson>,
-    /// Segments touched.
-    pub segments: Vec<SegmentReport>,
-    /// Status block written (or that would be written).
-    pub status: StatusBlock,
-}
-
-/// Serializable [`DroppedRecord`].
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct DroppedRecordJson {
-    /// Record number.
-    pub rec_num: u64,
-    /// Log offset.
-    pub offset: u64,
-    /// Bytes including the end marker.
-    pub size: u64,
-}
-
-impl From<DroppedRecord> for DroppedRecordJson {
-    fn from(d: DroppedRecord) -> Self {
-        DroppedRecordJson {
-            rec_num: d.rec_num,
-            offset: d.offset,
-            size: d.size,
-        }
-    }
 }
 
 fn histogram_bucket(secs: u64) -> usize {
@@ -423,12 +352,9 @@ pub fn recover(path: &Path, opts: &RecoverOptions) -> Result<RecoverReport> {
     let apply_start = Instant::now();
     for seg in &mut segments {
         let f = &seg.file;
-        // SAFETY: a shared writable mapping of a file we hold open; no other
-        // reference to the mapped memory exists, and every range was checked
-        // to lie inside `seg.len` (≤ the file/device length) above. A
-        // concurrent truncation by another process could raise SIGBUS, as it
-        // would for RVM itself.
-        let mut mem = unsafe { memmap2::MmapOptions::new().len(seg.len as usize).map_mut(f) }
+        // Every range was checked to lie inside `seg.len` (at most the
+        // file or device length) above.
+        let mut mem = crate::sys::mmap_write(f, seg.len)
             .map_err(|e| Error::io(&seg.report.path, "cannot map the data segment", e))?;
         for (_, r) in epoch
             .ranges()

@@ -1,0 +1,233 @@
+//! `coda-rs rvm init-log | init-data | init`: the formatters.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use rvm::heap::HeapParams;
+use rvm::init::{InitOptions, InitPlan, InitSizes};
+use rvm::{InitDataReport, InitLogReport, Timeval};
+
+/// What a formatter may overwrite, and what it reports (every formatter).
+#[derive(Args)]
+pub struct FormatArgs {
+    /// Overwrite a target that holds data: an RVM log or segment, a filesystem, anything. Never a target in use (a mounted or exclusively held device, a file backing a loop device or swap): those are always refused.
+    #[arg(long, conflicts_with = "replace_rvm")]
+    force: bool,
+    /// Re-format RVM only: overwrite a log target only if it is all zero or already holds a valid RVM log, and a data target only if it is all zero or holds a valid RVM segment header; anything else (a filesystem, other data) is refused before anything is written. Unlike --force, it never overwrites user data.
+    #[arg(long)]
+    replace_rvm: bool,
+    /// No progress bar and no summary line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `coda-rs rvm init-log`.
+#[derive(Args)]
+pub struct InitLogArgs {
+    /// Log file or block device.
+    log: PathBuf,
+    /// Size of the record area: bytes, or with a unit K, M, G, T (or KiB … TiB), S (512-byte sectors), P (4096-byte pages), B; 0x hex and 0 octal too; rounded down to 512.
+    size: String,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+/// `coda-rs rvm init-data`.
+#[derive(Args)]
+pub struct InitDataArgs {
+    /// An initialized RVM log.
+    log: PathBuf,
+    /// Data segment file or block device.
+    data: PathBuf,
+    /// Length of the data segment.
+    datalen: String,
+    /// Virtual address of the heap (e.g. 0x50000000).
+    saddr: String,
+    /// Length of the heap region.
+    heaplen: String,
+    /// Length of the statics region.
+    staticlen: String,
+    /// Number of free lists.
+    nlists: String,
+    /// Chunk size in bytes (at least 40, a multiple of 8).
+    chunk: String,
+    #[command(flatten)]
+    format: FormatArgs,
+    /// Leave the zero-filled parts of a regular file as holes.
+    #[arg(long)]
+    sparse: bool,
+}
+
+/// `coda-rs rvm init`.
+#[derive(Args)]
+pub struct InitArgs {
+    /// Log file or block device.
+    #[arg(long)]
+    log: PathBuf,
+    /// Size of the log's record area (e.g. 20M).
+    #[arg(long)]
+    log_size: String,
+    /// Data segment file or block device.
+    #[arg(long)]
+    data: PathBuf,
+    /// Size of the data segment (e.g. 256M); heap = size − 1M − 64K.
+    #[arg(long)]
+    data_size: String,
+    #[command(flatten)]
+    format: FormatArgs,
+    /// Leave the zero-filled parts of a regular data file as holes.
+    #[arg(long)]
+    sparse: bool,
+    /// Print the server.conf settings as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs one formatting step with a progress bar on stderr (only on a
+/// terminal, never with `quiet`); returns its result and its duration.
+fn timed<T>(
+    label: &str,
+    quiet: bool,
+    step: impl FnOnce(&mut dyn FnMut(u64, u64)) -> rvm::Result<T>,
+) -> rvm::Result<(T, f64)> {
+    let bar = ProgressBar::hidden();
+    if !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(label.to_string());
+    }
+    let start = Instant::now();
+    let r = step(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    Ok((r, start.elapsed().as_secs_f64()))
+}
+
+fn rate(bytes: u64, secs: f64) -> String {
+    if secs <= 0.0 {
+        return String::new();
+    }
+    format!(", {:.0} MiB/s", bytes as f64 / (1 << 20) as f64 / secs)
+}
+
+fn log_summary(path: &Path, r: &InitLogReport, secs: f64) {
+    eprintln!(
+        "{}: RVM log formatted: {} log, {} bytes of records, {} bytes in all ({secs:.3} s{})",
+        path.display(),
+        if r.raw { "raw-partition" } else { "file" },
+        r.status.log_size,
+        r.total,
+        rate(r.total, secs)
+    );
+}
+
+fn data_summary(
+    log: &Path,
+    data: &Path,
+    p: &HeapParams,
+    r: &InitDataReport,
+    secs: f64,
+    quiet: bool,
+) {
+    if r.discarded {
+        eprintln!(
+            "coda-rs: {}: warning: pending log records were discarded (--force)",
+            log.display()
+        );
+    }
+    if quiet {
+        return;
+    }
+    eprintln!(
+        "{}: RDS data segment built: {} bytes, heap {} bytes at {:#x} ({} free chunks of {}), statics {} bytes; log head = tail = {} ({secs:.3} s{})",
+        data.display(),
+        r.data_size,
+        p.heaplen,
+        p.saddr,
+        r.layout.n_chunks,
+        p.chunk,
+        p.staticlen,
+        r.status.log_tail,
+        rate(r.data_size, secs)
+    );
+}
+
+/// `rvm init-log`.
+pub fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
+    let size = rvm::size::log_size_argument("SIZE", &a.size)?;
+    let f = &a.format;
+    let opts = rvm::InitLogOptions {
+        force: f.force,
+        replace_rvm: f.replace_rvm,
+    };
+    let (r, secs) = timed("formatting log", f.quiet, |progress| {
+        rvm::init_log(&a.log, size, opts, Timeval::now(), progress)
+    })?;
+    if !f.quiet {
+        log_summary(&a.log, &r, secs);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rvm init-data`.
+pub fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
+    let p = HeapParams::parse([
+        &a.datalen,
+        &a.saddr,
+        &a.heaplen,
+        &a.staticlen,
+        &a.nlists,
+        &a.chunk,
+    ])?;
+    let f = &a.format;
+    let opts = rvm::InitDataOptions {
+        force: f.force,
+        replace_rvm: f.replace_rvm,
+        sparse: a.sparse,
+    };
+    let (r, secs) = timed("zero-filling data segment", f.quiet, |progress| {
+        rvm::init_data(&a.log, &a.data, &p, opts, progress)
+    })?;
+    data_summary(&a.log, &a.data, &p, &r, secs, f.quiet);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rvm init`.
+pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
+    let sizes = InitSizes::parse(("--log-size", &a.log_size), ("--data-size", &a.data_size))?;
+    let f = &a.format;
+    let opts = InitOptions {
+        force: f.force,
+        replace_rvm: f.replace_rvm,
+        sparse: a.sparse,
+    };
+    let plan = InitPlan::check(&a.log, &a.data, sizes, opts)?;
+    let (l, secs) = timed("formatting log", f.quiet, |progress| {
+        plan.init_log(Timeval::now(), progress)
+    })?;
+    if !f.quiet {
+        log_summary(&a.log, &l, secs);
+    }
+    let (d, secs) = timed("zero-filling data segment", f.quiet, |progress| {
+        plan.init_data(progress)
+    })?;
+    data_summary(&a.log, &a.data, &plan.sizes().heap, &d, secs, f.quiet);
+    let conf = plan.server_conf(&d)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &conf)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(conf.text().as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
