@@ -5,8 +5,11 @@
 //! `anyhow!("{e}")`): [`finish`] prints the whole chain on one line and
 //! picks the exit code from the first error in the chain that has a class,
 //! in [`code`], the one place where classes become exit codes. Library
-//! errors know their class (`rvm::Error::class`); errors the CLI makes
-//! itself are [`Coded`] ([`usage`], [`refused`]).
+//! errors know their class (`rvm::Error::class`,
+//! `recovery_plan::Error::class`, one `ErrorClass` type); errors the CLI
+//! makes itself are [`Coded`] ([`usage`], [`refused`]); [`as_usage`] gives
+//! a library error the usage class where the command's argument was what
+//! was wrong.
 
 use std::fmt;
 use std::io::Write;
@@ -57,6 +60,38 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
+/// A library error that the command reports with another exit code (see
+/// [`as_usage`]); its text and its chain are the error's own.
+#[derive(Debug)]
+struct Reclassed {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl fmt::Display for Reclassed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.error, f)
+    }
+}
+
+impl std::error::Error for Reclassed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+/// `error` reported as a usage error (exit 2), with its text and chain:
+/// for a failure whose cause is the command's argument (e.g. a malformed
+/// list given to `reinit init`, which has done nothing yet). A refusal
+/// stays a refusal.
+pub fn as_usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
+    let error = error.into();
+    if code(&error) == REFUSED {
+        return error;
+    }
+    Reclassed { code: USAGE, error }.into()
+}
+
 /// Prints a failed command's error as one `coda-rs: ...` line and maps it
 /// to the exit code; a broken pipe on stdout is not an error.
 pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
@@ -88,16 +123,23 @@ fn line(err: &anyhow::Error) -> String {
 /// The exit code of a failed command: that of the outermost error in the
 /// chain that carries a class, else [`FAILURE`].
 fn code(err: &anyhow::Error) -> u8 {
+    let of_class = |class| match class {
+        rvm::ErrorClass::Usage => USAGE,
+        rvm::ErrorClass::Refused => REFUSED,
+        rvm::ErrorClass::Failure => FAILURE,
+    };
     for cause in err.chain() {
         if let Some(c) = cause.downcast_ref::<Coded>() {
             return c.code;
         }
+        if let Some(c) = cause.downcast_ref::<Reclassed>() {
+            return c.code;
+        }
         if let Some(e) = cause.downcast_ref::<rvm::Error>() {
-            return match e.class() {
-                rvm::ErrorClass::Usage => USAGE,
-                rvm::ErrorClass::Refused => REFUSED,
-                rvm::ErrorClass::Failure => FAILURE,
-            };
+            return of_class(e.class());
+        }
+        if let Some(e) = cause.downcast_ref::<recovery_plan::Error>() {
+            return of_class(e.class());
         }
     }
     FAILURE
@@ -141,6 +183,25 @@ mod tests {
         assert_eq!(code(&anyhow::Error::from(rvm_io())), FAILURE);
         assert_eq!(code(&super::usage("x")), USAGE);
         assert_eq!(code(&anyhow::anyhow!("plain")), FAILURE);
+        let step = recovery_plan::Error::UnknownStep {
+            id: "13.9.9".into(),
+        };
+        assert_eq!(code(&anyhow::Error::from(step)), USAGE);
+    }
+
+    #[test]
+    fn as_usage_keeps_text_and_chain_but_not_over_a_refusal() {
+        let e = as_usage(anyhow::Error::from(rvm_io()));
+        assert_eq!(code(&e), USAGE);
+        assert_eq!(
+            line(&e),
+            "/vice/LOG: cannot open: No such file or directory (os error 2)"
+        );
+        let refused = rvm::Error::InUse {
+            path: "/dev/sdb1".into(),
+            what: "is mounted on /srv".into(),
+        };
+        assert_eq!(code(&as_usage(refused)), REFUSED);
     }
 
     #[test]

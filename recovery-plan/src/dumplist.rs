@@ -15,8 +15,9 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::input::read_input;
 use crate::names::escaped;
-use crate::text::{hex_u32, lines, read_input};
+use crate::text::{hex_u32, lines};
 use crate::{Error, Result};
 
 /// Longest schedule and longest comment (characters).

@@ -1,8 +1,28 @@
-//! The crate's one error type, and the warnings planners hand back.
+//! The crate's one error type, the class of each error, and the warnings
+//! planners hand back.
+//!
+//! Two rules make one printed line tell the whole story:
+//! - each variant names what it concerns (file and line, volume, step) and
+//!   knows its [`ErrorClass`] ([`Error::class`]), so a caller maps it to an
+//!   exit code without looking at the text;
+//! - a variant that wraps another error returns it from
+//!   [`std::error::Error::source`] and does not repeat it in its own
+//!   `Display`: printing the chain (`coda-rs: {e}: {source}`) shows the
+//!   system's error text exactly once.
 
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
+
+use crate::executor::Outcome;
+use crate::progress::Transition;
+use crate::step::StepId;
+
+/// What kind of failure an [`Error`] is, in the terms of the command-line
+/// conventions (`shared/spec/cli-conventions.md`, "Exit codes"): the same
+/// type as the `rvm` crate's, so the CLI maps every library's errors in
+/// one place.
+pub use rvm::ErrorClass;
 
 /// Result with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
@@ -12,7 +32,8 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// volume, step) so that one printed line says what and where.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A malformed line in a text file (VolumeList, VRList, dumplist).
+    /// A malformed line in a text file (VolumeList, VRList, dumplist,
+    /// server.conf).
     Syntax {
         /// File name as given by the caller (`-` for stdin).
         file: String,
@@ -23,7 +44,8 @@ pub enum Error {
         /// What the format requires there.
         expected: String,
     },
-    /// An I/O operation on a file or directory failed.
+    /// An I/O operation on a file or directory failed (the system's error
+    /// is the [`source`](std::error::Error::source)).
     Io {
         /// The path concerned.
         path: PathBuf,
@@ -33,6 +55,10 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// Writing beneath a directory failed or was refused (a symlink in the
+    /// way, ...); the `beneath` error's text already names the path, the
+    /// operation and the system's error.
+    Write(beneath::Error),
     /// A volume (all replicas together) does not fit on one tape.
     TooLarge {
         /// Volume (group) name.
@@ -53,7 +79,7 @@ pub enum Error {
         /// Every group that lists it.
         groups: Vec<u32>,
     },
-    /// A size argument such as `1.5G` could not be understood.
+    /// A tape size such as `1.5G` could not be understood.
     BadSize {
         /// The text given.
         text: String,
@@ -69,6 +95,45 @@ pub enum Error {
         /// What the format allows.
         expected: String,
     },
+    /// A setting the runbook needs was given neither as a flag nor in
+    /// server.conf.
+    MissingSetting {
+        /// The flag that sets it, e.g. `--rvm-log`.
+        flag: &'static str,
+        /// Its server.conf name, e.g. `rvm_log`.
+        name: &'static str,
+        /// Whether a server.conf was read (and lacks it).
+        conf_read: bool,
+    },
+    /// No log size was given and the existing log's status block, where
+    /// it would come from, cannot be read (the `rvm` error is the source).
+    LogSizeUnknown {
+        /// The log.
+        log: PathBuf,
+        /// Why its status block cannot be read.
+        #[source]
+        source: rvm::Error,
+    },
+    /// The value of a command's argument is wrong (the source says how).
+    Argument {
+        /// The flag, e.g. `--tape-size`.
+        flag: &'static str,
+        /// What is wrong with its value.
+        #[source]
+        source: Box<Error>,
+    },
+    /// `--server HOST` names a host no partition line names.
+    UnknownHost {
+        /// The host asked for.
+        host: String,
+        /// The hosts the lists name.
+        hosts: Vec<String>,
+    },
+    /// The lists name several servers and none was chosen.
+    SeveralHosts {
+        /// The hosts the lists name.
+        hosts: Vec<String>,
+    },
     /// A runbook or journal file that does not hold what it should.
     State {
         /// The file.
@@ -76,10 +141,71 @@ pub enum Error {
         /// What is wrong.
         what: String,
     },
+    /// `reinit init` without `--force` where a runbook already is.
+    RunbookExists {
+        /// The runbook file.
+        path: PathBuf,
+    },
     /// A step id that the runbook does not have.
     UnknownStep {
-        /// The id asked for.
+        /// The id asked for, escaped for printing.
         id: String,
+    },
+    /// A step asked for while earlier steps are not done.
+    OutOfOrder {
+        /// The step asked for.
+        step: StepId,
+        /// How many earlier steps are not done.
+        unfinished: usize,
+        /// The first of them.
+        first: StepId,
+        /// Its title.
+        first_title: String,
+    },
+    /// `reinit run` of a step that is done.
+    AlreadyDone {
+        /// The step.
+        step: StepId,
+    },
+    /// A step whose journal names a live process carrying it out.
+    RunningElsewhere {
+        /// The step.
+        step: StepId,
+        /// The process.
+        pid: u32,
+        /// What was asked for.
+        asked: Transition,
+    },
+    /// A step the executor does not carry out (an operator or manual step
+    /// for `reinit run`).
+    NotRunnable {
+        /// The step.
+        step: StepId,
+        /// Its command line or text.
+        command: String,
+        /// What the executor carries out, e.g. `coda-rs command`.
+        runs: &'static str,
+        /// The command that records the step once it is carried out.
+        then: String,
+    },
+    /// A step's command could not be started.
+    Launch {
+        /// The step.
+        step: StepId,
+        /// The program.
+        program: PathBuf,
+        /// The system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A step's command ran and failed (recorded as failed).
+    StepFailed {
+        /// The step.
+        step: StepId,
+        /// Its command line.
+        command: String,
+        /// How it ended.
+        outcome: Outcome,
     },
 }
 
@@ -92,9 +218,8 @@ impl fmt::Display for Error {
                 what,
                 expected,
             } => write!(f, "{file}:{line}: {what} (expected {expected})"),
-            Error::Io { path, op, source } => {
-                write!(f, "{}: {op}: {source}", path.display())
-            }
+            Error::Io { path, op, .. } => write!(f, "{}: {op}", path.display()),
+            Error::Write(e) => write!(f, "{e}"),
             Error::TooLarge {
                 name,
                 id,
@@ -124,10 +249,92 @@ impl fmt::Display for Error {
                 what,
                 expected,
             } => write!(f, "{subject}: {what} (expected {expected})"),
+            Error::MissingSetting {
+                flag,
+                name,
+                conf_read,
+            } => {
+                write!(f, "{flag}: not given")?;
+                if *conf_read {
+                    write!(f, " and server.conf has no {name}")?;
+                }
+                write!(f, " (expected {flag} or --server-conf FILE with {name}=)")
+            }
+            Error::LogSizeUnknown { log, .. } => write!(
+                f,
+                "--rvm-log-size: not given, and the status block of {} cannot be read \
+                 (expected --rvm-log-size SIZE, the size the log had)",
+                log.display()
+            ),
+            Error::Argument { flag, .. } => f.write_str(flag),
+            Error::UnknownHost { host, hosts } => write!(
+                f,
+                "--server {host}: no partition line names this host (expected one of: {})",
+                if hosts.is_empty() {
+                    "none listed".to_string()
+                } else {
+                    hosts.join(", ")
+                }
+            ),
+            Error::SeveralHosts { hosts } => write!(
+                f,
+                "the lists name several servers ({}): choose this one with --server HOST",
+                hosts.join(", ")
+            ),
             Error::State { path, what } => write!(f, "{}: {what}", path.display()),
+            Error::RunbookExists { path } => write!(
+                f,
+                "{}: a runbook is already there (use --force to start over; its progress is lost)",
+                path.display()
+            ),
             Error::UnknownStep { id } => {
                 write!(f, "step {id}: no such step in the runbook (expected an id shown by `reinit status`)")
             }
+            Error::OutOfOrder {
+                step,
+                unfinished,
+                first,
+                first_title,
+            } => write!(
+                f,
+                "step {step}: {unfinished} earlier step(s) not done, first {first} ({first_title}) \
+                 (finish them, or use --force)"
+            ),
+            Error::AlreadyDone { step } => {
+                write!(f, "step {step}: already done (use --force to run it again)")
+            }
+            Error::RunningElsewhere { step, pid, asked } => match asked {
+                Transition::MarkDone => write!(
+                    f,
+                    "step {step}: `reinit run` is carrying it out right now (process {pid}); \
+                     wait for it, or use --force"
+                ),
+                Transition::Start => write!(
+                    f,
+                    "step {step}: already running (process {pid}; if that is not coda-rs, \
+                     e.g. after a reboot, use --force)"
+                ),
+            },
+            Error::NotRunnable {
+                step,
+                command,
+                runs,
+                then,
+            } => write!(
+                f,
+                "step {step}: `{command}` is not a {runs} (carry it out, then: {then})"
+            ),
+            Error::Launch { step, program, .. } => {
+                write!(f, "step {step}: run {}", program.display())
+            }
+            Error::StepFailed {
+                step,
+                command,
+                outcome,
+            } => write!(
+                f,
+                "step {step}: `{command}` failed ({outcome}); fix the cause and run it again"
+            ),
         }
     }
 }
@@ -139,6 +346,43 @@ impl Error {
             op,
             source,
         }
+    }
+
+    /// How a command-line tool should report this error (its exit code
+    /// class). A command may treat a [`ErrorClass::Failure`] as a usage
+    /// error where the bad input is its argument (`reinit init` with a
+    /// malformed list: nothing was done).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::BadSize { .. }
+            | Error::MissingSetting { .. }
+            | Error::LogSizeUnknown { .. }
+            | Error::Argument { .. }
+            | Error::UnknownHost { .. }
+            | Error::SeveralHosts { .. }
+            | Error::UnknownStep { .. }
+            | Error::NotRunnable { .. } => ErrorClass::Usage,
+            Error::RunbookExists { .. }
+            | Error::OutOfOrder { .. }
+            | Error::AlreadyDone { .. }
+            | Error::RunningElsewhere { .. } => ErrorClass::Refused,
+            Error::Write(e) if e.is_refusal() => ErrorClass::Refused,
+            Error::Syntax { .. }
+            | Error::Io { .. }
+            | Error::Write(_)
+            | Error::TooLarge { .. }
+            | Error::AmbiguousReplica { .. }
+            | Error::Invalid { .. }
+            | Error::State { .. }
+            | Error::Launch { .. }
+            | Error::StepFailed { .. } => ErrorClass::Failure,
+        }
+    }
+}
+
+impl From<beneath::Error> for Error {
+    fn from(e: beneath::Error) -> Self {
+        Error::Write(e)
     }
 }
 
@@ -155,5 +399,41 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.subject, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_show_the_system_error_once_in_the_chain() {
+        let e = Error::io("/x/journal.json", "read", io::Error::from_raw_os_error(2));
+        assert_eq!(e.to_string(), "/x/journal.json: read");
+        let source = std::error::Error::source(&e).unwrap().to_string();
+        assert!(source.starts_with("No such file or directory"), "{source}");
+        assert_eq!(e.class(), ErrorClass::Failure);
+    }
+
+    #[test]
+    fn classes() {
+        let id = StepId::new("13.2", 2);
+        assert_eq!(
+            Error::AlreadyDone { step: id.clone() }.class(),
+            ErrorClass::Refused
+        );
+        assert_eq!(
+            Error::UnknownStep { id: "x".into() }.class(),
+            ErrorClass::Usage
+        );
+        assert_eq!(
+            Error::StepFailed {
+                step: id,
+                command: "coda-rs x".into(),
+                outcome: Outcome::Exited(1)
+            }
+            .class(),
+            ErrorClass::Failure
+        );
     }
 }

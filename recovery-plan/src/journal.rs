@@ -1,20 +1,26 @@
 //! The state directory of `coda-rs reinit`: the runbook, copies of the
-//! lists it was made from, and the journal of what has been done.
+//! lists it was made from, and the journal of what has been done: the
+//! persistence of the runbook's state machine ([`crate::progress`]).
 //!
 //! The journal is replaced atomically on every change
-//! ([`crate::atomic::write_atomic`]), so a crash, a kill or a power cut
-//! leaves either the previous journal or the new one; a step that was
-//! started but has no outcome shows as [`StepState::Running`] and can be
-//! retried.
+//! ([`crate::atomic::write_atomic`]), under an exclusive lock
+//! ([`StateDir::update`]), so a crash, a kill or a power cut leaves either
+//! the previous journal or the new one and two shells never lose each
+//! other's records; a step that was started but has no outcome shows as
+//! [`StepState::Running`] and can be retried.
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
+use crate::executor::Outcome;
 use crate::runbook::{Runbook, Step, FORMAT as RUNBOOK_FORMAT};
+use crate::step::StepId;
+pub use crate::time::format_utc;
 use crate::{Error, Result};
 
 /// The `format` value of journal files this version writes and reads.
@@ -86,6 +92,61 @@ pub struct StepRecord {
     pub pid: Option<u32>,
 }
 
+impl StepRecord {
+    /// The record of `reinit done` at `now` (Unix seconds).
+    pub fn marked(now: u64) -> StepRecord {
+        StepRecord {
+            state: StepState::Done,
+            how: How::Marked,
+            started: None,
+            finished: Some(now),
+            exit_code: None,
+            pid: None,
+        }
+    }
+
+    /// The record of a step `reinit run` claimed at `now`, carried out by
+    /// process `pid` (the `reinit run` process itself at first).
+    pub fn started(pid: u32, now: u64) -> StepRecord {
+        StepRecord {
+            state: StepState::Running,
+            how: How::Run,
+            started: Some(now),
+            finished: None,
+            exit_code: None,
+            pid: Some(pid),
+        }
+    }
+
+    /// This running step, now carried out by process `pid` (the command
+    /// `reinit run` started), so that it shows as running for as long as
+    /// that process lives, even if `reinit run` is killed.
+    pub fn handed_to(&self, pid: u32) -> StepRecord {
+        StepRecord {
+            pid: Some(pid),
+            ..self.clone()
+        }
+    }
+
+    /// This running step, finished at `now` with `outcome`: done when it
+    /// succeeded, failed otherwise (`None`: it could not be started).
+    pub fn finished(&self, outcome: Option<Outcome>, now: u64) -> StepRecord {
+        let ok = outcome.is_some_and(|o| o.success());
+        StepRecord {
+            state: if ok {
+                StepState::Done
+            } else {
+                StepState::Failed
+            },
+            how: How::Run,
+            started: self.started,
+            finished: Some(now),
+            exit_code: outcome.and_then(Outcome::exit_code),
+            pid: None,
+        }
+    }
+}
+
 /// What has been done, by step id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
@@ -96,7 +157,7 @@ pub struct Journal {
     /// Incremented by every write.
     pub sequence: u64,
     /// Records of the steps that have one.
-    pub steps: BTreeMap<String, StepRecord>,
+    pub steps: BTreeMap<StepId, StepRecord>,
 }
 
 impl Journal {
@@ -165,6 +226,17 @@ impl StateDir {
         self.file(RUNBOOK_FILE).exists()
     }
 
+    /// Refuses ([`Error::RunbookExists`]) a directory that already holds a
+    /// runbook, unless `replace` (its progress is then lost).
+    pub fn check_new(&self, replace: bool) -> Result<()> {
+        if self.has_runbook() && !replace {
+            return Err(Error::RunbookExists {
+                path: self.file(RUNBOOK_FILE),
+            });
+        }
+        Ok(())
+    }
+
     /// Writes a new runbook, the list copies and an empty journal (creating
     /// the directory). The journal goes last, so an interrupted `create`
     /// leaves no journal and `open` reports it.
@@ -211,7 +283,9 @@ impl StateDir {
     }
 
     /// Records a step's new state: the journal is re-read from disk,
-    /// updated and replaced atomically, and the result returned.
+    /// updated and replaced atomically, and the result returned. (No
+    /// check: the transitions of [`crate::progress::Progress`] decide what
+    /// may be recorded.)
     pub fn record(&self, id: &str, record: StepRecord) -> Result<Journal> {
         self.update(id, |_, _| Ok(record))
     }
@@ -228,11 +302,9 @@ impl StateDir {
     ) -> std::result::Result<Journal, E> {
         let _lock = self.lock()?;
         let (runbook, mut journal) = self.open()?;
-        if runbook.step(id).is_none() {
-            return Err(Error::UnknownStep { id: id.to_string() }.into());
-        }
+        let step = runbook.find(id)?.id.clone();
         let record = decide(&runbook, &journal)?;
-        journal.steps.insert(id.to_string(), record);
+        journal.steps.insert(step, record);
         journal.sequence = journal
             .sequence
             .checked_add(1)
@@ -255,6 +327,7 @@ impl StateDir {
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&path)
             .map_err(|e| Error::io(&path, "open lock file", e))?;
         rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)
@@ -279,39 +352,4 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
             e.column()
         ),
     })
-}
-
-/// Formats Unix seconds as `YYYY-MM-DD HH:MM:SSZ` (UTC).
-pub fn format_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00Z");
-        assert_eq!(format_utc(1_700_000_000), "2023-11-14 22:13:20Z");
-        assert_eq!(format_utc(1_795_651_200 + 3661), "2026-11-26 01:01:01Z");
-        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00Z");
-    }
 }

@@ -10,32 +10,48 @@
 //!   (first-fit decreasing).
 //! * [`recreate`]: the `volutil create_rep` script of `partial-reinit.sh`
 //!   (Spec §15.4), with exact instead of substring id matching.
-//! * [`runbook`] and [`journal`]: the reinitialisation procedure as a list
-//!   of concrete steps, and the crash-safe record of how far it got.
-//! * [`server_conf`]: the RVM settings of `server.conf`.
+//! * [`runbook`] and [`step`]: the reinitialisation procedure as a list of
+//!   concrete steps.
+//! * [`progress`]: the runbook's state machine (where each step stands,
+//!   the checked transitions); [`journal`]: its crash-safe persistence in
+//!   the state directory; [`run`]: the transitions applied under the
+//!   journal's lock; [`executor`]: the seam that carries a step out;
+//!   [`status`]: what `reinit status` shows.
+//! * [`server_conf`] and [`rvm_settings`]: the RVM settings of
+//!   `server.conf`, and those of the runbook's RVM step.
 //! * [`names`]: the checked volume names, partitions and host names that
 //!   the lists carry into paths and scripts.
 //! * [`shell`]: quoting for the commands printed for a shell.
-//! * [`size`]: `1.5G`-style sizes.
+//! * [`size`]: `1.5G`-style tape sizes.
+//! * [`input`], [`atomic`], [`time`]: reading inputs, writing files
+//!   atomically, time stamps.
 //!
-//! Libraries never print: every problem is an [`Error`] or a [`Warning`]
-//! that the caller reports.
+//! Libraries never print: every problem is an [`Error`] (which knows its
+//! [`ErrorClass`]) or a [`Warning`] that the caller reports.
 
 #![warn(missing_docs)]
 
 pub mod atomic;
 pub mod dumplist;
 mod error;
+pub mod executor;
+pub mod input;
 pub mod journal;
 pub mod names;
 pub mod pack;
+pub mod progress;
 pub mod recreate;
+pub mod run;
 pub mod runbook;
+pub mod rvm_settings;
 pub mod server_conf;
 pub mod shell;
 pub mod size;
+pub mod status;
+pub mod step;
 mod text;
+pub mod time;
 pub mod volume_list;
 pub mod vrlist;
 
-pub use error::{Error, Result, Warning};
+pub use error::{Error, ErrorClass, Result, Warning};

@@ -14,7 +14,6 @@
 //! `--force` to it. `--force` is only given to `plan dumplists`, whose
 //! output directory lies inside the runbook's own state directory.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,68 +21,11 @@ use serde::{Deserialize, Serialize};
 use crate::names::{escaped, PartitionName, VolumeName};
 use crate::recreate::{CreateRep, RecreatePlan};
 pub use crate::shell::shell_quote;
+pub use crate::step::{Action, Kind, Step, StepId};
 use crate::{Error, Result};
 
 /// The `format` value of runbook files this version writes and reads.
 pub const FORMAT: &str = "coda-rs reinit runbook v1";
-
-/// Who carries out a step, and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Action {
-    /// `coda-rs <args...>`; `reinit run` executes it.
-    CodaRs {
-        /// Arguments after the program name.
-        args: Vec<String>,
-    },
-    /// A command the operator runs: a Coda server tool (`volutil`,
-    /// `startserver`, ...) or a shell command; recorded with `reinit done`.
-    Operator {
-        /// The command line.
-        command: String,
-    },
-    /// Something to do by hand; no command.
-    Manual {
-        /// What to do.
-        text: String,
-    },
-}
-
-impl Action {
-    /// The command line as an operator would type it.
-    pub fn command_line(&self) -> String {
-        match self {
-            Action::CodaRs { args } => {
-                let mut s = String::from("coda-rs");
-                for a in args {
-                    s.push(' ');
-                    s.push_str(&shell_quote(a));
-                }
-                s
-            }
-            Action::Operator { command } => command.clone(),
-            Action::Manual { text } => text.clone(),
-        }
-    }
-
-    /// True when `coda-rs reinit run` can execute the step.
-    pub fn is_coda_rs(&self) -> bool {
-        matches!(self, Action::CodaRs { .. })
-    }
-}
-
-/// One step of the procedure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    /// `<section>.<n>`, e.g. `13.2.2`.
-    pub id: String,
-    /// The procedure section, `13.1`..`13.9`.
-    pub section: String,
-    /// What the step achieves.
-    pub title: String,
-    /// How.
-    pub action: Action,
-}
 
 /// Where things are on this server; everything the commands need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +98,19 @@ pub fn command_path(p: &Path) -> std::result::Result<&str, String> {
         ));
     }
     Ok(text)
+}
+
+/// A path setting of `reinit init` from its flag: made absolute
+/// ([`crate::input::absolute`]) and checked with [`command_path`] (an
+/// [`Error::Invalid`] naming the flag otherwise).
+pub fn setting_path(flag: &str, p: &Path) -> Result<PathBuf> {
+    let p = crate::input::absolute(p)?;
+    command_path(&p).map_err(|what| Error::Invalid {
+        subject: flag.to_string(),
+        what,
+        expected: "a UTF-8 path without control characters".to_string(),
+    })?;
+    Ok(p)
 }
 
 /// The steps for one server, with the inputs they were made from.
@@ -397,6 +352,12 @@ impl Runbook {
         self.steps.iter().find(|s| s.id == id)
     }
 
+    /// The step with this id, or [`Error::UnknownStep`] naming it.
+    pub fn find(&self, id: &str) -> Result<&Step> {
+        self.step(id)
+            .ok_or_else(|| Error::UnknownStep { id: escaped(id) })
+    }
+
     /// Position of the step with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.id == id)
@@ -425,7 +386,7 @@ impl Builder {
     fn push(&mut self, title: &str, action: Action) {
         self.n += 1;
         self.steps.push(Step {
-            id: format!("{}.{}", self.section, self.n),
+            id: StepId::new(&self.section, self.n),
             section: self.section.clone(),
             title: title.to_string(),
             action,
@@ -456,21 +417,60 @@ fn path(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}  {}: {}",
-            self.id,
-            self.title,
-            self.action.command_line()
-        )
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Settings of a made-up server, for the crate's unit tests.
+    pub(crate) fn settings() -> Settings {
+        let p = |s: &str| PathBuf::from(s);
+        Settings {
+            server: Some("vm".into()),
+            state_dir: p("/root/reinit"),
+            volume_list: p("/root/reinit/VolumeList"),
+            vrlist: p("/root/reinit/VRList"),
+            tape_size: "1.5G".into(),
+            dumplist_dir: p("/root/reinit/dumplists"),
+            dump_dir: p("/backup/vm"),
+            rvm_log: p("/vice/LOG"),
+            rvm_log_size: "20M".into(),
+            rvm_data: p("/vice/DATA"),
+            rvm_data_size: "256M".into(),
+            restore_dir: p("/coda/tmp/restore"),
+            inited_dir: p("/coda/tmp/inited"),
+            reformat_rvm: false,
+        }
+    }
+
+    #[test]
+    fn path_settings_are_absolute_and_fit_a_command_line() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            setting_path("--state", Path::new("st")).unwrap(),
+            cwd.join("st")
+        );
+        match setting_path("--inited-dir", Path::new("/a\nb")) {
+            Err(e @ Error::Invalid { .. }) => assert!(
+                e.to_string()
+                    .starts_with("--inited-dir: `/a\\x0ab` has a control character"),
+                "{e}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn step_ids_number_each_section_from_one() {
+        let rb = Runbook::build(settings(), &RecreatePlan::default(), 1).unwrap();
+        let ids: Vec<&str> = rb.steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids[..4], ["13.1.1", "13.2.1", "13.2.2", "13.2.3"]);
+        assert!(rb.find("13.2.2").is_ok());
+        assert!(matches!(rb.find("13.2.9"), Err(Error::UnknownStep { .. })));
+        match rb.find("13.\u{1b}[2J") {
+            Err(Error::UnknownStep { id }) => assert_eq!(id, "13.\\x1b[2J"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn quoting() {

@@ -52,6 +52,21 @@ pub fn shell_quote_bytes(word: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `coda-rs reinit VERB [STEP] --state DIR`, every word quoted for the
+/// shell, byte for byte (the state directory need not be UTF-8): the
+/// command lines `reinit` prints for the operator to run next.
+pub fn reinit_command(verb: &str, step: Option<&str>, state_dir: &std::path::Path) -> Vec<u8> {
+    let mut line = b"coda-rs reinit ".to_vec();
+    line.extend_from_slice(shell_quote(verb).as_bytes());
+    if let Some(id) = step {
+        line.push(b' ');
+        line.extend_from_slice(shell_quote(id).as_bytes());
+    }
+    line.extend_from_slice(b" --state ");
+    line.extend(shell_quote_bytes(state_dir.as_os_str().as_encoded_bytes()));
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +101,19 @@ mod tests {
             assert_eq!(shell_quote_bytes(w.as_bytes()), q.as_bytes(), "{w:?}");
         }
         assert_eq!(shell_quote_bytes(b"a\xffb'"), b"'a\xffb'\\'''");
+    }
+
+    #[test]
+    fn reinit_commands() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::ffi::OsStr::from_bytes(b"/r/it's \xff");
+        assert_eq!(
+            reinit_command("run", Some("13.2.2"), dir.as_ref()),
+            b"coda-rs reinit run 13.2.2 --state '/r/it'\\''s \xff'"
+        );
+        assert_eq!(
+            reinit_command("next", None, "/root/reinit".as_ref()),
+            b"coda-rs reinit next --state /root/reinit"
+        );
     }
 }

@@ -42,17 +42,3 @@ pub(crate) fn hex_u64(s: &str) -> Option<u64> {
     }
     u64::from_str_radix(s, 16).ok()
 }
-
-/// Reads a whole file, `-` meaning stdin.
-pub(crate) fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io(path, "read", e))?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).map_err(|e| Error::io(path, "read", e))
-    }
-}

@@ -18,8 +18,9 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::input::read_input;
 use crate::names::{escaped, HostName, NameError, PartitionName, VolumeName};
-use crate::text::{hex_u32, hex_u64, lines, read_input};
+use crate::text::{hex_u32, hex_u64, lines};
 use crate::{Error, Result};
 
 /// A volume's type letter (Spec §15.2).
@@ -251,6 +252,34 @@ impl VolumeList {
             }
         }
         hosts
+    }
+
+    /// The partitions and volumes of `server` (everything for `None`);
+    /// [`Error::UnknownHost`] when no partition line names it.
+    pub fn for_server(self, server: Option<&str>) -> Result<VolumeList> {
+        let Some(host) = server else {
+            return Ok(self);
+        };
+        let hosts = self.hosts();
+        if !hosts.iter().any(|h| h == host) {
+            return Err(Error::UnknownHost {
+                host: escaped(host),
+                hosts,
+            });
+        }
+        Ok(self.only_host(host))
+    }
+
+    /// The server a one-server runbook is for: `chosen`, else the one host
+    /// the list names ([`Error::SeveralHosts`] when it names several; `None`
+    /// when it names none).
+    pub fn the_server(&self, chosen: Option<&str>) -> Result<Option<String>> {
+        let hosts = self.hosts();
+        match chosen {
+            Some(host) => Ok(Some(host.to_string())),
+            None if hosts.len() > 1 => Err(Error::SeveralHosts { hosts }),
+            None => Ok(hosts.into_iter().next()),
+        }
     }
 
     /// Keeps only the partitions and volumes of one host.

@@ -8,8 +8,9 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::input::read_input;
 use crate::names::{escaped, VolumeName, MAX_VOLUME_NAME};
-use crate::text::{hex_u32, lines, read_input};
+use crate::text::{hex_u32, lines};
 use crate::{Error, Result};
 
 /// Replica slots on a VRList line.

@@ -105,7 +105,7 @@ pub fn run(cmd: PlanCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads and concatenates the VolumeLists (in the order given).
-pub fn read_volume_lists(paths: &[PathBuf]) -> anyhow::Result<VolumeList> {
+fn read_volume_lists(paths: &[PathBuf]) -> anyhow::Result<VolumeList> {
     let mut all = VolumeList::default();
     for p in paths {
         all.extend(VolumeList::read(p)?);
@@ -113,37 +113,18 @@ pub fn read_volume_lists(paths: &[PathBuf]) -> anyhow::Result<VolumeList> {
     Ok(all)
 }
 
-/// Keeps one host's volumes, checking that the host is in the list.
-pub fn filter_server(list: VolumeList, server: Option<&str>) -> anyhow::Result<VolumeList> {
-    let Some(host) = server else {
-        return Ok(list);
-    };
-    let hosts = list.hosts();
-    if !hosts.iter().any(|h| h == host) {
-        return Err(exit::usage(format!(
-            "--server {host}: no partition line names this host (expected one of: {})",
-            if hosts.is_empty() {
-                "none listed".to_string()
-            } else {
-                hosts.join(", ")
-            }
-        )));
-    }
-    Ok(list.only_host(host))
-}
-
 fn warn(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "coda-rs: warning: {message}");
 }
 
 fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
-    let tape_bytes = parse_size(&args.tape_size).map_err(|e| exit::usage(e.to_string()))?;
+    let tape_bytes = parse_size(&args.tape_size)?;
     if tape_bytes == 0 {
         return Err(exit::usage(
             "--tape-size: 0 bytes (expected a positive size)",
         ));
     }
-    let schedule = Schedule::new(&args.schedule).map_err(|e| exit::usage(e.to_string()))?;
+    let schedule = Schedule::new(&args.schedule).map_err(exit::as_usage)?;
     let volumes = read_volume_lists(&args.volume_list)?;
     let vrlist = VrList::read(&args.vrlist)?;
     let selection = pack::select(&volumes, &vrlist)?;
@@ -338,10 +319,7 @@ fn dumplists_json(
 }
 
 fn recreate(args: RecreateArgs) -> anyhow::Result<ExitCode> {
-    let volumes = filter_server(
-        read_volume_lists(&args.volume_list)?,
-        args.server.as_deref(),
-    )?;
+    let volumes = read_volume_lists(&args.volume_list)?.for_server(args.server.as_deref())?;
     let vrlist = VrList::read(&args.vrlist)?;
     let plan = RecreatePlan::new(&volumes, &vrlist);
     let mut out = std::io::stdout().lock();

@@ -1,24 +1,27 @@
 //! `coda-rs reinit init`: checks the inputs (lists, server.conf, paths)
 //! before anything is written, then writes the runbook, the list copies
 //! and an empty journal into the state directory.
+//!
+//! Until the state directory is written nothing has been done, so a
+//! malformed list or server.conf is reported as a usage error (exit 2,
+//! [`exit::as_usage`]); a list that cannot be read is a failure (exit 1).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
 use clap::Args;
-use recovery_plan::journal::{StateDir, RUNBOOK_FILE, VOLUME_LIST_FILE, VRLIST_FILE};
+use recovery_plan::input::read_input;
+use recovery_plan::journal::{StateDir, VOLUME_LIST_FILE, VRLIST_FILE};
 use recovery_plan::recreate::RecreatePlan;
-use recovery_plan::runbook::{command_path, Runbook, Settings};
+use recovery_plan::runbook::{setting_path, Runbook, Settings};
+use recovery_plan::rvm_settings::{check_size, RvmFlags, RvmSettings};
 use recovery_plan::server_conf::ServerConf;
-use recovery_plan::size::parse_size;
+use recovery_plan::time::now_nanos;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
 
-use super::hint;
-use crate::cmd::plan::filter_server;
+use super::write_hint;
 use crate::exit;
 
 /// Arguments of `reinit init`.
@@ -81,42 +84,15 @@ pub struct InitArgs {
     force: bool,
 }
 
-/// Reads a whole input file, `-` meaning stdin.
-fn read_input(p: &Path) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    if p.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("-: read stdin")?;
-    } else {
-        bytes = std::fs::read(p).with_context(|| format!("{}: read", p.display()))?;
-    }
-    Ok(bytes)
-}
-
-fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
-    std::path::absolute(p).with_context(|| format!("{}: make absolute", p.display()))
-}
-
-/// The RVM settings of the runbook: flags first, then server.conf, then
-/// (log size) the existing log's status block.
-struct RvmSettings {
-    log: PathBuf,
-    log_size: String,
-    data: PathBuf,
-    data_size: String,
-}
-
 /// Reads server.conf: repeated names are warnings, RVM settings that
 /// contradict themselves and lines Coda would reject are usage errors.
 fn server_conf(p: &Path) -> anyhow::Result<ServerConf> {
-    let conf = ServerConf::parse(&read_input(p)?, &p.display().to_string())
-        .map_err(|e| exit::usage(e.to_string()))?;
+    let conf =
+        ServerConf::parse(&read_input(p)?, &p.display().to_string()).map_err(exit::as_usage)?;
     for w in conf.warnings() {
         let _ = writeln!(std::io::stderr(), "coda-rs: warning: {w}");
     }
-    conf.check_rvm().map_err(|e| exit::usage(e.to_string()))?;
+    conf.check_rvm().map_err(exit::as_usage)?;
     Ok(conf)
 }
 
@@ -125,68 +101,22 @@ fn rvm_settings(args: &InitArgs) -> anyhow::Result<RvmSettings> {
         Some(p) => Some(server_conf(p)?),
         None => None,
     };
-    let from_conf = |name: &str| conf.as_ref().and_then(|c| c.get(name)).map(str::to_string);
-    let missing = |flag: &str, name: &str| {
-        exit::usage(format!(
-            "{flag}: not given{} (expected {flag} or --server-conf FILE with {name}=)",
-            if conf.is_some() {
-                format!(" and server.conf has no {name}")
-            } else {
-                String::new()
-            }
-        ))
+    let flags = RvmFlags {
+        log: args.rvm_log.clone(),
+        log_size: args.rvm_log_size.clone(),
+        data: args.rvm_data.clone(),
+        data_size: args.rvm_data_size.clone(),
     };
-    let log = args
-        .rvm_log
-        .clone()
-        .or_else(|| from_conf("rvm_log").map(PathBuf::from))
-        .ok_or_else(|| missing("--rvm-log", "rvm_log"))?;
-    let data = args
-        .rvm_data
-        .clone()
-        .or_else(|| from_conf("rvm_data").map(PathBuf::from))
-        .ok_or_else(|| missing("--rvm-data", "rvm_data"))?;
-    let data_size = args
-        .rvm_data_size
-        .clone()
-        .or_else(|| from_conf("rvm_data_length"))
-        .ok_or_else(|| missing("--rvm-data-size", "rvm_data_length"))?;
-    let log_size = match &args.rvm_log_size {
-        Some(s) => s.clone(),
-        None => {
-            let status = rvm::LogDevice::open(&log, false, false).and_then(|d| d.read_status());
-            match status {
-                Ok(s) => {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "coda-rs: {}: log size {} bytes, from its status block",
-                        log.display(),
-                        s.log_size
-                    );
-                    s.log_size.to_string()
-                }
-                Err(e) => {
-                    return Err(exit::usage(format!(
-                        "--rvm-log-size: not given, and {}: {e} (expected --rvm-log-size SIZE, the size the log had)",
-                        log.display()
-                    )))
-                }
-            }
-        }
-    };
-    for (flag, size) in [
-        ("--rvm-log-size", &log_size),
-        ("--rvm-data-size", &data_size),
-        ("--tape-size", &args.tape_size),
-    ] {
-        parse_size(size).map_err(|e| exit::usage(format!("{flag}: {e}")))?;
+    let settings = RvmSettings::resolve(&flags, conf.as_ref())?;
+    if let Some(bytes) = settings.log_size_from_log {
+        let _ = writeln!(
+            std::io::stderr(),
+            "coda-rs: {}: log size {bytes} bytes, from its status block",
+            settings.log.display()
+        );
     }
-    Ok(RvmSettings {
-        log,
-        log_size,
-        data,
-        data_size,
-    })
+    check_size("--tape-size", &args.tape_size)?;
+    Ok(settings)
 }
 
 /// Reads and parses the lists (each file once: the bytes are both parsed
@@ -197,48 +127,25 @@ fn read_lists(args: &InitArgs) -> anyhow::Result<(VolumeList, Vec<u8>, VrList, V
     let mut all = VolumeList::default();
     for p in &args.volume_list {
         let bytes = read_input(p)?;
-        let list = VolumeList::parse(&bytes, &p.display().to_string())
-            .map_err(|e| exit::usage(e.to_string()))?;
+        let list = VolumeList::parse(&bytes, &p.display().to_string()).map_err(exit::as_usage)?;
         all.extend(list);
         list_bytes.extend(bytes);
     }
     let vr_bytes = read_input(&args.vrlist)?;
-    let vrlist = VrList::parse(&vr_bytes, &args.vrlist.display().to_string())
-        .map_err(|e| exit::usage(e.to_string()))?;
+    let vrlist =
+        VrList::parse(&vr_bytes, &args.vrlist.display().to_string()).map_err(exit::as_usage)?;
     Ok((all, list_bytes, vrlist, vr_bytes))
-}
-
-/// `p` made absolute and checked for the runbook's command lines.
-fn runbook_path(flag: &str, p: &Path) -> anyhow::Result<PathBuf> {
-    let p = absolute(p)?;
-    command_path(&p).map_err(|what| {
-        exit::usage(format!(
-            "{flag}: {what} (expected a UTF-8 path without control characters)"
-        ))
-    })?;
-    Ok(p)
 }
 
 /// Runs `reinit init`.
 pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     let (all, list_bytes, vrlist, vr_bytes) = read_lists(&args)?;
-    let rvm_settings = rvm_settings(&args)?;
-    let state = StateDir::new(runbook_path("--state", &args.state)?);
-    if state.has_runbook() && !args.force {
-        return Err(exit::refused(format!(
-            "{}: a runbook is already there (use --force to start over; its progress is lost)",
-            state.file(RUNBOOK_FILE).display()
-        )));
-    }
-    let hosts = all.hosts();
-    if args.server.is_none() && hosts.len() > 1 {
-        return Err(exit::usage(format!(
-            "the lists name several servers ({}): choose this one with --server HOST",
-            hosts.join(", ")
-        )));
-    }
-    let server = args.server.clone().or_else(|| hosts.first().cloned());
-    let volumes = filter_server(all, args.server.as_deref())?;
+    let rvm = rvm_settings(&args)?;
+    let path = |flag, p: &Path| setting_path(flag, p).map_err(exit::as_usage);
+    let state = StateDir::new(path("--state", &args.state)?);
+    state.check_new(args.force)?;
+    let server = all.the_server(args.server.as_deref())?;
+    let volumes = all.for_server(args.server.as_deref())?;
     let plan = RecreatePlan::new(&volumes, &vrlist);
 
     let settings = Settings {
@@ -248,21 +155,17 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         vrlist: state.file(VRLIST_FILE),
         tape_size: args.tape_size.clone(),
         dumplist_dir: state.file("dumplists"),
-        dump_dir: runbook_path("--dump-dir", &args.dump_dir)?,
-        rvm_log: runbook_path("--rvm-log", &rvm_settings.log)?,
-        rvm_log_size: rvm_settings.log_size,
-        rvm_data: runbook_path("--rvm-data", &rvm_settings.data)?,
-        rvm_data_size: rvm_settings.data_size,
-        restore_dir: runbook_path("--restore-dir", &args.restore_dir)?,
-        inited_dir: runbook_path("--inited-dir", &args.inited_dir)?,
+        dump_dir: path("--dump-dir", &args.dump_dir)?,
+        rvm_log: path("--rvm-log", &rvm.log)?,
+        rvm_log_size: rvm.log_size,
+        rvm_data: path("--rvm-data", &rvm.data)?,
+        rvm_data_size: rvm.data_size,
+        restore_dir: path("--restore-dir", &args.restore_dir)?,
+        inited_dir: path("--inited-dir", &args.inited_dir)?,
         reformat_rvm: args.reformat_rvm,
     };
     // The creation time (nanoseconds) ties the journal to this runbook.
-    let created = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let runbook =
-        Runbook::build(settings, &plan, created).map_err(|e| exit::usage(e.to_string()))?;
+    let runbook = Runbook::build(settings, &plan, now_nanos()).map_err(exit::as_usage)?;
     state.create(&runbook, &list_bytes, &vr_bytes)?;
 
     let mut out = std::io::stdout().lock();
@@ -290,10 +193,6 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
              data; to replace the old RVM, write the runbook with --reformat-rvm"
         );
     }
-    let _ = err.write_all(&hint(
-        "coda-rs: next: coda-rs reinit next",
-        None,
-        &state.dir,
-    ));
+    let _ = write_hint(&mut err, "coda-rs: next: ", "next", None, &state);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,21 +1,22 @@
 //! `coda-rs reinit`: the reinitialisation procedure (Coda manual chapter
 //! 13) as a runbook with a crash-safe journal. `init` writes the runbook,
 //! `status`/`next` show where things stand, `done` records a step the
-//! operator carried out, `run` executes a coda-rs step.
+//! operator carried out, `run` executes a coda-rs step. The state machine,
+//! the journal and the executor are `recovery_plan`'s (`progress`,
+//! `journal`, `run`, `executor`); this module parses, calls and prints.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use recovery_plan::journal::{format_utc, How, Journal, StateDir, StepRecord, StepState};
-use recovery_plan::runbook::{Action, Runbook, Step};
-use recovery_plan::shell::{shell_quote, shell_quote_bytes};
-use serde_json::json;
-
-use crate::exit;
+use recovery_plan::executor::Commands;
+use recovery_plan::journal::{Journal, StateDir};
+use recovery_plan::progress::{Marking, ProcTable, Progress};
+use recovery_plan::runbook::Runbook;
+use recovery_plan::shell::reinit_command;
+use recovery_plan::status::StatusReport;
 
 mod init;
 
@@ -139,148 +140,38 @@ pub fn run(cmd: ReinitCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// Writes `prefix`, the `coda-rs reinit VERB [STEP] --state DIR` line
+/// (quoted for the shell, byte for byte) and a newline.
+fn write_hint(
+    out: &mut impl Write,
+    prefix: &str,
+    verb: &str,
+    step: Option<&str>,
+    state: &StateDir,
+) -> std::io::Result<()> {
+    out.write_all(prefix.as_bytes())?;
+    out.write_all(&reinit_command(verb, step, &state.dir))?;
+    out.write_all(b"\n")
 }
 
-/// `<prefix> [<step>] --state <dir>` and a newline, the step id and the
-/// directory quoted for the shell (byte for byte: the directory need not
-/// be UTF-8).
-fn hint(prefix: &str, step: Option<&str>, dir: &Path) -> Vec<u8> {
-    let mut line = prefix.as_bytes().to_vec();
-    if let Some(id) = step {
-        line.push(b' ');
-        line.extend_from_slice(shell_quote(id).as_bytes());
-    }
-    line.extend_from_slice(b" --state ");
-    line.extend(shell_quote_bytes(dir.as_os_str().as_encoded_bytes()));
-    line.push(b'\n');
-    line
-}
-
-/// What `status` shows for a step: its journal state, with a `running`
-/// step whose process is gone shown as interrupted.
-fn shown_state(journal: &Journal, id: &str) -> &'static str {
-    match journal.steps.get(id) {
-        None => "pending",
-        Some(r) if r.state == StepState::Running => match r.pid {
-            Some(pid) if process_alive(pid) => "running",
-            _ => "interrupted",
-        },
-        Some(r) => r.state.name(),
-    }
-}
-
-/// True when process `pid` exists and is not a zombie (Linux `/proc`).
-fn process_alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X"),
-        Err(_) => false,
-    }
-}
-
-fn kind(action: &Action) -> &'static str {
-    match action {
-        Action::CodaRs { .. } => "coda-rs",
-        Action::Operator { .. } => "operator",
-        Action::Manual { .. } => "manual",
+/// `next: ID TITLE`, or that every step is done.
+fn write_next(out: &mut impl Write, runbook: &Runbook, journal: &Journal) -> std::io::Result<()> {
+    match journal.next(runbook) {
+        Some(s) => writeln!(out, "next: {} {}", s.id, s.title),
+        None => writeln!(out, "all {} steps are done", runbook.steps.len()),
     }
 }
 
 fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
     let (runbook, journal) = state.open()?;
-    let done = journal.done_count(&runbook);
-    let next = journal.next(&runbook);
+    let report = StatusReport::new(&Progress::new(&runbook, &journal, &ProcTable), &state.dir);
     let mut out = std::io::stdout().lock();
     if args.json {
-        let steps: Vec<_> = runbook
-            .steps
-            .iter()
-            .map(|s| {
-                let r = journal.steps.get(&s.id);
-                json!({
-                    "id": s.id,
-                    "section": s.section,
-                    "title": s.title,
-                    "kind": kind(&s.action),
-                    "command": s.action.command_line(),
-                    "state": shown_state(&journal, &s.id),
-                    "how": r.map(|r| match r.how { How::Run => "run", How::Marked => "marked" }),
-                    "started": r.and_then(|r| r.started),
-                    "finished": r.and_then(|r| r.finished),
-                    "exit_code": r.and_then(|r| r.exit_code),
-                })
-            })
-            .collect();
-        let doc = json!({
-            "state_dir": state.dir.display().to_string(),
-            "server": runbook.settings.server,
-            "done": done,
-            "total": runbook.steps.len(),
-            "next": next.map(|s| s.id.clone()),
-            "not_recreated": runbook.not_recreated,
-            "steps": steps,
-        });
-        serde_json::to_writer_pretty(&mut out, &doc)?;
+        serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    writeln!(
-        out,
-        "{done} of {} steps done; next: {}",
-        runbook.steps.len(),
-        next.map_or("none, the procedure is complete".to_string(), |s| format!(
-            "{} {}",
-            s.id, s.title
-        ))
-    )?;
-    if !runbook.not_recreated.is_empty() {
-        writeln!(
-            out,
-            "\nnot recreated by this procedure ({}):",
-            runbook.not_recreated.len()
-        )?;
-        for n in &runbook.not_recreated {
-            writeln!(out, "  {n}")?;
-        }
-    }
-    let mut section = "";
-    for s in &runbook.steps {
-        if s.section != section {
-            section = &s.section;
-            writeln!(out)?;
-        }
-        let mark = if next.is_some_and(|n| n.id == s.id) {
-            ">"
-        } else {
-            " "
-        };
-        let when = journal
-            .steps
-            .get(&s.id)
-            .and_then(|r| r.finished.or(r.started))
-            .map(|t| format!("  ({})", format_utc(t)))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{mark} {:<8} {:<11} {}{when}",
-            s.id,
-            shown_state(&journal, &s.id),
-            s.title
-        )?;
-        writeln!(
-            out,
-            "  {:<8} {:<11} {}",
-            "",
-            kind(&s.action),
-            s.action.command_line()
-        )?;
+    } else {
+        write!(out, "{report}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -288,8 +179,9 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
 fn next(args: StateArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
     let (runbook, journal) = state.open()?;
+    let progress = Progress::new(&runbook, &journal, &ProcTable);
     let mut out = std::io::stdout().lock();
-    let Some(step) = journal.next(&runbook) else {
+    let Some(step) = progress.next() else {
         if !args.id {
             writeln!(out, "all {} steps are done", runbook.steps.len())?;
         }
@@ -299,200 +191,62 @@ fn next(args: StateArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", step.id)?;
         return Ok(ExitCode::SUCCESS);
     }
-    writeln!(
-        out,
-        "{} ({}): {}",
-        step.id,
-        shown_state(&journal, &step.id),
-        step.title
-    )?;
+    let standing = progress.standing(&step.id).name();
+    writeln!(out, "{} ({standing}): {}", step.id, step.title)?;
     writeln!(out, "  {}", step.action.command_line())?;
-    let prefix = match step.action {
-        Action::CodaRs { .. } => "run it with: coda-rs reinit run",
-        _ => "when it is done: coda-rs reinit done",
-    };
-    out.write_all(&hint(prefix, Some(&step.id), &state.dir))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Refuses to act on `step` while earlier steps are unfinished.
-fn check_order(
-    runbook: &Runbook,
-    journal: &Journal,
-    step: &Step,
-    force: bool,
-) -> anyhow::Result<()> {
-    let before = journal.unfinished_before(runbook, &step.id);
-    if let (Some(first), false) = (before.first(), force) {
-        return Err(exit::refused(format!(
-            "step {}: {} earlier step(s) not done, first {} ({}) (finish them, or use --force)",
-            step.id,
-            before.len(),
-            first.id,
-            first.title
-        )));
+    if step.action.is_coda_rs() {
+        write_hint(&mut out, "run it with: ", "run", Some(&step.id), &state)?;
+    } else {
+        write_hint(
+            &mut out,
+            "when it is done: ",
+            "done",
+            Some(&step.id),
+            &state,
+        )?;
     }
-    Ok(())
-}
-
-fn find_step<'r>(runbook: &'r Runbook, id: &str) -> anyhow::Result<&'r Step> {
-    runbook.step(id).ok_or_else(|| {
-        exit::usage(recovery_plan::Error::UnknownStep { id: id.to_string() }.to_string())
-    })
+    Ok(ExitCode::SUCCESS)
 }
 
 fn done(args: DoneArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
-    let (runbook, mut journal) = state.open()?;
+    let (runbook, _) = state.open()?;
     // Check every id before recording anything.
     for id in &args.steps {
-        find_step(&runbook, id)?;
+        runbook.find(id)?;
     }
     let mut out = std::io::stdout().lock();
+    let mut journal = None;
     for id in &args.steps {
-        let step = find_step(&runbook, id)?;
-        let mut already = false;
-        journal = state.update(id, |runbook, journal| -> anyhow::Result<StepRecord> {
-            if let Some(r) = journal.steps.get(id).filter(|r| r.state == StepState::Done) {
-                already = true;
-                return Ok(r.clone());
-            }
-            if shown_state(journal, id) == "running" && !args.force {
-                return Err(exit::refused(format!(
-                    "step {id}: `reinit run` is carrying it out right now (process {}); wait for it, or use --force",
-                    journal.steps[id].pid.unwrap_or(0)
-                )));
-            }
-            check_order(runbook, journal, step, args.force)?;
-            Ok(StepRecord {
-                state: StepState::Done,
-                how: How::Marked,
-                started: None,
-                finished: Some(now()),
-                exit_code: None,
-                pid: None,
-            })
-        })?;
-        if already {
-            writeln!(out, "{id}: already done")?;
-        } else {
-            writeln!(out, "{id}: done ({})", step.title)?;
+        let (marking, j) = state.mark_done(id, args.force, &ProcTable)?;
+        match marking {
+            Marking::Already(_) => writeln!(out, "{id}: already done")?,
+            Marking::Now(_) => writeln!(out, "{id}: done ({})", runbook.find(id)?.title)?,
         }
+        journal = Some(j);
     }
-    match journal.next(&runbook) {
-        Some(s) => writeln!(out, "next: {} {}", s.id, s.title)?,
-        None => writeln!(out, "all {} steps are done", runbook.steps.len())?,
+    if let Some(j) = journal {
+        write_next(&mut out, &runbook, &j)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_step(args: RunArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
-    let (runbook, _) = state.open()?;
-    let step = find_step(&runbook, &args.step)?;
-    let Action::CodaRs { args: step_args } = &step.action else {
-        return Err(exit::usage(format!(
-            "step {}: `{}` is not a coda-rs command (carry it out, then: {})",
-            step.id,
-            step.action.command_line(),
-            String::from_utf8_lossy(&hint("coda-rs reinit done", Some(&step.id), &state.dir))
-                .trim_end()
-        )));
-    };
     let exe = std::env::current_exe().context("find the coda-rs executable")?;
-    let started = now();
-    // Check and claim the step in one locked update: two shells cannot
-    // both start it.
-    state.update(&step.id, |runbook, journal| -> anyhow::Result<StepRecord> {
-        match (journal.state(&step.id), shown_state(journal, &step.id)) {
-            (StepState::Done, _) if !args.force => {
-                return Err(exit::refused(format!(
-                    "step {}: already done (use --force to run it again)",
-                    step.id
-                )))
-            }
-            (_, "running") if !args.force => {
-                return Err(exit::refused(format!(
-                    "step {}: already running (process {}; if that is not coda-rs, e.g. after a reboot, use --force)",
-                    step.id,
-                    journal.steps[&step.id].pid.unwrap_or(0)
-                )))
-            }
-            _ => {}
-        }
-        check_order(runbook, journal, step, args.force)?;
-        Ok(StepRecord {
-            state: StepState::Running,
-            how: How::Run,
-            started: Some(started),
-            finished: None,
-            exit_code: None,
-            pid: Some(std::process::id()),
-        })
-    })?;
+    let mut coda_rs = Commands::coda_rs(exe);
+    let claim = state.claim(&args.step, args.force, &coda_rs, &ProcTable)?;
+    let step = claim.step().clone();
     let _ = writeln!(
         std::io::stderr(),
         "coda-rs: step {}: {}",
         step.id,
         step.action.command_line()
     );
-    let outcome = Command::new(&exe)
-        .args(step_args)
-        .spawn()
-        .and_then(|mut child| {
-            // Record the child, so that `status` shows the step as running for
-            // as long as the child lives, even if this process is killed.
-            let recorded = state.record(
-                &step.id,
-                StepRecord {
-                    state: StepState::Running,
-                    how: How::Run,
-                    started: Some(started),
-                    finished: None,
-                    exit_code: None,
-                    pid: Some(child.id()),
-                },
-            );
-            let status = child.wait();
-            if let Err(e) = recorded {
-                return Err(std::io::Error::other(e));
-            }
-            status
-        });
-    let (state_now, code) = match &outcome {
-        Ok(s) if s.success() => (StepState::Done, s.code()),
-        Ok(s) => (StepState::Failed, s.code()),
-        Err(_) => (StepState::Failed, None),
-    };
-    state.record(
-        &step.id,
-        StepRecord {
-            state: state_now,
-            how: How::Run,
-            started: Some(started),
-            finished: Some(now()),
-            exit_code: code,
-            pid: None,
-        },
-    )?;
-    let status = outcome.with_context(|| format!("step {}: run {}", step.id, exe.display()))?;
-    if !status.success() {
-        return Err(anyhow::anyhow!(
-            "step {}: `{}` failed ({}); fix the cause and run it again",
-            step.id,
-            step.action.command_line(),
-            match status.code() {
-                Some(c) => format!("exit status {c}"),
-                None => "killed by a signal".to_string(),
-            }
-        ));
-    }
-    let (runbook, journal) = state.open()?;
+    let journal = claim.carry_out(&mut coda_rs)?;
+    let (runbook, _) = state.open()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}: done ({})", step.id, step.title)?;
-    match journal.next(&runbook) {
-        Some(s) => writeln!(out, "next: {} {}", s.id, s.title)?,
-        None => writeln!(out, "all {} steps are done", runbook.steps.len())?,
-    }
+    write_next(&mut out, &runbook, &journal)?;
     Ok(ExitCode::SUCCESS)
 }
