@@ -1,6 +1,51 @@
-//! Little-endian field access on byte buffers (spec §0.1). Reads past the
+//! Little-endian primitives of the on-disk formats (spec §0.1): field
+//! access on byte buffers, the 16-byte RVM `offset` as a `zerocopy`
+//! layout, and [`read()`]/[`write()`] for whole fixed layouts. Reads past the
 //! end of a buffer yield zero bytes, so callers that check bounds first
 //! never panic and fuzzed input never does either.
+
+use zerocopy::little_endian::U64;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+/// An RVM `offset` as stored (spec §0.1): high word first, then the low
+/// word. On 64-bit builds the high word is always 0.
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub struct Offset {
+    /// High word.
+    pub high: U64,
+    /// Low word: the offset on every file RVM writes.
+    pub low: U64,
+}
+
+const _: () = assert!(size_of::<Offset>() == 16);
+
+impl Offset {
+    /// The offset `low` with high word 0.
+    pub fn new(low: u64) -> Self {
+        Offset {
+            high: U64::ZERO,
+            low: U64::new(low),
+        }
+    }
+}
+
+/// Reads a fixed layout `T` at `at`; bytes missing from `buf` read as zero.
+pub fn read<T: FromBytes + IntoBytes>(buf: &[u8], at: usize) -> T {
+    let mut v = T::new_zeroed();
+    let dst = v.as_mut_bytes();
+    if let Some(src) = buf.get(at..) {
+        let n = src.len().min(dst.len());
+        dst[..n].copy_from_slice(&src[..n]);
+    }
+    v
+}
+
+/// Writes a fixed layout at `at` (the buffer must be long enough).
+pub fn write<T: IntoBytes + Immutable>(buf: &mut [u8], at: usize, v: &T) {
+    let b = v.as_bytes();
+    buf[at..at + b.len()].copy_from_slice(b);
+}
 
 /// Reads a u64 at `at`; missing bytes read as zero.
 pub fn u64_at(buf: &[u8], at: usize) -> u64 {
@@ -58,14 +103,4 @@ pub fn put_cstr(buf: &mut [u8], at: usize, len: usize, s: &str) {
     field.fill(0);
     let n = s.len().min(len - 1);
     field[..n].copy_from_slice(&s.as_bytes()[..n]);
-}
-
-/// `x` rounded up to a multiple of `m` (a power of two).
-pub const fn round_up(x: u64, m: u64) -> u64 {
-    (x + m - 1) & !(m - 1)
-}
-
-/// `x` rounded down to a multiple of `m` (a power of two).
-pub const fn round_down(x: u64, m: u64) -> u64 {
-    x & !(m - 1)
 }

@@ -20,6 +20,8 @@ pub mod contents;
 pub mod device;
 pub mod epoch;
 pub mod error;
+#[cfg(test)]
+mod golden;
 pub mod heap;
 pub mod in_use;
 pub mod init;

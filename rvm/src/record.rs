@@ -2,9 +2,12 @@
 //! headers, new-value ranges, segment-dictionary ("log_seg") records and
 //! wrap markers — decoders and encoders side by side.
 
+use zerocopy::little_endian::{I64, U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
 use crate::checksum::checksum;
-use crate::le::{offset_at, put_offset, put_u32, put_u64, u32_at, u64_at};
-use crate::uname::Timeval;
+use crate::le::{self, Offset};
+use crate::uname::{RawTimeval, Timeval};
 
 /// Struct id of a wrap-around marker (§0.2).
 pub const WRAP_ID: u32 = 25;
@@ -18,17 +21,95 @@ pub const END_ID: u32 = 29;
 pub const RANGE_ID: u32 = 30;
 
 /// Size of the common record header (§5.2).
-pub const HEADER_SIZE: u64 = 40;
+pub const HEADER_SIZE: u64 = size_of::<RawHeader>() as u64;
 /// Size of an end marker (§5.3).
-pub const END_SIZE: u64 = 56;
+pub const END_SIZE: u64 = size_of::<RawEndMarker>() as u64;
 /// Size of a transaction header (§5.4.1).
-pub const TRANS_HEADER_SIZE: u64 = 96;
+pub const TRANS_HEADER_SIZE: u64 = size_of::<RawTransHeader>() as u64;
 /// Size of a range header (§5.4.2).
-pub const RANGE_HEADER_SIZE: u64 = 112;
+pub const RANGE_HEADER_SIZE: u64 = size_of::<RawRangeHeader>() as u64;
 /// Size of a wrap marker (§5.6).
-pub const WRAP_SIZE: u64 = 48;
+pub const WRAP_SIZE: u64 = size_of::<RawWrap>() as u64;
 /// Fixed part of a log_seg record before the path (§5.5).
-pub const LOG_SEG_FIXED: u64 = 80;
+pub const LOG_SEG_FIXED: u64 = size_of::<RawLogSeg>() as u64;
+
+// The sizes the spec gives (§5.2–§5.6).
+const _: () = assert!(HEADER_SIZE == 40);
+const _: () = assert!(END_SIZE == 56);
+const _: () = assert!(TRANS_HEADER_SIZE == 96);
+const _: () = assert!(RANGE_HEADER_SIZE == 112);
+const _: () = assert!(WRAP_SIZE == 48);
+const _: () = assert!(LOG_SEG_FIXED == 80);
+
+/// The common record header as stored (§5.2).
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawHeader {
+    struct_id: U32,
+    _pad: U32,
+    rec_length: U64,
+    timestamp: RawTimeval,
+    rec_num: U64,
+}
+
+/// A record end marker as stored (§5.3).
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawEndMarker {
+    header: RawHeader,
+    rec_type: U32,
+    _pad: U32,
+    sub_rec_len: U64,
+}
+
+/// A transaction header as stored (§5.4.1).
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawTransHeader {
+    header: RawHeader,
+    num_ranges: U64,
+    uname: RawTimeval,
+    commit_stamp: RawTimeval,
+    n_coalesced: U64,
+    flags: U64,
+}
+
+/// A new-value range header as stored (§5.4.2).
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawRangeHeader {
+    header: RawHeader,
+    sub_rec_len: U64,
+    range_num: U64,
+    length: U64,
+    offset: Offset,
+    vmaddr: U64,
+    chk_sum: U64,
+    seg_code: I64,
+    is_split: U32,
+    _pad: U32,
+}
+
+/// The fixed part of a log_seg record as stored (§5.5); the path follows.
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawLogSeg {
+    header: RawHeader,
+    seg_code: I64,
+    num_bytes: Offset,
+    name_len: U64,
+    /// The writer's in-memory pointer to the path: meaningless, written 0.
+    name_ptr: U64,
+}
+
+/// A wrap marker as stored (§5.6).
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawWrap {
+    header: RawHeader,
+    struct_id: U32,
+    _pad: U32,
+}
 
 /// Transaction flag: range coalescing was on (§5.4.1).
 pub const FLAG_COALESCE_RANGES: u64 = 0x01;
@@ -61,21 +142,31 @@ pub struct RecordHeader {
 impl RecordHeader {
     /// Decodes the header at `at` (missing bytes read as zero).
     pub fn read(buf: &[u8], at: usize) -> Self {
-        RecordHeader {
-            struct_id: u32_at(buf, at),
-            rec_length: u64_at(buf, at + 8),
-            timestamp: Timeval::read(buf, at + 16),
-            rec_num: u64_at(buf, at + 32),
-        }
+        Self::from_raw(&le::read(buf, at))
     }
 
     /// Encodes the header at `at`.
     pub fn write(&self, buf: &mut [u8], at: usize) {
-        put_u32(buf, at, self.struct_id);
-        put_u32(buf, at + 4, 0);
-        put_u64(buf, at + 8, self.rec_length);
-        self.timestamp.write(buf, at + 16);
-        put_u64(buf, at + 32, self.rec_num);
+        le::write(buf, at, &self.raw());
+    }
+
+    fn from_raw(r: &RawHeader) -> Self {
+        RecordHeader {
+            struct_id: r.struct_id.get(),
+            rec_length: r.rec_length.get(),
+            timestamp: r.timestamp.into(),
+            rec_num: r.rec_num.get(),
+        }
+    }
+
+    fn raw(&self) -> RawHeader {
+        RawHeader {
+            struct_id: self.struct_id.into(),
+            _pad: U32::ZERO,
+            rec_length: self.rec_length.into(),
+            timestamp: self.timestamp.into(),
+            rec_num: self.rec_num.into(),
+        }
     }
 
     /// True for a struct id that starts a record (28, 26, 25).
@@ -98,19 +189,23 @@ pub struct EndMarker {
 impl EndMarker {
     /// Decodes the end marker at `at`.
     pub fn read(buf: &[u8], at: usize) -> Self {
+        let r: RawEndMarker = le::read(buf, at);
         EndMarker {
-            header: RecordHeader::read(buf, at),
-            rec_type: u32_at(buf, at + 40),
-            sub_rec_len: u64_at(buf, at + 48),
+            header: RecordHeader::from_raw(&r.header),
+            rec_type: r.rec_type.get(),
+            sub_rec_len: r.sub_rec_len.get(),
         }
     }
 
     /// Encodes the end marker at `at`.
     pub fn write(&self, buf: &mut [u8], at: usize) {
-        self.header.write(buf, at);
-        put_u32(buf, at + 40, self.rec_type);
-        put_u32(buf, at + 44, 0);
-        put_u64(buf, at + 48, self.sub_rec_len);
+        let r = RawEndMarker {
+            header: self.header.raw(),
+            rec_type: self.rec_type.into(),
+            _pad: U32::ZERO,
+            sub_rec_len: self.sub_rec_len.into(),
+        };
+        le::write(buf, at, &r);
     }
 
     /// True if this marker ends `record` (§6.2).
@@ -143,24 +238,28 @@ pub struct TransHeader {
 impl TransHeader {
     /// Decodes a transaction header at `at`.
     pub fn read(buf: &[u8], at: usize) -> Self {
+        let r: RawTransHeader = le::read(buf, at);
         TransHeader {
-            header: RecordHeader::read(buf, at),
-            num_ranges: u64_at(buf, at + 40),
-            uname: Timeval::read(buf, at + 48),
-            commit_stamp: Timeval::read(buf, at + 64),
-            n_coalesced: u64_at(buf, at + 80),
-            flags: u64_at(buf, at + 88),
+            header: RecordHeader::from_raw(&r.header),
+            num_ranges: r.num_ranges.get(),
+            uname: r.uname.into(),
+            commit_stamp: r.commit_stamp.into(),
+            n_coalesced: r.n_coalesced.get(),
+            flags: r.flags.get(),
         }
     }
 
     /// Encodes a transaction header at `at`.
     pub fn write(&self, buf: &mut [u8], at: usize) {
-        self.header.write(buf, at);
-        put_u64(buf, at + 40, self.num_ranges);
-        self.uname.write(buf, at + 48);
-        self.commit_stamp.write(buf, at + 64);
-        put_u64(buf, at + 80, self.n_coalesced);
-        put_u64(buf, at + 88, self.flags);
+        let r = RawTransHeader {
+            header: self.header.raw(),
+            num_ranges: self.num_ranges.into(),
+            uname: self.uname.into(),
+            commit_stamp: self.commit_stamp.into(),
+            n_coalesced: self.n_coalesced.into(),
+            flags: self.flags.into(),
+        };
+        le::write(buf, at, &r);
     }
 }
 
@@ -192,34 +291,39 @@ pub struct RangeHeader {
 impl RangeHeader {
     /// Decodes a range header at `at`.
     pub fn read(buf: &[u8], at: usize) -> Self {
-        let (offset_high, offset) = offset_at(buf, at + 64);
+        let r: RawRangeHeader = le::read(buf, at);
         RangeHeader {
-            header: RecordHeader::read(buf, at),
-            sub_rec_len: u64_at(buf, at + 40),
-            range_num: u64_at(buf, at + 48),
-            length: u64_at(buf, at + 56),
-            offset,
-            offset_high,
-            vmaddr: u64_at(buf, at + 80),
-            chk_sum: u64_at(buf, at + 88),
-            seg_code: u64_at(buf, at + 96) as i64,
-            is_split: u32_at(buf, at + 104) != 0,
+            header: RecordHeader::from_raw(&r.header),
+            sub_rec_len: r.sub_rec_len.get(),
+            range_num: r.range_num.get(),
+            length: r.length.get(),
+            offset: r.offset.low.get(),
+            offset_high: r.offset.high.get(),
+            vmaddr: r.vmaddr.get(),
+            chk_sum: r.chk_sum.get(),
+            seg_code: r.seg_code.get(),
+            is_split: r.is_split.get() != 0,
         }
     }
 
     /// Encodes a range header at `at`.
     pub fn write(&self, buf: &mut [u8], at: usize) {
-        self.header.write(buf, at);
-        put_u64(buf, at + 40, self.sub_rec_len);
-        put_u64(buf, at + 48, self.range_num);
-        put_u64(buf, at + 56, self.length);
-        put_u64(buf, at + 64, self.offset_high);
-        put_u64(buf, at + 72, self.offset);
-        put_u64(buf, at + 80, self.vmaddr);
-        put_u64(buf, at + 88, self.chk_sum);
-        put_u64(buf, at + 96, self.seg_code as u64);
-        put_u32(buf, at + 104, u32::from(self.is_split));
-        put_u32(buf, at + 108, 0);
+        let r = RawRangeHeader {
+            header: self.header.raw(),
+            sub_rec_len: self.sub_rec_len.into(),
+            range_num: self.range_num.into(),
+            length: self.length.into(),
+            offset: Offset {
+                high: self.offset_high.into(),
+                low: self.offset.into(),
+            },
+            vmaddr: self.vmaddr.into(),
+            chk_sum: self.chk_sum.into(),
+            seg_code: self.seg_code.into(),
+            is_split: u32::from(self.is_split).into(),
+            _pad: U32::ZERO,
+        };
+        le::write(buf, at, &r);
     }
 
     /// Position of the first modified byte inside the data block
@@ -258,8 +362,9 @@ impl LogSegRecord {
     /// Decodes the fields after the header; `None` if the name length does
     /// not fit inside `rec_length`.
     pub fn read(buf: &[u8], at: usize) -> Option<Self> {
-        let header = RecordHeader::read(buf, at);
-        let name_len = u64_at(buf, at + 64);
+        let r: RawLogSeg = le::read(buf, at);
+        let header = RecordHeader::from_raw(&r.header);
+        let name_len = r.name_len.get();
         if name_len.checked_add(LOG_SEG_FIXED)? >= header.rec_length {
             return None;
         }
@@ -268,8 +373,8 @@ impl LogSegRecord {
         let name = buf.get(start..stop)?.to_vec();
         Some(LogSegRecord {
             header,
-            seg_code: u64_at(buf, at + 40) as i64,
-            num_bytes: offset_at(buf, at + 48).1,
+            seg_code: r.seg_code.get(),
+            num_bytes: r.num_bytes.low.get(),
             name,
         })
     }
@@ -284,11 +389,16 @@ impl LogSegRecord {
             rec_length,
             ..self.header
         };
-        header.write(&mut buf, 0);
-        put_u64(&mut buf, 40, self.seg_code as u64);
-        put_offset(&mut buf, 48, self.num_bytes);
-        put_u64(&mut buf, 64, self.name.len() as u64);
-        buf[80..80 + self.name.len()].copy_from_slice(&self.name);
+        let fixed = RawLogSeg {
+            header: header.raw(),
+            seg_code: self.seg_code.into(),
+            num_bytes: Offset::new(self.num_bytes),
+            name_len: (self.name.len() as u64).into(),
+            name_ptr: U64::ZERO,
+        };
+        le::write(&mut buf, 0, &fixed);
+        let name_at = LOG_SEG_FIXED as usize;
+        buf[name_at..name_at + self.name.len()].copy_from_slice(&self.name);
         EndMarker {
             header: RecordHeader {
                 struct_id: END_ID,
@@ -385,14 +495,76 @@ pub fn encode_transaction(
 
 /// Encodes a wrap marker (§5.6), without the 0xFF filler.
 pub fn encode_wrap(timestamp: Timeval, rec_num: u64) -> [u8; WRAP_SIZE as usize] {
-    let mut buf = [0u8; WRAP_SIZE as usize];
-    RecordHeader {
+    let header = RecordHeader {
         struct_id: WRAP_ID,
         rec_length: WRAP_SIZE,
         timestamp,
         rec_num,
-    }
-    .write(&mut buf, 0);
-    put_u32(&mut buf, 40, WRAP_ID);
+    };
+    let r = RawWrap {
+        header: header.raw(),
+        struct_id: WRAP_ID.into(),
+        _pad: U32::ZERO,
+    };
+    let mut buf = [0u8; WRAP_SIZE as usize];
+    le::write(&mut buf, 0, &r);
     buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::golden::{assert_fields, golden};
+
+    /// The first record of golden `rdsinit_A.log` (real `rdsinit`): the
+    /// log_seg record #1 at byte 2560 that names the data segment, with
+    /// its end marker; field by field, every other byte zero.
+    #[rustfmt::skip]
+    const RDSINIT_A_LOG_SEG: &[(usize, &[u8])] = &[
+        (0,   &[0x1a, 0, 0, 0]),                                     // struct_id 26 (log_seg)
+        (8,   &[0x68, 0, 0, 0, 0, 0, 0, 0]),                         // rec_length 104
+        (16,  &[0xf6, 0xc8, 0x07, 0x6b, 0, 0, 0, 0]),                // timestamp: 1795672310 s
+        (24,  &[0x8c, 0xfe, 0x06, 0, 0, 0, 0, 0]),                   //   and 458380 µs
+        (32,  &[0x01, 0, 0, 0, 0, 0, 0, 0]),                         // rec_num 1
+        (40,  &[0x01, 0, 0, 0, 0, 0, 0, 0]),                         // seg_code 1
+        (48,  &[0, 0, 0, 0, 0, 0, 0, 0]),                            // num_bytes, high word 0
+        (56,  &[0x00, 0x00, 0x20, 0, 0, 0, 0, 0]),                   // num_bytes, low word 2097152
+        (64,  &[0x16, 0, 0, 0, 0, 0, 0, 0]),                         // name_len 22
+        (72,  &[0xa0, 0xa7, 0xa9, 0xed, 0x76, 0x55, 0, 0]),          // name pointer (rdsinit's memory)
+        (80,  b"/tmp/rvmgold/rdsA/data"),                            // name, zero-padded to 104
+        (104, &[0x1d, 0, 0, 0]),                                     // end marker: struct_id 29
+        (112, &[0x68, 0, 0, 0, 0, 0, 0, 0]),                         //   rec_length 104
+        (120, &[0xf6, 0xc8, 0x07, 0x6b, 0, 0, 0, 0]),                //   timestamp as the header's
+        (128, &[0x8c, 0xfe, 0x06, 0, 0, 0, 0, 0]),
+        (136, &[0x01, 0, 0, 0, 0, 0, 0, 0]),                         //   rec_num 1
+        (144, &[0x1a, 0, 0, 0]),                                     //   rec_type 26
+        (152, &[0x68, 0, 0, 0, 0, 0, 0, 0]),                         //   sub_rec_len 104
+    ];
+
+    #[test]
+    fn golden_log_seg_record_field_by_field() {
+        let log = golden("rdsinit_A.log");
+        let rec = &log[2560..2560 + 160];
+        assert_fields("rdsinit_A.log record #1", rec, RDSINIT_A_LOG_SEG);
+        let header = RecordHeader::read(rec, 0);
+        assert_eq!(
+            header,
+            RecordHeader {
+                struct_id: LOG_SEG_ID,
+                rec_length: 104,
+                timestamp: Timeval::new(1_795_672_310, 458_380),
+                rec_num: 1,
+            }
+        );
+        let seg = LogSegRecord::read(rec, 0).unwrap();
+        assert_eq!((seg.seg_code, seg.num_bytes), (1, 2_097_152));
+        assert_eq!(seg.name, b"/tmp/rvmgold/rdsA/data");
+        let end = EndMarker::read(rec, 104);
+        assert!(end.matches(&header));
+        assert_eq!((end.rec_type, end.sub_rec_len), (LOG_SEG_ID, 104));
+        // The encoder writes the same bytes, but 0 for the name pointer.
+        let mut want = rec.to_vec();
+        want[72..80].fill(0);
+        assert_eq!(seg.encode(), want);
+    }
 }

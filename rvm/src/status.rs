@@ -1,10 +1,14 @@
 //! The log status block (spec §4): 2560 bytes at offset 0 (file logs) or
 //! 8192 (raw partitions).
 
+use std::mem::offset_of;
+
 use serde::Serialize;
+use zerocopy::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::checksum::checksum;
-use crate::le::{cstr_at, offset_at, put_cstr, put_offset, put_u32, put_u64, u32_at, u64_at};
+use crate::le::{self, cstr_at, offset_at, put_cstr, put_offset, put_u32, put_u64, u32_at, u64_at};
 use crate::uname::Timeval;
 
 /// Size of the status area (spec §3.1).
@@ -18,9 +22,47 @@ pub const LOG_VERSION: &str = "RVM Log Version  1.4 Oct 17, 1997 ";
 /// `statistics_version` string (spec §4.1).
 pub const STATISTICS_VERSION: &str = "RVM Statistics Version 1.1 8 Dec 1992";
 
+/// The header of the status area as stored (spec §4.1); the status fields
+/// (§4.2, [`StatusBlock`]'s field table) follow it.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct RawStatusHeader {
+    struct_id: U32,
+    _pad: U32,
+    chk_sum: U64,
+    version: [u8; 128],
+    log_version: [u8; 128],
+    statistics_version: [u8; 128],
+}
+
+/// Where the status fields start (spec §4.2).
+const FIELDS_AT: usize = size_of::<RawStatusHeader>();
+/// Where they end: the last field, `trunc_state`, is the u64 at 2232.
+const FIELDS_END: usize = 2240;
+/// The S-class offsets (log_start … prev_log_tail), whose high words
+/// must be 0.
+const S_OFFSETS: std::ops::Range<usize> = 416..512;
+const CHK_SUM_AT: usize = offset_of!(RawStatusHeader, chk_sum);
+const VERSION_AT: usize = offset_of!(RawStatusHeader, version);
+const LOG_VERSION_AT: usize = offset_of!(RawStatusHeader, log_version);
+const STATISTICS_VERSION_AT: usize = offset_of!(RawStatusHeader, statistics_version);
+// Spec §4.1: checksum at 8, strings at 16, 144, 272, fields from 400; the
+// area is the 2240-byte structure rounded up to a 512-byte sector (§3.1).
+const _: () = assert!(CHK_SUM_AT == 8 && VERSION_AT == 16);
+const _: () = assert!(LOG_VERSION_AT == 144 && STATISTICS_VERSION_AT == 272);
+const _: () = assert!(FIELDS_AT == 400);
+const _: () = assert!(FIELDS_END.next_multiple_of(512) == STATUS_SIZE);
+
+/// A string field holding `s` (at most 127 bytes), zero-filled.
+fn cstr_field(s: &str) -> [u8; 128] {
+    let mut f = [0u8; 128];
+    put_cstr(&mut f, 0, 128, s);
+    f
+}
+
 /// The status block, every field of spec §4.2 (offsets are the low words
 /// of RVM `offset` values; high words are always 0 on 64-bit builds).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[allow(missing_docs)] // field meanings: spec §4.2, same names
 pub struct StatusBlock {
     pub struct_id: u32,
@@ -204,12 +246,6 @@ impl Codec for Encode<'_> {
     }
 }
 
-impl Default for StatusBlock {
-    fn default() -> Self {
-        Self::decode_unchecked(&[0u8; STATUS_SIZE])
-    }
-}
-
 impl StatusBlock {
     /// The block `rvmutl i` writes (spec §4.3): `log_start` 2560 (file)
     /// or 10752 (raw), head = tail = log_start, created at `t`.
@@ -320,92 +356,14 @@ impl StatusBlock {
 
     /// Decodes a status area without validating it.
     pub fn decode_unchecked(buf: &[u8]) -> Self {
+        let h: RawStatusHeader = le::read(buf, 0);
         let mut s = StatusBlock {
-            struct_id: u32_at(buf, 0),
-            chk_sum: u64_at(buf, 8),
-            version: cstr_at(buf, 16, 128),
-            log_version: cstr_at(buf, 144, 128),
-            statistics_version: cstr_at(buf, 272, 128),
-            update_cnt: 0,
-            valid: false,
-            log_empty: false,
-            log_start: 0,
-            log_size: 0,
-            log_head: 0,
-            log_tail: 0,
-            prev_log_head: 0,
-            prev_log_tail: 0,
-            status_init: Timeval::default(),
-            status_write: Timeval::default(),
-            last_trunc: Timeval::default(),
-            prev_trunc: Timeval::default(),
-            first_write: Timeval::default(),
-            last_write: Timeval::default(),
-            first_uname: Timeval::default(),
-            last_uname: Timeval::default(),
-            last_commit: Timeval::default(),
-            wrap_time: Timeval::default(),
-            first_rec_num: 0,
-            last_rec_num: 0,
-            next_rec_num: 0,
-            n_abort: 0,
-            n_flush_commit: 0,
-            n_no_flush_commit: 0,
-            n_split: 0,
-            n_truncation_wait: 0,
-            n_flush: 0,
-            n_rvm_flush: 0,
-            n_special: 0,
-            range_overlap: 0,
-            trans_overlap: 0,
-            n_range_elim: 0,
-            n_trans_elim: 0,
-            n_trans_coalesced: 0,
-            flush_time: Timeval::default(),
-            last_flush_time: 0,
-            last_truncation_time: 0,
-            last_tree_build_time: 0,
-            last_tree_apply_time: 0,
-            flush_times: [0; 10],
-            range_lengths: [0; 13],
-            range_elims: [0; 6],
-            trans_elims: [0; 6],
-            range_overlaps: [0; 13],
-            trans_overlaps: [0; 13],
-            tot_abort: 0,
-            tot_flush_commit: 0,
-            tot_no_flush_commit: 0,
-            tot_split: 0,
-            tot_flush: 0,
-            tot_rvm_flush: 0,
-            tot_special: 0,
-            tot_wrap: 0,
-            log_dev_max: 0,
-            tot_log_written: 0,
-            tot_range_overlap: 0,
-            tot_trans_overlap: 0,
-            tot_range_elim: 0,
-            tot_trans_elim: 0,
-            tot_trans_coalesced: 0,
-            tot_rvm_truncate: 0,
-            tot_async_truncation: 0,
-            tot_sync_truncation: 0,
-            tot_truncation_wait: 0,
-            tot_recovery: 0,
-            tot_flush_time: Timeval::default(),
-            tot_truncation_time: Timeval::default(),
-            tot_tree_build_times: [0; 5],
-            tot_tree_apply_times: [0; 5],
-            tot_truncation_times: [0; 5],
-            tot_flush_times: [0; 10],
-            tot_range_lengths: [0; 13],
-            tot_range_elims: [0; 6],
-            tot_trans_elims: [0; 6],
-            tot_range_overlaps: [0; 13],
-            tot_trans_overlaps: [0; 13],
-            tot_trans_coalesces: [0; 6],
-            flush_state: 0,
-            trunc_state: 0,
+            struct_id: h.struct_id.get(),
+            chk_sum: h.chk_sum.get(),
+            version: cstr_at(&h.version, 0, 128),
+            log_version: cstr_at(&h.log_version, 0, 128),
+            statistics_version: cstr_at(&h.statistics_version, 0, 128),
+            ..Default::default()
         };
         s.fields(&mut Decode(buf));
         s
@@ -427,15 +385,19 @@ impl StatusBlock {
             });
         }
         for (at, found, want) in [
-            (16, &s.version, RVM_VERSION),
-            (144, &s.log_version, LOG_VERSION),
-            (272, &s.statistics_version, STATISTICS_VERSION),
+            (VERSION_AT, &s.version, RVM_VERSION),
+            (LOG_VERSION_AT, &s.log_version, LOG_VERSION),
+            (
+                STATISTICS_VERSION_AT,
+                &s.statistics_version,
+                STATISTICS_VERSION,
+            ),
         ] {
             if found != want {
                 return Err(StatusProblem::Version(at, found.clone(), want));
             }
         }
-        for at in (416..512).step_by(16) {
+        for at in S_OFFSETS.step_by(16) {
             if u64_at(buf, at) != 0 {
                 return Err(StatusProblem::HighWord(at));
             }
@@ -448,7 +410,7 @@ impl StatusBlock {
         let mut copy = [0u8; STATUS_SIZE];
         let n = buf.len().min(STATUS_SIZE);
         copy[..n].copy_from_slice(&buf[..n]);
-        copy[8..16].fill(0);
+        copy[CHK_SUM_AT..CHK_SUM_AT + 8].fill(0);
         checksum(&copy, 0, STATUS_SIZE as u64)
     }
 
@@ -456,13 +418,18 @@ impl StatusBlock {
     /// `chk_sum` field of `self` is ignored).
     pub fn encode(&self) -> [u8; STATUS_SIZE] {
         let mut buf = [0u8; STATUS_SIZE];
-        put_u32(&mut buf, 0, self.struct_id);
-        put_cstr(&mut buf, 16, 128, &self.version);
-        put_cstr(&mut buf, 144, 128, &self.log_version);
-        put_cstr(&mut buf, 272, 128, &self.statistics_version);
+        let mut header = RawStatusHeader {
+            struct_id: self.struct_id.into(),
+            _pad: U32::ZERO,
+            chk_sum: U64::ZERO,
+            version: cstr_field(&self.version),
+            log_version: cstr_field(&self.log_version),
+            statistics_version: cstr_field(&self.statistics_version),
+        };
+        le::write(&mut buf, 0, &header);
         self.clone().fields(&mut Encode(&mut buf));
-        let sum = Self::compute_checksum(&buf);
-        put_u64(&mut buf, 8, sum);
+        header.chk_sum = Self::compute_checksum(&buf).into();
+        le::write(&mut buf, 0, &header);
         buf
     }
 
@@ -575,6 +542,92 @@ pub fn range_length_bucket(len: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::golden::{assert_fields, golden};
+
+    /// The status area of golden `log_init_1M.log` (real `rvmutl`,
+    /// `i log_init_1M.log 1M`), field by field; every other byte is zero
+    /// (spec §4.3).
+    #[rustfmt::skip]
+    const LOG_INIT_1M: &[(usize, &[u8])] = &[
+        (0,    &[0x18, 0, 0, 0]),                                     // struct_id 24
+        (8,    &[0x5d, 0x98, 0x6e, 0x68, 0xe2, 0xf5, 0xd6, 0xb8]),    // chk_sum 0xb8d6f5e2686e985d
+        (16,   b"RVM Interface Version 1.3  7 Mar 1994\0"),           // version
+        (144,  b"RVM Log Version  1.4 Oct 17, 1997 \0"),              // log_version (trailing space)
+        (272,  b"RVM Statistics Version 1.1 8 Dec 1992\0"),           // statistics_version
+        (400,  &[0x64, 0, 0, 0, 0, 0, 0, 0]),                         // update_cnt 100
+        (408,  &[0x01, 0, 0, 0]),                                     // valid 1
+        (412,  &[0x01, 0, 0, 0]),                                     // log_empty 1
+        (416,  &[0, 0, 0, 0, 0, 0, 0, 0]),                            // log_start, high word 0
+        (424,  &[0x00, 0x0a, 0, 0, 0, 0, 0, 0]),                      // log_start, low word 2560
+        (432,  &[0, 0, 0, 0, 0, 0, 0, 0]),                            // log_size, high word 0
+        (440,  &[0x00, 0x00, 0x10, 0, 0, 0, 0, 0]),                   // log_size, low word 1048576
+        (448,  &[0, 0, 0, 0, 0, 0, 0, 0]),                            // log_head, high word 0
+        (456,  &[0x00, 0x0a, 0, 0, 0, 0, 0, 0]),                      // log_head, low word 2560
+        (464,  &[0, 0, 0, 0, 0, 0, 0, 0]),                            // log_tail, high word 0
+        (472,  &[0x00, 0x0a, 0, 0, 0, 0, 0, 0]),                      // log_tail, low word 2560
+        (512,  &[0xf6, 0xc8, 0x07, 0x6b, 0, 0, 0, 0]),                // status_init: 1795672310 s
+        (520,  &[0xfc, 0x7d, 0x06, 0, 0, 0, 0, 0]),                   //   and 425468 µs
+        (528,  &[0xf6, 0xc8, 0x07, 0x6b, 0, 0, 0, 0]),                // status_write: 1795672310 s
+        (536,  &[0xfd, 0x7d, 0x06, 0, 0, 0, 0, 0]),                   //   and 425469 µs (init + 1 µs)
+        (544,  &[0xf6, 0xc8, 0x07, 0x6b, 0, 0, 0, 0]),                // last_trunc = status_init
+        (552,  &[0xfc, 0x7d, 0x06, 0, 0, 0, 0, 0]),
+        (560,  &[0xf6, 0xc8, 0x07, 0x6b, 0, 0, 0, 0]),                // prev_trunc = status_init
+        (568,  &[0xfc, 0x7d, 0x06, 0, 0, 0, 0, 0]),
+        (688,  &[0x01, 0, 0, 0, 0, 0, 0, 0]),                         // next_rec_num 1
+    ];
+
+    #[test]
+    fn golden_init_status_field_by_field() {
+        let log = golden("log_init_1M.log");
+        let area = &log[..STATUS_SIZE];
+        assert_fields("log_init_1M.log status", area, LOG_INIT_1M);
+        let s = StatusBlock::decode(area).unwrap();
+        assert_eq!(s.struct_id, 24);
+        assert_eq!(s.chk_sum, 0xb8d6_f5e2_686e_985d);
+        assert_eq!(s.log_version, "RVM Log Version  1.4 Oct 17, 1997 ");
+        assert_eq!((s.update_cnt, s.valid, s.log_empty), (100, true, true));
+        assert_eq!((s.log_start, s.log_size), (2560, 1_048_576));
+        assert_eq!((s.log_head, s.log_tail), (2560, 2560));
+        assert_eq!((s.prev_log_head, s.prev_log_tail), (0, 0));
+        let t = Timeval::new(1_795_672_310, 425_468);
+        assert_eq!(s.status_init, t);
+        assert_eq!(s.status_write, Timeval::new(1_795_672_310, 425_469));
+        assert_eq!((s.last_trunc, s.prev_trunc), (t, t));
+        assert_eq!((s.first_rec_num, s.next_rec_num), (0, 1));
+        // The encoder writes the same 2560 bytes, checksum included.
+        assert_eq!(StatusBlock::fresh(2560, 1 << 20, t).encode(), area);
+    }
+
+    /// A codec that records where each field lies.
+    struct Layout(Vec<(usize, usize)>);
+
+    impl Codec for Layout {
+        fn u64(&mut self, at: usize, _: &mut u64) {
+            self.0.push((at, 8));
+        }
+        fn bool32(&mut self, at: usize, _: &mut bool) {
+            self.0.push((at, 4));
+        }
+        fn offset(&mut self, at: usize, _: &mut u64) {
+            self.0.push((at, 16));
+        }
+        fn tv(&mut self, at: usize, _: &mut Timeval) {
+            self.0.push((at, 16));
+        }
+    }
+
+    #[test]
+    fn the_field_table_tiles_the_status_fields() {
+        let mut l = Layout(Vec::new());
+        StatusBlock::default().fields(&mut l);
+        l.0.sort_unstable();
+        let mut at = FIELDS_AT;
+        for (start, len) in l.0 {
+            assert_eq!(start, at, "gap or overlap at byte {at}");
+            at += len;
+        }
+        assert_eq!(at, FIELDS_END);
+    }
 
     #[test]
     fn fresh_block_round_trips_and_validates() {

@@ -2,6 +2,8 @@
 //! repeats and advances by 1 µs per use.
 
 use serde::Serialize;
+use zerocopy::little_endian::I64;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 /// An on-disk `struct timeval` (16 bytes: i64 seconds, i64 µs; spec §0.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -53,16 +55,39 @@ impl Timeval {
 
     /// Decodes 16 bytes at `at`.
     pub fn read(buf: &[u8], at: usize) -> Self {
-        Timeval {
-            sec: crate::le::u64_at(buf, at) as i64,
-            usec: crate::le::u64_at(buf, at + 8) as i64,
-        }
+        crate::le::read::<RawTimeval>(buf, at).into()
     }
 
     /// Encodes into 16 bytes at `at`.
     pub fn write(self, buf: &mut [u8], at: usize) {
-        crate::le::put_u64(buf, at, self.sec as u64);
-        crate::le::put_u64(buf, at + 8, self.usec as u64);
+        crate::le::write(buf, at, &RawTimeval::from(self));
+    }
+}
+
+/// A `struct timeval` as stored (spec §0.1).
+#[derive(Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+pub struct RawTimeval {
+    /// Seconds.
+    pub sec: I64,
+    /// Microseconds.
+    pub usec: I64,
+}
+
+const _: () = assert!(size_of::<RawTimeval>() == Timeval::SIZE);
+
+impl From<RawTimeval> for Timeval {
+    fn from(r: RawTimeval) -> Self {
+        Timeval::new(r.sec.get(), r.usec.get())
+    }
+}
+
+impl From<Timeval> for RawTimeval {
+    fn from(t: Timeval) -> Self {
+        RawTimeval {
+            sec: I64::new(t.sec),
+            usec: I64::new(t.usec),
+        }
     }
 }
 
