@@ -114,6 +114,10 @@ pub enum Error {
         #[source]
         source: rvm::Error,
     },
+    /// An RVM size refused by the `rvm` crate's check of `rvm init`'s
+    /// sizes; its text names the flag and what is wrong (it is shown as
+    /// it is, and decides the class).
+    RvmSize(rvm::Error),
     /// The value of a command's argument is wrong (the source says how).
     Argument {
         /// The flag, e.g. `--tape-size`.
@@ -266,6 +270,7 @@ impl fmt::Display for Error {
                  (expected --rvm-log-size SIZE, the size the log had)",
                 log.display()
             ),
+            Error::RvmSize(e) => write!(f, "{e}"),
             Error::Argument { flag, .. } => f.write_str(flag),
             Error::UnknownHost { host, hosts } => write!(
                 f,
@@ -366,6 +371,7 @@ impl Error {
             | Error::OutOfOrder { .. }
             | Error::AlreadyDone { .. }
             | Error::RunningElsewhere { .. } => ErrorClass::Refused,
+            Error::RvmSize(e) => e.class(),
             Error::Write(e) if e.is_refusal() => ErrorClass::Refused,
             Error::Syntax { .. }
             | Error::Io { .. }

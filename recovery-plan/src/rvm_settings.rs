@@ -3,11 +3,16 @@
 //! disaster. Each comes from its flag, else from server.conf (`rvm_log`,
 //! `rvm_data`, `rvm_data_length`); the log size, else from the existing
 //! log's status block.
+//!
+//! The two sizes are checked with the `rvm` crate's own check of `rvm
+//! init`'s sizes ([`rvm::init::InitSizes::parse`], the grammar of
+//! [`rvm::size`]), so `reinit init` accepts and refuses exactly the size
+//! strings the step will accept and refuse (`1.5G` is refused here, not at
+//! step 13.2.2).
 
 use std::path::{Path, PathBuf};
 
 use crate::server_conf::ServerConf;
-use crate::size::parse_size;
 use crate::{Error, Result};
 
 /// What the operator gave on the command line.
@@ -71,8 +76,7 @@ impl RvmSettings {
                 (bytes.to_string(), Some(bytes))
             }
         };
-        check_size("--rvm-log-size", &log_size)?;
-        check_size("--rvm-data-size", &data_size)?;
+        check_sizes(&log_size, &data_size)?;
         Ok(RvmSettings {
             log,
             log_size,
@@ -94,10 +98,59 @@ fn status_block_log_size(log: &Path) -> Result<u64> {
         })
 }
 
-/// Checks a size argument of the runbook.
-pub fn check_size(flag: &'static str, text: &str) -> Result<()> {
-    parse_size(text).map(drop).map_err(|e| Error::Argument {
-        flag,
-        source: Box::new(e),
-    })
+/// Checks the log and data sizes as `rvm init --log-size --data-size`
+/// does; the error names `--rvm-log-size` or `--rvm-data-size`
+/// ([`Error::RvmSize`], a usage error).
+pub fn check_sizes(log_size: &str, data_size: &str) -> Result<rvm::init::InitSizes> {
+    rvm::init::InitSizes::parse(("--rvm-log-size", log_size), ("--rvm-data-size", data_size))
+        .map_err(Error::RvmSize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_the_rvm_grammar() {
+        let s = check_sizes("2048s", "256MiB").unwrap();
+        assert_eq!((s.log_size, s.data_size), (1 << 20, 256 << 20));
+        for (log, data, flag) in [
+            ("1.5G", "256M", "--rvm-log-size"),
+            ("20MB", "256M", "--rvm-log-size"),
+            ("512", "256M", "--rvm-log-size"),
+            ("20M", "1.5G", "--rvm-data-size"),
+            ("20M", "1K", "--rvm-data-size"),
+        ] {
+            let e = check_sizes(log, data).unwrap_err();
+            assert_eq!(e.class(), crate::ErrorClass::Usage, "{e}");
+            assert!(e.to_string().starts_with(flag), "{log} {data}: {e}");
+        }
+    }
+
+    #[test]
+    fn flags_then_server_conf() {
+        let conf = ServerConf::parse(
+            b"rvm_log=/vice/LOG\nrvm_data=/vice/DATA\nrvm_data_length=0x10000000\n",
+            "server.conf",
+        )
+        .unwrap();
+        let flags = RvmFlags {
+            log_size: Some("20M".into()),
+            data: Some("/dev/sdb2".into()),
+            ..RvmFlags::default()
+        };
+        let s = RvmSettings::resolve(&flags, Some(&conf)).unwrap();
+        assert_eq!(s.log, Path::new("/vice/LOG"));
+        assert_eq!(s.data, Path::new("/dev/sdb2"));
+        assert_eq!(
+            (s.log_size.as_str(), s.data_size.as_str()),
+            ("20M", "0x10000000")
+        );
+        assert_eq!(s.log_size_from_log, None);
+        let none = RvmSettings::resolve(&RvmFlags::default(), None).unwrap_err();
+        assert_eq!(
+            none.to_string(),
+            "--rvm-log: not given (expected --rvm-log or --server-conf FILE with rvm_log=)"
+        );
+    }
 }

@@ -1,17 +1,23 @@
-//! Sizes on the command line: plain bytes or a number with a K/M/G/T
-//! suffix (powers of 1024, case-insensitive), fractions allowed
-//! (`shared/spec/cli-conventions.md`, "Arguments").
+//! Tape sizes (`plan dumplists --tape-size`, `reinit init --tape-size`):
+//! plain bytes or a number with a K/M/G/T suffix (powers of 1024,
+//! case-insensitive), fractions allowed, since a tape's capacity is often
+//! written `1.5G` (`shared/spec/cli-conventions.md`, "Arguments": "`1.5G`
+//! where a fraction makes sense").
+//!
+//! This is the one grammar with fractions. RVM sizes (`rvm init`, the
+//! runbook's `--rvm-log-size`/`--rvm-data-size`) use the `rvm` crate's
+//! grammar ([`rvm::size`]), which has none.
 
 use crate::{Error, Result};
 
-/// Parses `1.5G`, `20M`, `4096`, `0.5t`, `64k` into bytes. A fraction that
-/// does not come out whole is rounded down to the byte.
+/// Parses a tape size: `1.5G`, `20M`, `4096`, `0.5t`, `64k` into bytes. A
+/// fraction that does not come out whole is rounded down to the byte.
 ///
 /// ```
-/// assert_eq!(recovery_plan::size::parse_size("1.5G").unwrap(), 1_610_612_736);
-/// assert_eq!(recovery_plan::size::parse_size("20m").unwrap(), 20 << 20);
+/// assert_eq!(recovery_plan::size::parse_tape_size("1.5G").unwrap(), 1_610_612_736);
+/// assert_eq!(recovery_plan::size::parse_tape_size("20m").unwrap(), 20 << 20);
 /// ```
-pub fn parse_size(text: &str) -> Result<u64> {
+pub fn parse_tape_size(text: &str) -> Result<u64> {
     let bad = |reason| Error::BadSize {
         text: text.to_string(),
         reason,
@@ -58,6 +64,15 @@ pub fn parse_size(text: &str) -> Result<u64> {
     u64::try_from(scaled / scale).map_err(|_| too_big())
 }
 
+/// [`parse_tape_size`] for the argument `flag`: a bad value is an
+/// [`Error::Argument`] naming it (a usage error).
+pub fn tape_size_argument(flag: &'static str, text: &str) -> Result<u64> {
+    parse_tape_size(text).map_err(|e| Error::Argument {
+        flag,
+        source: Box::new(e),
+    })
+}
+
 /// Formats bytes for people: `1.50 GiB`, `512 B`.
 pub fn human(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -80,13 +95,13 @@ mod tests {
 
     #[test]
     fn suffixes_are_powers_of_1024() {
-        assert_eq!(parse_size("1536").unwrap(), 1536);
-        assert_eq!(parse_size("1K").unwrap(), 1024);
-        assert_eq!(parse_size("20M").unwrap(), 20 * 1024 * 1024);
-        assert_eq!(parse_size("1.5G").unwrap(), 3 * 512 * 1024 * 1024);
-        assert_eq!(parse_size("2t").unwrap(), 2 * 1024u64.pow(4));
-        assert_eq!(parse_size(".5k").unwrap(), 512);
-        assert_eq!(parse_size("0.1K").unwrap(), 102);
+        assert_eq!(parse_tape_size("1536").unwrap(), 1536);
+        assert_eq!(parse_tape_size("1K").unwrap(), 1024);
+        assert_eq!(parse_tape_size("20M").unwrap(), 20 * 1024 * 1024);
+        assert_eq!(parse_tape_size("1.5G").unwrap(), 3 * 512 * 1024 * 1024);
+        assert_eq!(parse_tape_size("2t").unwrap(), 2 * 1024u64.pow(4));
+        assert_eq!(parse_tape_size(".5k").unwrap(), 512);
+        assert_eq!(parse_tape_size("0.1K").unwrap(), 102);
     }
 
     #[test]
@@ -101,7 +116,7 @@ mod tests {
             "1 G",
             "99999999999999999999T",
         ] {
-            assert!(parse_size(bad).is_err(), "{bad:?} accepted");
+            assert!(parse_tape_size(bad).is_err(), "{bad:?} accepted");
         }
     }
 

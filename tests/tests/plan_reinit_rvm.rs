@@ -343,3 +343,146 @@ fn with_reformat_rvm_the_step_replaces_only_rvm_or_zeros() {
         }
     }
 }
+
+/// RVM size strings of every kind: plain, suffixed, sectors and pages,
+/// IEC units, decimal units, hex and octal, fractions, signs, blanks, too
+/// small for a log or a heap, too large for 64 bits.
+const RVM_SIZES: [&str; 34] = [
+    "20M",
+    "20m",
+    "256M",
+    "1G",
+    "16T",
+    "2048s",
+    "2048S",
+    "64p",
+    "1048576",
+    "1048576b",
+    "0x100000",
+    "0X1000",
+    "0x1000",
+    "0x1B",
+    "010",
+    "04000000",
+    "08",
+    "20MiB",
+    "20mib",
+    "20KiB",
+    "20MB",
+    "1.5G",
+    "1,5G",
+    "1e6",
+    "20 M",
+    " 20M ",
+    "",
+    "-1",
+    "+1M",
+    "512",
+    "1024",
+    "0",
+    "18446744073709551615",
+    "18446744073709551616",
+];
+
+/// Whether `reinit init` takes `size` for `flag` (exit 0) or refuses it as
+/// a bad argument (exit 2 naming the flag).
+fn reinit_takes(root: &Path, n: usize, flag: &str, size: &str) -> bool {
+    let (log, data) = if flag == "--rvm-log-size" {
+        (size, "4M")
+    } else {
+        ("1M", size)
+    };
+    let state = format!("state-{n}");
+    // `--flag=VALUE`, so that `-1` is a value, not an option.
+    let log = format!("--rvm-log-size={log}");
+    let data = format!("--rvm-data-size={data}");
+    let out = reinit_init_lists(
+        root,
+        &state,
+        "dumps",
+        &["--rvm-log", "LOG", &log, "--rvm-data", "DATA", &data],
+    );
+    let taken = taken_or_refused(&out, 0, flag);
+    assert!(taken || !root.join(&state).exists(), "{flag} {size:?}");
+    taken
+}
+
+/// True for exit status `accepted`, false for a usage error naming `flag`
+/// (exit 2); anything else fails the test.
+fn taken_or_refused(out: &Output, accepted: i32, flag: &str) -> bool {
+    match out.status.code() {
+        Some(c) if c == accepted => true,
+        Some(2) => {
+            assert!(
+                stderr(out).starts_with(&format!("coda-rs: {flag}")),
+                "{out:?}"
+            );
+            false
+        }
+        _ => panic!("{flag}: {out:?}"),
+    }
+}
+
+/// Whether `rvm init` takes `size` for `flag`: its sizes are checked
+/// before its targets, which hold data, so an accepted size ends in the
+/// refusal to overwrite them (exit 3) and a refused one is a bad argument
+/// (exit 2 naming the flag). Nothing is written either way.
+fn rvm_init_takes(root: &Path, flag: &str, size: &str) -> bool {
+    let (log, data) = if flag == "--log-size" {
+        (size, "4M")
+    } else {
+        ("1M", size)
+    };
+    let out = plan_support::coda_rs()
+        .current_dir(root)
+        .args(["rvm", "init", "--log", "LOG", &format!("--log-size={log}")])
+        .args(["--data", "DATA", &format!("--data-size={data}")])
+        .output()
+        .unwrap();
+    taken_or_refused(&out, 3, flag)
+}
+
+#[test]
+fn reinit_and_rvm_init_take_exactly_the_same_rvm_sizes() {
+    let dir = setup();
+    let root = dir.path();
+    for target in ["LOG", "DATA"] {
+        std::fs::write(root.join(target), "user data\n").unwrap();
+    }
+    let mut n = 0;
+    for (reinit_flag, rvm_flag) in [
+        ("--rvm-log-size", "--log-size"),
+        ("--rvm-data-size", "--data-size"),
+    ] {
+        let mut taken = Vec::new();
+        for size in RVM_SIZES {
+            n += 1;
+            let by_reinit = reinit_takes(root, n, reinit_flag, size);
+            let by_rvm = rvm_init_takes(root, rvm_flag, size);
+            assert_eq!(
+                by_reinit, by_rvm,
+                "{size:?}: reinit init {reinit_flag} {by_reinit}, rvm init {rvm_flag} {by_rvm}"
+            );
+            if by_reinit {
+                taken.push(size);
+            }
+        }
+        // Both sets are non-trivial, and the cases the issue names hold:
+        // 1.5G now fails at `reinit init`, 20M and 2048s (a log size) pass.
+        assert!(
+            taken.contains(&"20M") && !taken.contains(&"1.5G"),
+            "{taken:?}"
+        );
+        assert!(taken.len() < RVM_SIZES.len(), "{taken:?}");
+        if reinit_flag == "--rvm-log-size" {
+            assert!(taken.contains(&"2048s"), "{taken:?}");
+        }
+    }
+    for target in ["LOG", "DATA"] {
+        assert_eq!(
+            std::fs::read(root.join(target)).unwrap(),
+            b"user data\n",
+            "{target}"
+        );
+    }
+}

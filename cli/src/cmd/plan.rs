@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use recovery_plan::dumplist::{Dumplist, DumplistEntry, Schedule};
 use recovery_plan::pack::{self, Selection, Tape};
 use recovery_plan::recreate::RecreatePlan;
-use recovery_plan::size::{human, parse_size};
+use recovery_plan::size::{human, parse_tape_size};
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
 use serde_json::json;
@@ -118,7 +118,7 @@ fn warn(message: impl std::fmt::Display) {
 }
 
 fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
-    let tape_bytes = parse_size(&args.tape_size)?;
+    let tape_bytes = parse_tape_size(&args.tape_size)?;
     if tape_bytes == 0 {
         return Err(exit::usage(
             "--tape-size: 0 bytes (expected a positive size)",

@@ -15,8 +15,9 @@ use recovery_plan::input::read_input;
 use recovery_plan::journal::{StateDir, VOLUME_LIST_FILE, VRLIST_FILE};
 use recovery_plan::recreate::RecreatePlan;
 use recovery_plan::runbook::{setting_path, Runbook, Settings};
-use recovery_plan::rvm_settings::{check_size, RvmFlags, RvmSettings};
+use recovery_plan::rvm_settings::{RvmFlags, RvmSettings};
 use recovery_plan::server_conf::ServerConf;
+use recovery_plan::size::tape_size_argument;
 use recovery_plan::time::now_nanos;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
@@ -48,17 +49,19 @@ pub struct InitArgs {
     /// RVM log device or file [default: server.conf rvm_log].
     #[arg(long = "rvm-log", value_name = "PATH")]
     rvm_log: Option<PathBuf>,
-    /// RVM log size, as before the disaster [default: read from the log's
+    /// RVM log size, as before the disaster, as `rvm init --log-size`
+    /// takes it (20M, 2048s; no fractions) [default: read from the log's
     /// status block].
     #[arg(long = "rvm-log-size", value_name = "SIZE")]
     rvm_log_size: Option<String>,
     /// RVM data segment device or file [default: server.conf rvm_data].
     #[arg(long = "rvm-data", value_name = "PATH")]
     rvm_data: Option<PathBuf>,
-    /// RVM data segment size [default: server.conf rvm_data_length].
+    /// RVM data segment size, as `rvm init --data-size` takes it
+    /// [default: server.conf rvm_data_length].
     #[arg(long = "rvm-data-size", value_name = "SIZE")]
     rvm_data_size: Option<String>,
-    /// Tape size for the dumplists of step 13.1.
+    /// Tape size for the dumplists of step 13.1 (fractions allowed: 1.5G).
     #[arg(long = "tape-size", value_name = "SIZE", default_value = "1.5G")]
     tape_size: String,
     /// Where the dumps are restored (13.4).
@@ -115,7 +118,7 @@ fn rvm_settings(args: &InitArgs) -> anyhow::Result<RvmSettings> {
             settings.log.display()
         );
     }
-    check_size("--tape-size", &args.tape_size)?;
+    tape_size_argument("--tape-size", &args.tape_size)?;
     Ok(settings)
 }
 
