@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Cursor;
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::io::{Cursor, Write};
+use std::os::unix::fs::{symlink, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use coda_rs_tests::scratch;
@@ -56,14 +56,28 @@ fn path(root: &Path, d: usize, n: usize) -> std::path::PathBuf {
 
 /// Applies `op`; operations that do not fit the current tree (a missing
 /// source, a missing directory) are skipped, as a user's would fail.
+/// Writes and mode changes never follow a symlink: the symlinks' targets
+/// are random (`/`, `../..`), and this runs as root.
 fn apply(root: &Path, op: &Op) {
     let _ = match op {
-        Op::Write(d, n, c) => fs::write(path(root, *d, *n), c),
+        Op::Write(d, n, c) => fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path(root, *d, *n))
+            .and_then(|mut f| f.write_all(c)),
         Op::Remove(d, n) => fs::remove_file(path(root, *d, *n)),
         Op::Rename(a, b, c, e) => fs::rename(path(root, *a, *b), path(root, *c, *e)),
         Op::Symlink(d, n, t) => symlink(t, path(root, *d, *n)),
         Op::Chmod(d, n, m) => {
-            fs::set_permissions(path(root, *d, *n), fs::Permissions::from_mode(*m))
+            let p = path(root, *d, *n);
+            match fs::symlink_metadata(&p) {
+                Ok(meta) if !meta.file_type().is_symlink() => {
+                    fs::set_permissions(p, fs::Permissions::from_mode(*m))
+                }
+                _ => Ok(()),
+            }
         }
         Op::RemoveDir(d) => fs::remove_dir_all(root.join(DIRS[*d])),
         Op::MakeDir(d) => fs::create_dir_all(root.join(DIRS[*d])),
