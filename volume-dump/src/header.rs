@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 
 use crate::error::{Record, Result};
-use crate::field::{field, Field, FieldReader, FieldWriter};
+use crate::field::{field_list, FieldReader, FieldWriter};
 use crate::tag::{BEGIN_MAGIC, DUMP_HEADER, DUMP_VERSION};
 
 /// The dump header: which volume was dumped, when, and at what level.
@@ -28,15 +28,15 @@ pub struct DumpHeader {
     pub latest: u32,
 }
 
-/// The header's fields in the order the server writes them (spec §4).
-const FIELDS: &[Field<DumpHeader>] = &[
-    field!(b'v', "volumeId", Int(volume_id)),
-    field!(b'p', "parentId", Int(parent_id)),
-    field!(b'n', "volumeName", String(volume_name)),
-    field!(b'b', "backupDate", Int(backup_date)),
-    field!(b'i', "Incremental", Int(incremental)),
-    field!(b'I', "oldest, latest", Pair(oldest, latest)),
-];
+// The header's fields in the order the server writes them (spec §4).
+field_list!(DumpHeader {
+    (b'v', "volumeId", Int(volume_id)),
+    (b'p', "parentId", Int(parent_id)),
+    (b'n', "volumeName", String(volume_name)),
+    (b'b', "backupDate", Int(backup_date)),
+    (b'i', "Incremental", Int(incremental)),
+    (b'I', "oldest, latest", Pair(oldest, latest)),
+});
 
 impl DumpHeader {
     /// True for a full dump (`i` = 0).
@@ -63,7 +63,7 @@ impl DumpHeader {
             ));
         }
         let fields_at = r.offset();
-        r.fields(&mut h, FIELDS)?;
+        r.fields(&mut h)?;
         if h.volume_id == 0 {
             return Err(r.format_at(
                 fields_at,
@@ -79,7 +79,7 @@ impl DumpHeader {
         w.put(&[DUMP_HEADER])?;
         w.u32(BEGIN_MAGIC)?;
         w.u32(self.version)?;
-        w.fields(self, FIELDS)
+        w.fields(self)
     }
 }
 
@@ -102,10 +102,11 @@ impl Default for DumpHeader {
 mod tests {
     use super::*;
     use crate::field::tests::{golden, order, round_trip};
+    use crate::field::FieldList;
 
     #[test]
     fn the_fields_are_in_spec_order() {
-        assert_eq!(order(FIELDS), b"vpnbiI");
+        assert_eq!(order(DumpHeader::FIELDS), b"vpnbiI");
     }
 
     /// Spec §16: the first 60 bytes of `native-full.dump`.

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 
 use crate::error::{Record, Result};
-use crate::field::{field, Field, FieldReader, FieldWriter};
+use crate::field::{field_list, FieldReader, FieldWriter};
 use crate::tag::{LARGE_INDEX, SMALL_INDEX};
 
 /// The two vnode classes, each with its own index (spec §6.1).
@@ -74,11 +74,11 @@ pub struct IndexHeader {
     pub slots: u32,
 }
 
-/// The index header's fields (spec §3.2).
-const FIELDS: &[Field<IndexHeader>] = &[
-    field!(b'v', "vnode count", Int(vnode_count)),
-    field!(b's', "slots", Int(slots)),
-];
+// The index header's fields (spec §3.2).
+field_list!(IndexHeader {
+    (b'v', "vnode count", Int(vnode_count)),
+    (b's', "slots", Int(slots)),
+});
 
 /// Where the `v` count's value sits from the index tag: after the tag and
 /// the field tag `'v'`. Writers that learn the count late patch it there.
@@ -91,7 +91,7 @@ impl IndexHeader {
         r.expect_tag(class.index_tag(), class.index_record())?;
         let fields_at = r.offset();
         let mut h = IndexHeader::default();
-        r.fields(&mut h, FIELDS)?;
+        r.fields(&mut h)?;
         if h.slots == 0 {
             return Err(r.format_at(fields_at, "index with 0 slots".into(), "'s' > 0"));
         }
@@ -107,7 +107,7 @@ impl IndexHeader {
     ) -> Result<u64> {
         let count_at = w.position() + COUNT_AT;
         w.put(&[class.index_tag()])?;
-        w.fields(self, FIELDS)?;
+        w.fields(self)?;
         Ok(count_at)
     }
 
@@ -137,10 +137,11 @@ impl IndexHeader {
 mod tests {
     use super::*;
     use crate::field::tests::{golden, order};
+    use crate::field::FieldList;
 
     #[test]
     fn the_fields_are_in_spec_order() {
-        assert_eq!(order(FIELDS), b"vs");
+        assert_eq!(order(IndexHeader::FIELDS), b"vs");
     }
 
     /// Spec §16: both index headers of `native-full.dump`.

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 
 use crate::error::{Record, Result};
-use crate::field::{field, Field, FieldReader, FieldWriter};
+use crate::field::{field_list, FieldReader, FieldWriter};
 use crate::tag::VNODE;
 
 // The index, data and version-vector types were defined here before they
@@ -63,22 +63,22 @@ pub struct Vnode {
     pub acl: Option<Vec<u8>>,
 }
 
-/// A vnode's fields in the order the server writes them (spec §7.1); only
-/// directories carry `X` (spec §7.2).
-const FIELDS: &[Field<Vnode>] = &[
-    field!(b't', "type", Byte(vnode_type)),
-    field!(b'b', "modeBits", Short(mode)),
-    field!(b'l', "linkCount", Short(links)),
-    field!(b'L', "length", Int(length)),
-    field!(b'v', "dataVersion", Int(data_version)),
-    field!(b'V', "versionvector", Vv(version_vector)),
-    field!(b'm', "unixModifyTime", Int(mtime)),
-    field!(b'a', "author", Int(author)),
-    field!(b'o', "owner", Int(owner)),
-    field!(b'p', "vparent", Int(parent_vnode)),
-    field!(b'q', "uparent", Int(parent_unique)),
-    field!(b'X', "ACL", OptString(acl)),
-];
+// A vnode's fields in the order the server writes them (spec §7.1); only
+// directories carry `X` (spec §7.2).
+field_list!(Vnode {
+    (b't', "type", Byte(vnode_type)),
+    (b'b', "modeBits", Short(mode)),
+    (b'l', "linkCount", Short(links)),
+    (b'L', "length", Int(length)),
+    (b'v', "dataVersion", Int(data_version)),
+    (b'V', "versionvector", Vv(version_vector)),
+    (b'm', "unixModifyTime", Int(mtime)),
+    (b'a', "author", Int(author)),
+    (b'o', "owner", Int(owner)),
+    (b'p', "vparent", Int(parent_vnode)),
+    (b'q', "uparent", Int(parent_unique)),
+    (b'X', "ACL", OptString(acl)),
+});
 
 /// Where the first field (`t`) sits from the D_VNODE tag: after the tag,
 /// the vnode number and the uniquifier (spec §7.1).
@@ -113,7 +113,7 @@ impl Vnode {
             unique,
             ..Vnode::default()
         };
-        r.fields(&mut v, FIELDS)?;
+        r.fields(&mut v)?;
         if r.lenient() {
             v.vnode_type &= vnode_type::MASK;
         }
@@ -126,7 +126,7 @@ impl Vnode {
         w.put(&[VNODE])?;
         w.u32(self.vnode)?;
         w.u32(self.unique)?;
-        w.fields(self, FIELDS)
+        w.fields(self)
     }
 
     /// Checks that this vnode, decoded from the record at `at`, may stand
@@ -196,10 +196,11 @@ impl Vnode {
 mod tests {
     use super::*;
     use crate::field::tests::{golden, order, round_trip, ZERO_VV};
+    use crate::field::FieldList;
 
     #[test]
     fn the_fields_are_in_spec_order() {
-        assert_eq!(order(FIELDS), b"tblLvVmaopqX");
+        assert_eq!(order(Vnode::FIELDS), b"tblLvVmaopqX");
     }
 
     /// Spec §16: the root directory 1.1 of `native-full.dump`, offsets

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 
 use crate::error::{Record, Result};
-use crate::field::{field, Field, FieldReader, FieldWriter, VersionVector};
+use crate::field::{field_list, FieldReader, FieldWriter, VersionVector};
 use crate::tag::VOLUME_DISK_DATA;
 
 /// Volume types as stored in the `t` field (spec §5).
@@ -90,41 +90,41 @@ pub struct VolumeDiskData {
     pub version_vector: VersionVector,
 }
 
-/// The volume data's 31 fields in the order the server writes them
-/// (spec §5).
-const FIELDS: &[Field<VolumeDiskData>] = &[
-    field!(b'i', "id", Int(id)),
-    field!(b'v', "stamp.version", Int(stamp_version)),
-    field!(b'n', "name", String(name)),
-    field!(b'P', "partition", String(partition)),
-    field!(b's', "inService", Byte(in_service)),
-    field!(b'+', "blessed", Byte(blessed)),
-    field!(b'u', "uniquifier", Int(uniquifier)),
-    field!(b't', "type", Byte(volume_type)),
-    field!(b'p', "parentId", Int(parent_id)),
-    field!(b'g', "groupId", Int(group_id)),
-    field!(b'c', "cloneId", Int(clone_id)),
-    field!(b'b', "backupId", Int(backup_id)),
-    field!(b'q', "maxquota", Signed(max_quota)),
-    field!(b'm', "minquota", Signed(min_quota)),
-    field!(b'x', "maxfiles", Signed(max_files)),
-    field!(b'd', "diskused", Signed(disk_used)),
-    field!(b'f', "filecount", Signed(file_count)),
-    field!(b'l', "linkcount", Short(link_count)),
-    field!(b'a', "accountNumber", Int(account_number)),
-    field!(b'o', "owner", Int(owner)),
-    field!(b'C', "creationDate", Int(creation_date)),
-    field!(b'A', "accessDate", Int(access_date)),
-    field!(b'U', "updateDate", Int(update_date)),
-    field!(b'E', "expirationDate", Int(expiration_date)),
-    field!(b'B', "backupDate", Int(backup_date)),
-    field!(b'O', "offlineMessage", String(offline_message)),
-    field!(b'M', "motd", String(motd)),
-    field!(b'W', "weekUse", Array(week_use)),
-    field!(b'D', "dayUseDate", Int(day_use_date)),
-    field!(b'Z', "dayUse", Int(day_use)),
-    field!(b'V', "versionvector", Vv(version_vector)),
-];
+// The volume data's 31 fields in the order the server writes them
+// (spec §5).
+field_list!(VolumeDiskData {
+    (b'i', "id", Int(id)),
+    (b'v', "stamp.version", Int(stamp_version)),
+    (b'n', "name", String(name)),
+    (b'P', "partition", String(partition)),
+    (b's', "inService", Byte(in_service)),
+    (b'+', "blessed", Byte(blessed)),
+    (b'u', "uniquifier", Int(uniquifier)),
+    (b't', "type", Byte(volume_type)),
+    (b'p', "parentId", Int(parent_id)),
+    (b'g', "groupId", Int(group_id)),
+    (b'c', "cloneId", Int(clone_id)),
+    (b'b', "backupId", Int(backup_id)),
+    (b'q', "maxquota", Signed(max_quota)),
+    (b'm', "minquota", Signed(min_quota)),
+    (b'x', "maxfiles", Signed(max_files)),
+    (b'd', "diskused", Signed(disk_used)),
+    (b'f', "filecount", Signed(file_count)),
+    (b'l', "linkcount", Short(link_count)),
+    (b'a', "accountNumber", Int(account_number)),
+    (b'o', "owner", Int(owner)),
+    (b'C', "creationDate", Int(creation_date)),
+    (b'A', "accessDate", Int(access_date)),
+    (b'U', "updateDate", Int(update_date)),
+    (b'E', "expirationDate", Int(expiration_date)),
+    (b'B', "backupDate", Int(backup_date)),
+    (b'O', "offlineMessage", String(offline_message)),
+    (b'M', "motd", String(motd)),
+    (b'W', "weekUse", Array(week_use)),
+    (b'D', "dayUseDate", Int(day_use_date)),
+    (b'Z', "dayUse", Int(day_use)),
+    (b'V', "versionvector", Vv(version_vector)),
+});
 
 impl VolumeDiskData {
     /// Decodes D_VOLUMEDISKDATA and its fields. The tag is the byte that
@@ -134,14 +134,14 @@ impl VolumeDiskData {
         r.expect_tag(VOLUME_DISK_DATA, Record::DumpHeader)?;
         r.set_record(Record::VolumeDiskData);
         let mut v = VolumeDiskData::default();
-        r.fields(&mut v, FIELDS)?;
+        r.fields(&mut v)?;
         Ok(v)
     }
 
     /// Encodes D_VOLUMEDISKDATA and all 31 fields in canonical order.
     pub(crate) fn encode<W: Write>(&self, w: &mut FieldWriter<W>) -> Result<()> {
         w.put(&[VOLUME_DISK_DATA])?;
-        w.fields(self, FIELDS)
+        w.fields(self)
     }
 }
 
@@ -149,10 +149,14 @@ impl VolumeDiskData {
 mod tests {
     use super::*;
     use crate::field::tests::{golden, order, round_trip, ZERO_VV};
+    use crate::field::FieldList;
 
     #[test]
     fn the_fields_are_in_spec_order() {
-        assert_eq!(order(FIELDS), b"ivnPs+utpgcbqmxdflaoCAUEBOMWDZV");
+        assert_eq!(
+            order(VolumeDiskData::FIELDS),
+            b"ivnPs+utpgcbqmxdflaoCAUEBOMWDZV"
+        );
     }
 
     /// Spec §16: `native-full.dump` offsets 60..256, the volume data of a

@@ -2,12 +2,18 @@
 //! dump header, the volume data, an index header, a vnode and a version
 //! vector.
 //!
-//! Every record describes its fields once, as a table of [`Field`]s in the
-//! canonical order its spec section gives. [`FieldReader::fields`] decodes a
-//! list from that table (strictly in table order, or leniently in any order)
-//! and [`FieldWriter::fields`] encodes it from the same table, so the two
-//! directions cannot drift apart. The value encodings of spec §2 are the
-//! variants of [`Value`] (encoding) and [`Slot`] (decoding).
+//! Every record lists its fields once, in the canonical order its spec
+//! section gives, with [`field_list!`]: one row per field (tag, the spec's
+//! name, the encoding and the struct member). From those rows the macro
+//! makes both directions of the record's [`FieldList`]: the table
+//! [`FieldList::FIELDS`] that [`FieldReader::fields`] decodes from (strictly
+//! in table order, or leniently in any order), and
+//! [`FieldList::encode_fields`], straight-line code that
+//! [`FieldWriter::fields`] runs, so the two cannot drift apart. The value
+//! encodings of spec §2 are the variants of [`Value`] (encoding) and
+//! [`Slot`] (decoding).
+
+use std::io::Write;
 
 mod read;
 mod write;
@@ -15,20 +21,24 @@ mod write;
 pub(crate) use read::FieldReader;
 pub(crate) use write::FieldWriter;
 
-/// One row of a record's field table: the field tag, the spec's name for the
-/// field, and the struct member that holds its value, seen through `get`
-/// when encoding and through `set` when decoding. Rows are written with
-/// [`field!`], which derives both views from one member path.
+/// A record (or the version vector) that is a field list.
+pub(crate) trait FieldList: Sized + 'static {
+    /// The fields in canonical order, for decoding and messages.
+    const FIELDS: &'static [Field<Self>];
+
+    /// Encodes every field in the order of [`FIELDS`](Self::FIELDS); an
+    /// absent optional field is left out.
+    fn encode_fields<W: Write>(&self, w: &mut FieldWriter<W>) -> crate::Result<()>;
+}
+
+/// One row of a record's field table, for decoding: the field tag and the
+/// struct member that receives its value.
 pub(crate) struct Field<T> {
     /// The field tag (a printable byte > D_MAX).
     pub(crate) tag: u8,
-    /// The spec's name of the field (spec §3.2, §5), used in messages.
-    pub(crate) name: &'static str,
     /// True for a field a strict reader lets be absent (only the vnode's
     /// ACL, whose presence depends on the vnode type).
     pub(crate) optional: bool,
-    /// The member, for encoding.
-    pub(crate) get: fn(&T) -> Value<'_>,
     /// The member, for decoding.
     pub(crate) set: fn(&mut T) -> Slot<'_>,
 }
@@ -78,39 +88,64 @@ pub(crate) enum Slot<'a> {
     Vv(&'a mut VersionVector),
 }
 
-/// A field table row: `field!(tag, "specName", Kind(member))`, where `Kind`
-/// is a [`Value`]/[`Slot`] variant and `member` a path into the record
-/// (`Pair(a, b)` names two members). `OptString` rows are optional.
-macro_rules! field {
-    ($tag:literal, $name:literal, Pair($a:ident, $b:ident)) => {
+/// Implements [`FieldList`] for a record from its rows, in canonical order:
+///
+/// ```text
+/// field_list!(Record {
+///     (b'v', "volumeId", Int(volume_id)),
+///     (b'I', "oldest, latest", Pair(oldest, latest)),
+/// });
+/// ```
+///
+/// `Kind` is a [`Value`]/[`Slot`] variant, the member a path into the
+/// record (`versions[0]`); `Pair` names two members; `OptString` rows are
+/// optional.
+macro_rules! field_list {
+    ($record:ty { $( ($tag:literal, $name:literal, $kind:ident($($member:tt)+)) ),+ $(,)? }) => {
+        impl $crate::field::FieldList for $record {
+            const FIELDS: &'static [$crate::field::Field<Self>] = &[
+                $( $crate::field::field_list!(@row $tag, $kind($($member)+)) ),+
+            ];
+
+            #[inline]
+            fn encode_fields<W: ::std::io::Write>(
+                &self,
+                w: &mut $crate::field::FieldWriter<W>,
+            ) -> $crate::Result<()> {
+                $( w.value($tag, $name, $crate::field::field_list!(@value self, $kind($($member)+)))?; )+
+                Ok(())
+            }
+        }
+    };
+    (@row $tag:literal, Pair($a:ident, $b:ident)) => {
         $crate::field::Field {
             tag: $tag,
-            name: $name,
             optional: false,
-            get: |r| $crate::field::Value::Pair(&r.$a, &r.$b),
             set: |r| $crate::field::Slot::Pair(&mut r.$a, &mut r.$b),
         }
     };
-    ($tag:literal, $name:literal, OptString($($member:tt)+)) => {
+    (@row $tag:literal, OptString($($member:tt)+)) => {
         $crate::field::Field {
             tag: $tag,
-            name: $name,
             optional: true,
-            get: |r| $crate::field::Value::OptString(&r.$($member)+),
             set: |r| $crate::field::Slot::OptString(&mut r.$($member)+),
         }
     };
-    ($tag:literal, $name:literal, $kind:ident($($member:tt)+)) => {
+    (@row $tag:literal, $kind:ident($($member:tt)+)) => {
         $crate::field::Field {
             tag: $tag,
-            name: $name,
             optional: false,
-            get: |r| $crate::field::Value::$kind(&r.$($member)+),
             set: |r| $crate::field::Slot::$kind(&mut r.$($member)+),
         }
     };
+    (@value $rec:ident, Pair($a:ident, $b:ident)) => {
+        $crate::field::Value::Pair(&$rec.$a, &$rec.$b)
+    };
+    (@value $rec:ident, $kind:ident($($member:tt)+)) => {
+        $crate::field::Value::$kind(&$rec.$($member)+)
+    };
 }
-pub(crate) use field;
+pub(crate) use field_list;
 
 /// Prints a field tag for messages: `'v' (0x76)`, or just the hex value
 /// when the byte is not printable.
@@ -137,21 +172,21 @@ pub struct VersionVector {
     pub flags: u32,
 }
 
-/// The version vector's fields in canonical order (spec §2): 11 int32
-/// fields, 55 bytes, then the D_ENDVV byte.
-pub(crate) const VV_FIELDS: &[Field<VersionVector>] = &[
-    field!(b'0', "Versions.Site0", Signed(versions[0])),
-    field!(b'1', "Versions.Site1", Signed(versions[1])),
-    field!(b'2', "Versions.Site2", Signed(versions[2])),
-    field!(b'3', "Versions.Site3", Signed(versions[3])),
-    field!(b'4', "Versions.Site4", Signed(versions[4])),
-    field!(b'5', "Versions.Site5", Signed(versions[5])),
-    field!(b'6', "Versions.Site6", Signed(versions[6])),
-    field!(b'7', "Versions.Site7", Signed(versions[7])),
-    field!(b's', "StoreId.HostId", Int(store_host)),
-    field!(b'u', "StoreId.Uniquifier", Int(store_unique)),
-    field!(b'f', "Flags", Int(flags)),
-];
+// The version vector's fields in canonical order (spec §2): 11 int32
+// fields, 55 bytes, then the D_ENDVV byte.
+field_list!(VersionVector {
+    (b'0', "Versions.Site0", Signed(versions[0])),
+    (b'1', "Versions.Site1", Signed(versions[1])),
+    (b'2', "Versions.Site2", Signed(versions[2])),
+    (b'3', "Versions.Site3", Signed(versions[3])),
+    (b'4', "Versions.Site4", Signed(versions[4])),
+    (b'5', "Versions.Site5", Signed(versions[5])),
+    (b'6', "Versions.Site6", Signed(versions[6])),
+    (b'7', "Versions.Site7", Signed(versions[7])),
+    (b's', "StoreId.HostId", Int(store_host)),
+    (b'u', "StoreId.Uniquifier", Int(store_unique)),
+    (b'f', "Flags", Int(flags)),
+});
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -199,7 +234,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_version_vector_fields_are_in_spec_order() {
-        assert_eq!(order(VV_FIELDS), b"01234567suf");
+        assert_eq!(order(VersionVector::FIELDS), b"01234567suf");
     }
 
     /// A version vector of zeros after its `'V'` tag: the volume's (offset

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 
-use super::{show_tag, Field, Slot, VersionVector, VV_FIELDS};
+use super::{show_tag, Field, FieldList, Slot, VersionVector};
 use crate::error::{Error, Record, Result};
 use crate::input::Input;
 use crate::tag::{self, END_VV, MAX_ARRAY, MAX_RECORD_TAG, MAX_STRING};
@@ -132,7 +132,8 @@ impl<R: Read> FieldReader<R> {
     /// order, repeated (the last wins) or missing (the member keeps its
     /// value). An unknown tag is an error either way: with no length, its
     /// value cannot be skipped.
-    pub(crate) fn fields<T>(&mut self, rec: &mut T, table: &[Field<T>]) -> Result<()> {
+    pub(crate) fn fields<T: FieldList>(&mut self, rec: &mut T) -> Result<()> {
+        let table = T::FIELDS;
         // Strictly, the table index of the field that must come next.
         let mut next = 0;
         loop {
@@ -281,7 +282,7 @@ impl<R: Read> FieldReader<R> {
     /// A version vector value (spec §2): its field list, then D_ENDVV.
     pub(crate) fn version_vector(&mut self) -> Result<VersionVector> {
         let mut vv = VersionVector::default();
-        self.fields(&mut vv, VV_FIELDS)?;
+        self.fields(&mut vv)?;
         self.expect_byte(
             END_VV,
             tag::describe(END_VV),

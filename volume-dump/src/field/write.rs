@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Field, Value, VersionVector, VV_FIELDS};
+use super::{FieldList, Value, VersionVector};
 use crate::error::{Error, Record, Result};
 use crate::tag::{END_VV, MAX_ARRAY, MAX_STRING};
 
@@ -52,8 +52,19 @@ impl<W: Write> FieldWriter<W> {
 
     // ----- bytes ------------------------------------------------------------
 
-    /// Appends raw bytes (tags, fixed parts, data).
+    /// Appends raw bytes (tags, fixed parts, data). Inlined, so that the
+    /// few bytes of a field are stored without a call.
+    #[inline]
     pub(crate) fn put(&mut self, data: &[u8]) -> Result<()> {
+        if self.buf.len() + data.len() <= BUF_SIZE && data.len() < BUF_SIZE {
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
+        self.put_large(data)
+    }
+
+    #[cold]
+    fn put_large(&mut self, data: &[u8]) -> Result<()> {
         if self.buf.len() + data.len() > BUF_SIZE {
             self.flush_buf()?;
         }
@@ -70,6 +81,7 @@ impl<W: Write> FieldWriter<W> {
     }
 
     /// Appends a bare big-endian u32.
+    #[inline]
     pub(crate) fn u32(&mut self, v: u32) -> Result<()> {
         self.put(&v.to_be_bytes())
     }
@@ -115,23 +127,20 @@ impl<W: Write> FieldWriter<W> {
 
     // ----- field lists ------------------------------------------------------
 
-    /// Encodes every field of `rec` in its table's (canonical) order; an
-    /// absent optional field is left out.
-    pub(crate) fn fields<T>(&mut self, rec: &T, table: &[Field<T>]) -> Result<()> {
-        for field in table {
-            self.value(field, (field.get)(rec))?;
-        }
-        Ok(())
+    /// Encodes every field of `rec` in canonical order; an absent optional
+    /// field is left out.
+    pub(crate) fn fields<T: FieldList>(&mut self, rec: &T) -> Result<()> {
+        rec.encode_fields(self)
     }
 
-    fn value<T>(&mut self, field: &Field<T>, value: Value<'_>) -> Result<()> {
-        let tag = field.tag;
+    /// Encodes one field (for [`FieldList::encode_fields`]); `name` is the
+    /// spec's name of the field, for messages. Inlined into the record's
+    /// encoder, where the encoding of each field is a constant.
+    #[inline(always)]
+    pub(crate) fn value(&mut self, tag: u8, name: &str, value: Value<'_>) -> Result<()> {
         match value {
-            Value::Byte(v) => self.put(&[tag, *v]),
-            Value::Short(v) => {
-                let [a, b] = v.to_be_bytes();
-                self.put(&[tag, a, b])
-            }
+            Value::Byte(v) => self.tagged(tag, [*v]),
+            Value::Short(v) => self.tagged(tag, v.to_be_bytes()),
             Value::Int(v) => self.int(tag, *v),
             Value::Signed(v) => self.int(tag, *v as u32),
             Value::Pair(a, b) => {
@@ -144,8 +153,7 @@ impl<W: Write> FieldWriter<W> {
             Value::Array(a) => {
                 if a.len() > MAX_ARRAY as usize {
                     return Err(self.refuse(format!(
-                        "{} has {} elements (at most {MAX_ARRAY})",
-                        field.name,
+                        "{name} has {} elements (at most {MAX_ARRAY})",
                         a.len()
                     )));
                 }
@@ -159,9 +167,22 @@ impl<W: Write> FieldWriter<W> {
         }
     }
 
+    #[inline]
     fn int(&mut self, tag: u8, v: u32) -> Result<()> {
-        let [a, b, c, d] = v.to_be_bytes();
-        self.put(&[tag, a, b, c, d])
+        self.tagged(tag, v.to_be_bytes())
+    }
+
+    /// A tag and a fixed-size value. The two are stored separately: built
+    /// as one array on the stack they would be reloaded across the seam,
+    /// which stalls store forwarding on every field.
+    #[inline(always)]
+    fn tagged<const N: usize>(&mut self, tag: u8, value: [u8; N]) -> Result<()> {
+        if self.buf.len() + 1 + N > BUF_SIZE {
+            self.flush_buf()?;
+        }
+        self.buf.push(tag);
+        self.buf.extend_from_slice(&value);
+        Ok(())
     }
 
     /// A string value: length counting the NUL, the bytes, the NUL.
@@ -180,8 +201,9 @@ impl<W: Write> FieldWriter<W> {
     }
 
     /// A version vector value (spec §2): its field list, then D_ENDVV.
+    #[inline]
     pub(crate) fn version_vector(&mut self, vv: &VersionVector) -> Result<()> {
-        self.fields(vv, VV_FIELDS)?;
+        self.fields(vv)?;
         self.put(&[END_VV])
     }
 }
