@@ -15,6 +15,17 @@
 //!   [`incremental`] the level-N dump of a changed tree relative to a full
 //!   dump (spec §8).
 //!
+//! Inside, each record of the stream is one module holding its struct, its
+//! fields and its `decode` and `encode` side by side: `header.rs` (§4),
+//! `volume.rs` (§5), `index.rs` (§6: vnode classes and the index header),
+//! `vnode.rs` (§7.1), `data.rs` (§7.2: what follows a vnode, and the one
+//! state machine that walks directory pages and file data), `removed.rs`
+//! (D_RMVNODE, D_NULLVNODE) and `end.rs` (D_DUMPEND). They are built on
+//! `field/`, where a record's field rows become both its decoding table
+//! (strict or lenient) and its encoder, and where the value encodings of §2
+//! (the version vector among them) are read and written. `reader.rs` and
+//! `writer.rs` only put the records in stream order.
+//!
 //! ```
 //! use volume_dump::{DumpHeader, DumpReader, DumpWriter, Entry, IndexHeader, VnodeClass,
 //!                   VolumeDiskData};

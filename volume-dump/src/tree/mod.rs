@@ -4,7 +4,7 @@
 //! [`list_directory`] is the one function that turns a directory vnode's
 //! pages into entries; every name it returns has been checked
 //! ([`DirPages::listing`]). [`Namespace`] collects them and checks the
-//! tree's shape ([`shape`]).
+//! tree's shape (the private `shape` module).
 
 mod shape;
 
