@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use coda_rs_tests::{coda_rs, scratch};
+mod plan_support;
+
+use plan_support::{coda_rs, plan, scratch};
 use recovery_plan::dumplist::Dumplist;
 
 /// A tiny deterministic generator (no dependence on our own code).
@@ -151,11 +153,7 @@ fn big_volume_list_packs_within_tape_size() {
     let (_, big, vr) = write_farm(dir.path(), &f);
     let out_dir = dir.path().join("out");
     let tape = 3 << 20;
-    let out = coda_rs()
-        .args(["plan", "dumplists", "--volume-list"])
-        .arg(&big)
-        .arg("--vrlist")
-        .arg(&vr)
+    let out = plan("dumplists", &big, &vr)
         .args(["--tape-size", "3M", "--schedule", "FIIIIII", "-o"])
         .arg(&out_dir)
         .output()
@@ -220,17 +218,8 @@ fn replicas_are_counted_and_kept_together() {
     std::fs::write(dir.path().join("VolumeList"), &vl).unwrap();
     std::fs::write(dir.path().join("VRList"), vr).unwrap();
     let base = |tape: &str| {
-        let mut c = coda_rs();
-        c.current_dir(dir.path()).args([
-            "plan",
-            "dumplists",
-            "--volume-list",
-            "VolumeList",
-            "--vrlist",
-            "VRList",
-            "--tape-size",
-            tape,
-        ]);
+        let mut c = plan("dumplists", "VolumeList", "VRList");
+        c.current_dir(dir.path()).args(["--tape-size", tape]);
         c
     };
     let out = base("2M").output().unwrap();
@@ -260,13 +249,8 @@ fn existing_dumplists_are_refused_without_force() {
     std::fs::create_dir(&out_dir).unwrap();
     std::fs::write(out_dir.join("dumplist.07"), "precious\n").unwrap();
     let cmd = |force: bool| {
-        let mut c = coda_rs();
-        c.args(["plan", "dumplists", "--volume-list"])
-            .arg(&big)
-            .arg("--vrlist")
-            .arg(&vr)
-            .args(["--tape-size", "1G", "-o"])
-            .arg(&out_dir);
+        let mut c = plan("dumplists", &big, &vr);
+        c.args(["--tape-size", "1G", "-o"]).arg(&out_dir);
         if force {
             c.arg("--force");
         }
@@ -290,11 +274,7 @@ fn bad_arguments_are_usage_errors() {
     let f = farm(5, 2, 0, 10);
     let (_, big, vr) = write_farm(dir.path(), &f);
     for (size, schedule) in [("1.5X", "F"), ("0", "F"), ("1G", "FXI"), ("1G", "")] {
-        let out = coda_rs()
-            .args(["plan", "dumplists", "--volume-list"])
-            .arg(&big)
-            .arg("--vrlist")
-            .arg(&vr)
+        let out = plan("dumplists", &big, &vr)
             .args(["--tape-size", size, "--schedule", schedule])
             .output()
             .unwrap();

@@ -1,7 +1,10 @@
 //! `coda-rs plan recreate` and the VolumeList/VRList readers and writers
 //! against the real files in `golden/dump/` (spec `dump-format.md` §15).
 
-use coda_rs_tests::{coda_rs, golden, read_golden, scratch};
+mod plan_support;
+
+use coda_rs_tests::{golden, read_golden};
+use plan_support::{plan, scratch};
 use recovery_plan::recreate::RecreatePlan;
 use recovery_plan::volume_list::{VolumeList, VolumeType};
 use recovery_plan::vrlist::VrList;
@@ -20,13 +23,13 @@ fn lists() -> (VolumeList, VrList) {
 
 #[test]
 fn recreate_on_golden_samples_is_byte_identical() {
-    let out = coda_rs()
-        .args(["plan", "recreate", "--volume-list"])
-        .arg(golden("dump", "VolumeList.sample"))
-        .arg("--vrlist")
-        .arg(golden("dump", "VRList.sample"))
-        .output()
-        .unwrap();
+    let out = plan(
+        "recreate",
+        golden("dump", "VolumeList.sample"),
+        golden("dump", "VRList.sample"),
+    )
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -152,13 +155,7 @@ fn exact_matching_picks_the_right_group() {
     let vr = dir.path().join("VRList");
     std::fs::write(&vl, TRAP_VOLUME_LIST).unwrap();
     std::fs::write(&vr, TRAP_VRLIST).unwrap();
-    let out = coda_rs()
-        .args(["plan", "recreate", "--volume-list"])
-        .arg(&vl)
-        .arg("--vrlist")
-        .arg(&vr)
-        .output()
-        .unwrap();
+    let out = plan("recreate", &vl, &vr).output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
@@ -184,13 +181,7 @@ fn malformed_lines_are_reported_with_file_and_line() {
     )
     .unwrap();
     std::fs::write(&vr, "a 7f000001 1 01000001 0 0 0 0 0 0 0\n").unwrap();
-    let out = coda_rs()
-        .args(["plan", "recreate", "--volume-list"])
-        .arg(&vl)
-        .arg("--vrlist")
-        .arg(&vr)
-        .output()
-        .unwrap();
+    let out = plan("recreate", &vl, &vr).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -224,15 +215,8 @@ fn recreate_for_one_server_of_a_big_volume_list() {
     std::fs::write(dir.path().join("BigVolumeList"), BIG_VOLUME_LIST).unwrap();
     std::fs::write(dir.path().join("VRList"), BIG_VRLIST).unwrap();
     let run = |server: Option<&str>| {
-        let mut c = coda_rs();
-        c.current_dir(dir.path()).args([
-            "plan",
-            "recreate",
-            "--volume-list",
-            "BigVolumeList",
-            "--vrlist",
-            "VRList",
-        ]);
+        let mut c = plan("recreate", "BigVolumeList", "VRList");
+        c.current_dir(dir.path());
         if let Some(s) = server {
             c.args(["--server", s]);
         }
@@ -260,13 +244,14 @@ fn recreate_for_one_server_of_a_big_volume_list() {
 
 #[test]
 fn recreate_json_on_golden_samples() {
-    let out = coda_rs()
-        .args(["plan", "recreate", "--json", "--volume-list"])
-        .arg(golden("dump", "VolumeList.sample"))
-        .arg("--vrlist")
-        .arg(golden("dump", "VRList.sample"))
-        .output()
-        .unwrap();
+    let out = plan(
+        "recreate",
+        golden("dump", "VolumeList.sample"),
+        golden("dump", "VRList.sample"),
+    )
+    .arg("--json")
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{out:?}");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(

@@ -10,7 +10,7 @@ mod plan_support;
 use std::path::Path;
 
 use plan_support::{
-    assert_one_line_error, coda_rs, lists, reinit_init, scratch, snapshot, vol, volume_line,
+    assert_one_line_error, coda_rs, lists, plan, reinit_init, scratch, snapshot, vol, volume_line,
     vrlist_line, Vol,
 };
 use recovery_plan::dumplist::Dumplist;
@@ -154,15 +154,8 @@ fn plan_recreate_refuses_before_printing() {
         let root = dir.path();
         write_lists(root, &case);
         for json in [false, true] {
-            let mut cmd = coda_rs();
-            cmd.current_dir(root).args([
-                "plan",
-                "recreate",
-                "--volume-list",
-                "VolumeList",
-                "--vrlist",
-                "VRList",
-            ]);
+            let mut cmd = plan("recreate", "VolumeList", "VRList");
+            cmd.current_dir(root);
             if json {
                 cmd.arg("--json");
             }
@@ -180,20 +173,9 @@ fn plan_dumplists_refuses_before_writing() {
         let dir = scratch();
         let root = dir.path();
         write_lists(root, &case);
-        let out = coda_rs()
+        let out = plan("dumplists", "VolumeList", "VRList")
             .current_dir(root)
-            .args([
-                "plan",
-                "dumplists",
-                "--volume-list",
-                "VolumeList",
-                "--vrlist",
-                "VRList",
-                "--tape-size",
-                "1G",
-                "-o",
-                "out",
-            ])
+            .args(["--tape-size", "1G", "-o", "out"])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "{}: {out:?}", case.label);

@@ -13,7 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use plan_support::{
-    call, coda_rs, entries, reinit, reinit_init, scratch, steps, vol, write_lists, Stubs, Vol,
+    call, entries, plan, reinit, reinit_init, scratch, steps, vol, write_lists, Stubs, Vol,
 };
 
 /// Groups whose names are valid Coda volume names (printable, no blank,
@@ -78,16 +78,8 @@ fn recreate_script_passes_every_name_as_one_argument() {
     let root = dir.path();
     let vols = volumes();
     write_lists(root, &vols);
-    let out = coda_rs()
+    let out = plan("recreate", "VolumeList", "VRList")
         .current_dir(root)
-        .args([
-            "plan",
-            "recreate",
-            "--volume-list",
-            "VolumeList",
-            "--vrlist",
-            "VRList",
-        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

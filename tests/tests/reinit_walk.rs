@@ -2,11 +2,16 @@
 //! procedure 13.1-13.9 with `done` and `run`, each step in its own process,
 //! a process SIGKILLed in the middle of a step, and a torn journal write.
 
+mod plan_support;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use coda_rs_tests::{coda_rs, coda_rs_path, read_golden, scratch};
+use coda_rs_tests::{coda_rs_path, read_golden};
+use plan_support::{
+    coda_rs, reinit_init_from, reinit_init_in, reinit_init_lists, scratch, steps, RVM_FLAGS,
+};
 use serde_json::Value;
 
 /// The golden server `vm` (testvol.0 and its clones) plus one more
@@ -27,13 +32,7 @@ impl Server {
     }
 
     fn reinit(&self, args: &[&str]) -> std::process::Output {
-        coda_rs()
-            .arg("reinit")
-            .args(args)
-            .arg("--state")
-            .arg(&self.state)
-            .output()
-            .unwrap()
+        plan_support::reinit(&self.root, &self.state, args)
     }
 
     fn status(&self) -> Value {
@@ -82,35 +81,8 @@ fn server_with(proj_dump_ok: bool, extra: &[&str]) -> Server {
     }
     std::fs::write(dumps.join("7f000001.01000004"), proj).unwrap();
     let state = root.join("state");
-    let out = coda_rs()
-        .current_dir(&root)
-        .args([
-            "reinit",
-            "init",
-            "--volume-list",
-            "VolumeList",
-            "--vrlist",
-            "VRList",
-            "--state",
-            "state",
-            "--dump-dir",
-            "dumps",
-            "--rvm-log",
-            "LOG",
-            "--rvm-log-size",
-            "1M",
-            "--rvm-data",
-            "DATA",
-            "--rvm-data-size",
-            "4M",
-            "--restore-dir",
-            "restore",
-            "--inited-dir",
-            "inited",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
+    let dirs = ["--restore-dir", "restore", "--inited-dir", "inited"];
+    let out = reinit_init_in(&root, "state", "dumps", &[&dirs[..], extra].concat());
     assert!(out.status.success(), "{out:?}");
     Server {
         _dir: dir,
@@ -120,18 +92,7 @@ fn server_with(proj_dump_ok: bool, extra: &[&str]) -> Server {
 }
 
 fn commands(s: &Server) -> Vec<(String, String, String)> {
-    s.status()["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|st| {
-            (
-                st["id"].as_str().unwrap().to_string(),
-                st["kind"].as_str().unwrap().to_string(),
-                st["command"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    steps(&s.state)
 }
 
 #[test]
@@ -326,30 +287,7 @@ fn guards_order_repetition_and_unknown_steps() {
     let out = s.reinit(&["run", "13.1.1"]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     // A second init would lose the progress: refused.
-    let out = coda_rs()
-        .current_dir(&s.root)
-        .args([
-            "reinit",
-            "init",
-            "--volume-list",
-            "VolumeList",
-            "--vrlist",
-            "VRList",
-            "--state",
-            "state",
-            "--dump-dir",
-            "dumps",
-            "--rvm-log",
-            "LOG",
-            "--rvm-log-size",
-            "1M",
-            "--rvm-data",
-            "DATA",
-            "--rvm-data-size",
-            "4M",
-        ])
-        .output()
-        .unwrap();
+    let out = reinit_init_in(&s.root, "state", "dumps", &[]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert_eq!(s.step("13.1.1")["state"], "done");
 }
@@ -499,31 +437,8 @@ fn several_servers_need_a_choice() {
     .unwrap();
     std::fs::write(root.join("VRList"), "v 7f000001 2 01000001 02000001\n").unwrap();
     let init = |extra: &[&str]| {
-        coda_rs()
-            .current_dir(root)
-            .args([
-                "reinit",
-                "init",
-                "--volume-list",
-                "BigVolumeList",
-                "--vrlist",
-                "VRList",
-                "--state",
-                "state",
-                "--dump-dir",
-                "dumps",
-                "--rvm-log",
-                "LOG",
-                "--rvm-log-size",
-                "1M",
-                "--rvm-data",
-                "DATA",
-                "--rvm-data-size",
-                "4M",
-            ])
-            .args(extra)
-            .output()
-            .unwrap()
+        let args = [&RVM_FLAGS[..], extra].concat();
+        reinit_init_from(root, "BigVolumeList", "state", "dumps", &args)
     };
     let out = init(&[]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
@@ -583,25 +498,7 @@ fn rvm_settings_from_server_conf_and_the_log() {
         ),
     )
     .unwrap();
-    let init = |extra: &[&str]| {
-        coda_rs()
-            .current_dir(root)
-            .args([
-                "reinit",
-                "init",
-                "--volume-list",
-                "VolumeList",
-                "--vrlist",
-                "VRList",
-                "--state",
-                "state2",
-                "--dump-dir",
-                "dumps",
-            ])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let init = |extra: &[&str]| reinit_init_lists(root, "state2", "dumps", extra);
     let out = init(&["--server-conf", "server.conf", "--reformat-rvm"]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();

@@ -5,13 +5,28 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use coda_rs_tests::{coda_rs, scratch};
+
+/// `coda-rs plan SUB --volume-list VOLUME_LIST --vrlist VRLIST`, to add
+/// arguments (and a working directory) to.
+pub fn plan(
+    sub: &str,
+    volume_list: impl AsRef<OsStr>,
+    vrlist: impl AsRef<OsStr>,
+) -> assert_cmd::Command {
+    let mut c = coda_rs();
+    c.args(["plan", sub, "--volume-list"])
+        .arg(volume_list)
+        .arg("--vrlist")
+        .arg(vrlist);
+    c
+}
 
 /// One replicated volume with one replica: what the lists say about it.
 #[derive(Clone, Debug)]
@@ -204,13 +219,19 @@ pub fn reinit(root: &Path, state: impl AsRef<std::ffi::OsStr>, args: &[&str]) ->
         .unwrap()
 }
 
-/// `reinit init` in `root` with the lists `VolumeList`/`VRList`, the dumps
-/// in `dumps`, and `extra`.
-pub fn reinit_init_lists(root: &Path, state: &str, dumps: &str, extra: &[&str]) -> Output {
+/// `reinit init` in `root` with the lists `volume_list`/`VRList`, the
+/// dumps in `dumps`, and `extra`.
+pub fn reinit_init_from(
+    root: &Path,
+    volume_list: &str,
+    state: &str,
+    dumps: &str,
+    extra: &[&str],
+) -> Output {
     let mut args = vec![
         "init",
         "--volume-list",
-        "VolumeList",
+        volume_list,
         "--vrlist",
         "VRList",
         "--dump-dir",
@@ -220,21 +241,27 @@ pub fn reinit_init_lists(root: &Path, state: &str, dumps: &str, extra: &[&str]) 
     reinit(root, state, &args)
 }
 
-/// [`reinit_init_lists`] with the RVM locations and sizes given (so that
-/// no RVM log is read).
+/// [`reinit_init_from`] with the VolumeList `VolumeList`.
+pub fn reinit_init_lists(root: &Path, state: &str, dumps: &str, extra: &[&str]) -> Output {
+    reinit_init_from(root, "VolumeList", state, dumps, extra)
+}
+
+/// The RVM locations and sizes of a made-up server (so that no RVM log is
+/// read): `LOG` of 1M, `DATA` of 4M.
+pub const RVM_FLAGS: [&str; 8] = [
+    "--rvm-log",
+    "LOG",
+    "--rvm-log-size",
+    "1M",
+    "--rvm-data",
+    "DATA",
+    "--rvm-data-size",
+    "4M",
+];
+
+/// [`reinit_init_lists`] with [`RVM_FLAGS`].
 pub fn reinit_init_in(root: &Path, state: &str, dumps: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "--rvm-log",
-        "LOG",
-        "--rvm-log-size",
-        "1M",
-        "--rvm-data",
-        "DATA",
-        "--rvm-data-size",
-        "4M",
-    ];
-    args.extend_from_slice(extra);
-    reinit_init_lists(root, state, dumps, &args)
+    reinit_init_lists(root, state, dumps, &[&RVM_FLAGS[..], extra].concat())
 }
 
 /// [`reinit_init_in`] with the dumps in `dumps`.
