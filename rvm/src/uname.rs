@@ -39,18 +39,23 @@ impl Timeval {
         self.sec == 0 && self.usec == 0
     }
 
-    /// This time plus `n` microseconds (carrying into seconds).
+    /// This time plus `n` microseconds (carrying into seconds). The
+    /// arithmetic wraps like the C `long` fields it mirrors: a hostile log
+    /// can hold any 64-bit value in either field.
     pub fn plus_usec(self, n: i64) -> Self {
-        let total = self.usec + n;
+        let total = self.usec.wrapping_add(n);
         Timeval {
-            sec: self.sec + total.div_euclid(1_000_000),
+            sec: self.sec.wrapping_add(total.div_euclid(1_000_000)),
             usec: total.rem_euclid(1_000_000),
         }
     }
 
-    /// Microseconds from `earlier` to `self` (negative if earlier is later).
+    /// Microseconds from `earlier` to `self` (negative if earlier is later;
+    /// wrapping, as [`Timeval::plus_usec`]).
     pub fn micros_since(self, earlier: Timeval) -> i64 {
-        (self.sec - earlier.sec) * 1_000_000 + (self.usec - earlier.usec)
+        (self.sec.wrapping_sub(earlier.sec))
+            .wrapping_mul(1_000_000)
+            .wrapping_add(self.usec.wrapping_sub(earlier.usec))
     }
 
     /// Decodes 16 bytes at `at`.

@@ -90,3 +90,26 @@ fn show_with_record_length_near_u64_max() {
         let _ = rvm::show::show_json(&t, &view, &scan, epoch.as_ref());
     }
 }
+
+/// fuzz crash-56b9ee5d (found by the CI fuzz run): a status block whose
+/// total flush time holds counts near 2^63 made the fold of the current
+/// statistics into the totals (`clear`, called by `locate_tail`)
+/// overflow. The sums wrap like the C `long` fields they mirror.
+#[test]
+fn status_times_near_i64_max_fold_without_overflow() {
+    let t = Timeval::new(1_700_000_000, 0);
+    let mut st = StatusBlock::fresh(2560, 8192 - 2560, t);
+    st.tot_flush_time = Timeval::new(i64::MAX, i64::MAX);
+    st.clear(8192);
+    assert!(st.log_empty, "the log is marked empty");
+    assert!(
+        (0..1_000_000).contains(&st.tot_flush_time.usec),
+        "microseconds stay normalised: {:?}",
+        st.tot_flush_time
+    );
+    assert_eq!(
+        Timeval::new(i64::MAX, 0).micros_since(Timeval::new(i64::MIN, 0)),
+        (-1_000_000i64),
+        "differences wrap instead of panicking"
+    );
+}
