@@ -181,9 +181,16 @@ impl RealmOf {
     }
 
     /// Checks that venus resolves `path` (getfid, follow = 0) to the object
-    /// whose inode number, from the fd held open, is `ino`: the object a
-    /// setacl on `path` will change.
-    pub fn check(&self, venus: &dyn Venus, path: &Path, ino: u64) -> Result<(), VenusError> {
+    /// whose inode number is `ino` (`what` says where that number comes
+    /// from, e.g. "the directory held open"): the object a getacl or
+    /// setacl on `path` will reach.
+    pub fn check(
+        &self,
+        venus: &dyn Venus,
+        path: &Path,
+        ino: u64,
+        what: &str,
+    ) -> Result<(), VenusError> {
         let id = venus.object_id(path)?;
         match vice_fid(&id) {
             Some((realm, fid)) if realm == self.realm && fid.kernel_inode(self.number) == ino => {
@@ -192,8 +199,8 @@ impl RealmOf {
             Some((realm, fid)) => Err(VenusError {
                 errno: None,
                 message: format!(
-                    "venus resolves the path to fid {:x}.{:x}.{:x}{}, not to the directory held open \
-                     (inode {ino}); nothing set (expected the same object)",
+                    "venus resolves the path to fid {:x}.{:x}.{:x}{}, not to {what} (inode {ino}); \
+                     no ACL copied (expected the same object)",
                     fid.volume,
                     fid.vnode,
                     fid.unique,

@@ -131,23 +131,33 @@ impl Copier<'_> {
     }
 
     /// Copies the ACL of directory item `i` to `dir`, its copy held open,
-    /// once venus is seen to resolve the copy's path to that directory.
+    /// once venus is seen to resolve the source's path to the directory the
+    /// walk listed and the copy's path to `dir`.
     fn copy_acl(&self, i: usize, dir: &Dir) -> Result<(), Failure> {
         let src = self.plan.src(i);
         let dst = self.plan.dst(i);
         let fail = |e: crate::coda::VenusError| Failure::venus(&src, Op::Acl, &e);
-        let acl = self.venus.get_acl(&src).map_err(fail)?;
+        let named = |path: &Path, e| {
+            let mut f = fail(e);
+            f.message = format!("{}: {}", path.display(), f.message);
+            f
+        };
         let ino = dir
             .stat_self()
             .map(|st| Meta::from_stat(&st).ino)
             .map_err(|e| Failure::beneath(&src, Op::Acl, &e))?;
-        if let Some(realm) = &self.realms[self.plan.items[i].pair] {
-            realm.check(self.venus, &dst, ino).map_err(|e| {
-                let mut f = fail(e);
-                f.message = format!("{}: {}", dst.display(), f.message);
-                f
-            })?;
+        if let Some(realms) = &self.realms[self.plan.items[i].pair] {
+            let listed = self.meta(i).ino;
+            realms
+                .src
+                .check(self.venus, &src, listed, "the directory the walk listed")
+                .map_err(|e| named(&src, e))?;
+            realms
+                .dst
+                .check(self.venus, &dst, ino, "the directory held open")
+                .map_err(|e| named(&dst, e))?;
         }
+        let acl = self.venus.get_acl(&src).map_err(fail)?;
         self.venus.set_acl(&dst, &acl).map_err(fail)
     }
 

@@ -173,9 +173,17 @@ pub(crate) struct Roots {
     pub sources: Vec<Source>,
     /// Per pair: the destination root (none in a dry run).
     pub targets: Vec<beneath::Root>,
-    /// Per pair, with `--acls`: what ties venus's names to the
-    /// destination's inodes.
-    pub realms: Vec<Option<RealmOf>>,
+    /// Per pair, with `--acls`: what ties venus's names to the inodes.
+    pub realms: Vec<Option<AclRealms>>,
+}
+
+/// What ties venus's names to the inodes on each side of a pair.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AclRealms {
+    /// The source's realm.
+    pub src: RealmOf,
+    /// The destination's realm.
+    pub dst: RealmOf,
 }
 
 impl Roots {
@@ -208,14 +216,18 @@ impl Roots {
             if !opts.dry_run {
                 let dst = beneath::Root::open_with(&r.pair.dst, cache)?;
                 let realm = if opts.preserve.acls {
-                    let ino = Meta::from_stat(&dst.top().stat_self()?).ino;
-                    let realm =
-                        RealmOf::of_root(venus, &r.pair.dst, ino).map_err(|e| Error::Io {
-                            path: r.pair.dst.clone(),
+                    let at_root = |path: &std::path::Path, root: &beneath::Root| {
+                        let ino = Meta::from_stat(&root.top().stat_self()?).ino;
+                        RealmOf::of_root(venus, path, ino).map_err(|e| Error::Io {
+                            path: path.to_path_buf(),
                             op: Op::GetFid,
                             source: io::Error::other(e.message),
-                        })?;
-                    Some(realm)
+                        })
+                    };
+                    Some(AclRealms {
+                        src: at_root(&r.pair.src, &src)?,
+                        dst: at_root(&r.pair.dst, &dst)?,
+                    })
                 } else {
                     None
                 };
@@ -253,7 +265,7 @@ pub(crate) struct Copier<'a> {
     pub coda: Vec<bool>,
     pub sources: Vec<Source>,
     pub targets: Vec<beneath::Root>,
-    pub realms: Vec<Option<RealmOf>>,
+    pub realms: Vec<Option<AclRealms>>,
     pub opts: &'a Options,
     pub progress: &'a dyn Progress,
     pub venus: &'a dyn Venus,

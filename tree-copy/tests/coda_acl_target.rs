@@ -1,8 +1,9 @@
 //! `--acls` through the real pioctl path of `SystemVenus`, with a
 //! recording transport standing in for venus (no Coda mount in the tests):
 //! every getfid/getacl/setacl goes with follow = 0 on a path of plain
-//! names, and a setacl is sent only once getfid shows that venus resolves
-//! the path to the very directory the copier holds open (the coda
+//! names, and an ACL is read and set only once getfid shows that venus
+//! resolves the source path to the directory the walk listed and the
+//! destination path to the very directory the copier holds open (the coda
 //! module's inode number is a hash of the fid: `ViceFid::kernel_inode`).
 
 use std::collections::BTreeSet;
@@ -200,7 +201,7 @@ fn every_request_names_plain_paths_and_follows_nothing() {
 fn a_path_venus_resolves_to_another_object_gets_no_acl() {
     // (what, lies for a base directory, the directory refused)
     type MakeLies = fn(&Path) -> Lies;
-    let variants: [(&str, MakeLies, &str, &str); 3] = [
+    let variants: [(&str, MakeLies, &str, &str); 4] = [
         (
             "another directory",
             |b| Lies {
@@ -218,6 +219,15 @@ fn a_path_venus_resolves_to_another_object_gets_no_acl() {
             },
             "three",
             "not to the directory held open",
+        ),
+        (
+            "a source directory resolved to the victim",
+            |b| Lies {
+                elsewhere: vec![(b.join("src/one/two"), b.join("victim"))],
+                ..Lies::default()
+            },
+            "one/two",
+            "not to the directory the walk listed",
         ),
         (
             "another realm",
@@ -254,7 +264,15 @@ fn a_path_venus_resolves_to_another_object_gets_no_acl() {
             "{what}"
         );
         let line = f.to_string();
-        assert!(line.contains(&dst.display().to_string()), "{what}: {line}");
+        let named = if says.contains("walk") {
+            r.src.join(refused)
+        } else {
+            dst.clone()
+        };
+        assert!(
+            line.contains(&format!("{}: ", named.display())),
+            "{what}: {line}"
+        );
         assert!(line.contains(says), "{what}: {line}");
         assert!(!line.contains('\n'), "{what}: {line}");
     }
