@@ -185,9 +185,18 @@ impl Dir {
     /// O_NOFOLLOW | O_CLOEXEC` (an existing entry of any type, a symlink
     /// included, is `AlreadyExists`).
     pub fn create_file(&self, name: impl AsRef<OsStr>, mode: u32) -> Result<File, Error> {
-        let name = self.check(name.as_ref(), "creating a file")?;
-        let flags =
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        self.create_with(name.as_ref(), mode, OFlags::WRONLY)
+    }
+
+    /// [`Dir::create_file`] opened with `access` (`O_WRONLY` or `O_RDWR`).
+    pub(crate) fn create_with(
+        &self,
+        name: &OsStr,
+        mode: u32,
+        access: OFlags,
+    ) -> Result<File, Error> {
+        let name = self.check(name, "creating a file")?;
+        let flags = access | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         openat(self.fd.as_fd(), name, flags, Mode::from_raw_mode(mode as _))
             .map(File::from)
             .map_err(|e| self.at(name, "creating a file").errno(e))

@@ -39,6 +39,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod atomic;
 mod cache;
 mod dir;
 mod error;
@@ -46,8 +47,8 @@ mod kind;
 mod meta;
 mod name;
 mod remove;
-mod replace;
 mod resolve;
+mod writeback;
 mod xattr;
 
 use std::ffi::OsStr;
@@ -60,15 +61,16 @@ use std::sync::Arc;
 use rustix::fs::{Mode, OFlags, CWD};
 use rustix::io::Errno;
 
+pub use atomic::{is_own_temp, is_temp_of, AtomicFile, AtomicOptions};
 pub use cache::DEFAULT_CAPACITY;
 pub use dir::{Access, Dir, Entries, Entry, Special};
 pub use error::Error;
 pub use kind::FileKind;
 pub use meta::times;
 pub use name::name_problem;
-pub use replace::{is_own_temp, is_temp_of};
 pub use resolve::Resolver;
 pub use rustix::fs::{Stat, Timespec, Timestamps};
+pub use writeback::{Writeback, WRITEBACK_CHUNK};
 pub use xattr::{read_fd as read_xattrs, write_fd as write_xattrs, Xattr};
 
 use error::At;

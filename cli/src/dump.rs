@@ -889,40 +889,15 @@ fn merge_cmd(a: MergeArgs) -> Result<ExitCode> {
             .with_context(|| p.display().to_string())?;
         incrementals.push(d);
     }
-    let dir = match a.out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".coda-rs-merge")
-        .tempfile_in(&dir)
-        .with_context(|| dir.display().to_string())?;
+    let mut out = crate::output::create(&a.out, false)?;
     let input = open_input(&a.full)?;
     let opts = MergeOptions {
         read: read_opts(a.lenient),
         check_stamps: !a.ignore_stamps,
     };
-    let report = merge(input, &incrementals, tmp.as_file_mut(), opts)
+    let report = merge(input, &incrementals, &mut out, opts)
         .with_context(|| a.full.display().to_string())?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| a.out.display().to_string())?;
-    let file = tmp.persist_noclobber(&a.out).map_err(|e| {
-        if e.error.kind() == io::ErrorKind::AlreadyExists {
-            exit::refused(format!(
-                "{}: exists; merge never overwrites its output",
-                a.out.display()
-            ))
-        } else {
-            anyhow::Error::new(e.error).context(a.out.display().to_string())
-        }
-    })?;
-    let mut perms = file.metadata()?.permissions();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        perms.set_mode(0o644);
-    }
-    file.set_permissions(perms)?;
+    crate::output::commit(out, &a.out, "exists; merge never overwrites its output")?;
     for w in &report.warnings {
         eprintln!("coda-rs: warning: {w}");
     }
@@ -985,27 +960,12 @@ fn create_cmd(a: CreateArgs) -> Result<ExitCode> {
                 )));
             }
         }
-        let tmp = tempfile::Builder::new()
-            .prefix(".coda-rs-create")
-            .tempfile_in(&dir)
-            .with_context(|| dir.display().to_string())?;
-        let (file, report) = create_dump(&a.dir, &opts, BufWriter::new(tmp.as_file()))?;
-        drop(file);
-        tmp.as_file()
-            .sync_all()
+        let mut out = crate::output::create(&a.output, a.force)?;
+        let (w, report) = create_dump(&a.dir, &opts, BufWriter::new(&mut out))?;
+        w.into_inner()
+            .map_err(|e| anyhow::Error::new(e.into_error()))
             .with_context(|| a.output.display().to_string())?;
-        let persisted = if a.force {
-            tmp.persist(&a.output).map_err(|e| e.error)
-        } else {
-            tmp.persist_noclobber(&a.output).map_err(|e| e.error)
-        };
-        let file = persisted.with_context(|| a.output.display().to_string())?;
-        let mut perms = file.metadata()?.permissions();
-        {
-            use std::os::unix::fs::PermissionsExt;
-            perms.set_mode(0o644);
-        }
-        file.set_permissions(perms)?;
+        crate::output::commit(out, &a.output, "exists (use --force to overwrite)")?;
         report
     };
     for w in &report.warnings {

@@ -2,7 +2,7 @@
 //! `codadump2tar` (spec §11).
 
 use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +16,7 @@ use volume_dump::{DumpReader, ReadOptions};
 
 use crate::dump::open_input;
 use crate::exit;
+use crate::output;
 
 /// Output buffer for headers and small files. File data arrives in the
 /// reader's 256 KiB chunks, which are larger and so bypass this buffer
@@ -140,8 +141,8 @@ fn check_output(out: &Path, force: bool) -> Result<()> {
     }
 }
 
-/// Writes the tar to a temporary file next to `out` and renames it into
-/// place only when complete; on any error the temporary file is removed.
+/// Writes the tar to a new file that appears as `out` only when complete
+/// and durable ([`crate::output`]); on any error nothing is left.
 fn to_tar_file<R: io::Read>(
     reader: &mut DumpReader<R>,
     out: &Path,
@@ -149,44 +150,15 @@ fn to_tar_file<R: io::Read>(
     force: bool,
     subject: &str,
 ) -> Result<TarSummary> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out.file_name().map(os_lossy).unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(&dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    let mut file = output::create(out, force)?;
     let summary = {
-        let mut w = BufWriter::with_capacity(OUT_BUF, tmp.as_file_mut());
+        let mut w = BufWriter::with_capacity(OUT_BUF, &mut file);
         let s = write_tar(reader, &mut w, opts).context(subject.to_string())?;
         w.flush().with_context(|| out.display().to_string())?;
         s
     };
-    let file: &File = tmp.as_file();
-    file.sync_all()
-        .with_context(|| format!("{}: sync", out.display()))?;
-    set_mode_644(file).with_context(|| out.display().to_string())?;
-    let persisted = if force {
-        tmp.persist(out).map_err(|e| e.error)
-    } else {
-        tmp.persist_noclobber(out).map_err(|e| e.error)
-    };
-    match persisted {
-        Ok(_) => Ok(summary),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exit::refused(format!(
-            "{}: exists; use --force to replace it",
-            out.display()
-        ))),
-        Err(e) => Err(anyhow::Error::new(e).context(out.display().to_string())),
-    }
-}
-
-fn set_mode_644(file: &File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o644))
+    output::commit(file, out, "exists; use --force to replace it")?;
+    Ok(summary)
 }
 
 fn summary_line(target: &str, s: &TarSummary, secs: f64) -> String {
@@ -218,8 +190,4 @@ fn now() -> u32 {
 fn os_bytes(s: &OsString) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     s.as_bytes().to_vec()
-}
-
-fn os_lossy(s: &std::ffi::OsStr) -> String {
-    s.to_string_lossy().into_owned()
 }

@@ -12,6 +12,7 @@ mod drill_sample;
 mod dump;
 mod dump_tar;
 mod exit;
+mod output;
 mod tape;
 
 use std::process::ExitCode;

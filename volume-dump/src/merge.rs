@@ -27,6 +27,13 @@ impl MergeOutput for File {
     }
 }
 
+/// A new output file that appears under its name once committed.
+impl MergeOutput for beneath::AtomicFile {
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        beneath::AtomicFile::set_len(self, len)
+    }
+}
+
 impl<T: MergeOutput + ?Sized> MergeOutput for &mut T {
     fn set_len(&mut self, len: u64) -> io::Result<()> {
         (**self).set_len(len)
