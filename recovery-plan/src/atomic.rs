@@ -38,10 +38,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let dir = beneath::Root::open(parent)?.top();
+    write_in(&beneath::Root::open(parent)?.top(), name, bytes)
+}
+
+/// Replaces the file `name` of the held directory `dir` with `bytes`
+/// atomically (see the module documentation).
+pub fn write_in(dir: &beneath::Dir, name: &OsStr, bytes: &[u8]) -> Result<()> {
     dir.replace_file(name, bytes, MODE, true)?;
-    rustix::fs::fsync(&dir).map_err(|e| Error::io(parent, "fsync directory", e.into()))?;
-    remove_stale_temps(&dir, name);
+    rustix::fs::fsync(dir).map_err(|e| Error::io(dir.path(), "fsync directory", e.into()))?;
+    remove_stale_temps(dir, name);
     Ok(())
 }
 

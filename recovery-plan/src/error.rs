@@ -138,6 +138,14 @@ pub enum Error {
         /// The hosts the lists name.
         hosts: Vec<String>,
     },
+    /// `plan dumplists -o DIR` without `--force` where dumplists already
+    /// are.
+    DumplistsExist {
+        /// The first dumplist found.
+        first: PathBuf,
+        /// The directory.
+        dir: PathBuf,
+    },
     /// A runbook or journal file that does not hold what it should.
     State {
         /// The file.
@@ -286,6 +294,12 @@ impl fmt::Display for Error {
                 "the lists name several servers ({}): choose this one with --server HOST",
                 hosts.join(", ")
             ),
+            Error::DumplistsExist { first, dir } => write!(
+                f,
+                "{}: a dumplist is already there (use --force to replace the dumplists in {})",
+                first.display(),
+                dir.display()
+            ),
             Error::State { path, what } => write!(f, "{}: {what}", path.display()),
             Error::RunbookExists { path } => write!(
                 f,
@@ -368,6 +382,7 @@ impl Error {
             | Error::UnknownStep { .. }
             | Error::NotRunnable { .. } => ErrorClass::Usage,
             Error::RunbookExists { .. }
+            | Error::DumplistsExist { .. }
             | Error::OutOfOrder { .. }
             | Error::AlreadyDone { .. }
             | Error::RunningElsewhere { .. } => ErrorClass::Refused,

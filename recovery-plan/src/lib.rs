@@ -7,7 +7,8 @@
 //! * [`dumplist`]: the `dumplist` files read by Coda's backup program
 //!   (Spec §15.1).
 //! * [`pack`]: which volumes to dump and how they fill tapes
-//!   (first-fit decreasing).
+//!   (first-fit decreasing); [`tape_plan`]: the dumplist files of those
+//!   tapes, written, summarised and as JSON.
 //! * [`recreate`]: the `volutil create_rep` script of `partial-reinit.sh`
 //!   (Spec §15.4), with exact instead of substring id matching.
 //! * [`runbook`] and [`step`]: the reinitialisation procedure as a list of
@@ -49,6 +50,7 @@ pub mod shell;
 pub mod size;
 pub mod status;
 pub mod step;
+pub mod tape_plan;
 mod text;
 pub mod time;
 pub mod volume_list;

@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::names::{HostName, PartitionName, VolumeName};
 use crate::shell::shell_quote;
 use crate::volume_list::{VolumeEntry, VolumeList};
@@ -134,6 +136,33 @@ impl RecreatePlan {
         plan
     }
 
+    /// The plan as the `--json` document of `plan recreate` (ids as `%x`
+    /// text, as the script writes them).
+    pub fn view(&self) -> RecreateView {
+        RecreateView {
+            create_rep: self
+                .create
+                .iter()
+                .map(|c| CreateRepView {
+                    group_id: format!("{:x}", c.group_id),
+                    name: c.name.to_string(),
+                    partition: c.partition.to_string(),
+                    volume_id: format!("{:x}", c.volume_id),
+                })
+                .collect(),
+            not_recreated: self
+                .not_recreated
+                .iter()
+                .map(|n| NotRecreatedView {
+                    name: n.name.to_string(),
+                    reason: n.reason.to_string(),
+                    volume_id: format!("{:x}", n.volume_id),
+                })
+                .collect(),
+            script: self.script(),
+        }
+    }
+
     /// The script: [`PREAMBLE`], then one line per volume.
     pub fn script(&self) -> String {
         let mut s = String::from(PREAMBLE);
@@ -143,6 +172,42 @@ impl RecreatePlan {
         }
         s
     }
+}
+
+/// [`RecreatePlan::view`] (fields in alphabetical order, as the document
+/// has them).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecreateView {
+    /// The `create_rep` lines, as fields.
+    pub create_rep: Vec<CreateRepView>,
+    /// The volumes without a line.
+    pub not_recreated: Vec<NotRecreatedView>,
+    /// The script.
+    pub script: String,
+}
+
+/// A `create_rep` line, in [`RecreateView`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateRepView {
+    /// Group id (hex).
+    pub group_id: String,
+    /// Replica name.
+    pub name: String,
+    /// Partition.
+    pub partition: String,
+    /// Volume id (hex).
+    pub volume_id: String,
+}
+
+/// A volume without a line, in [`RecreateView`].
+#[derive(Debug, Clone, Serialize)]
+pub struct NotRecreatedView {
+    /// Volume name.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+    /// Volume id (hex).
+    pub volume_id: String,
 }
 
 fn classify(v: &VolumeEntry, vrlist: &VrList) -> Result<u32, NotRecreatedReason> {

@@ -16,7 +16,7 @@
 //! or a script is an error naming the file and line.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::input::read_input;
 use crate::names::{escaped, HostName, NameError, PartitionName, VolumeName};
@@ -220,6 +220,16 @@ impl VolumeList {
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = read_input(path)?;
         Self::parse(&bytes, &path.display().to_string())
+    }
+
+    /// Reads and parses several files as one list, in the order given
+    /// (as `cat a.list b.list > BigVolumeList` would).
+    pub fn read_all(paths: &[PathBuf]) -> Result<Self> {
+        let mut all = VolumeList::default();
+        for p in paths {
+            all.extend(Self::read(p)?);
+        }
+        Ok(all)
     }
 
     /// Appends another list (as `cat a.list b.list > BigVolumeList` does).
