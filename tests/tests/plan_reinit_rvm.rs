@@ -486,3 +486,101 @@ fn reinit_and_rvm_init_take_exactly_the_same_rvm_sizes() {
         );
     }
 }
+
+/// RVM size strings and whether the spec's grammar takes each as a log
+/// size and as a data size: `rvm-format.md` §3.2 (a whole unsigned number,
+/// decimal, `0x` hex or leading-`0` octal, then at most one suffix: `k` ×1024,
+/// `m` ×1048576, `s` ×512, `p` ×page, `b` or nothing ×1; a log size is
+/// rounded down to 512 and must exceed 512), `cli-conventions.md` (K/M/G/T
+/// powers of 1024, case-insensitive, fractions only where they make sense,
+/// which RVM sizes are not) and §7.5/§8 (Coda's heap is datalen − 1 MiB −
+/// 64 KiB, so a data size of 1088 KiB or less leaves no heap).
+/// Strings on which the spec is silent (IEC units such as `KiB`, blanks
+/// around the number) are not in the table.
+const SPEC_RVM_SIZES: &[(&str, bool, bool)] = &[
+    // (text, taken as a log size, taken as a data size)
+    ("4M", true, true),
+    ("4m", true, true),
+    ("256M", true, true),
+    ("1G", true, true),
+    ("1g", true, true),
+    ("4096K", true, true),
+    ("4096k", true, true),
+    ("8192s", true, true),
+    ("8192S", true, true),
+    ("1024p", true, true),
+    ("1024P", true, true),
+    ("4194304", true, true),
+    ("4194304b", true, true),
+    ("4194304B", true, true),
+    ("0x400000", true, true),
+    ("0X400000", true, true),
+    // Octal: 020000000 is 4 MiB; 04200000 is 1088 KiB (no heap left).
+    ("020000000", true, true),
+    ("04200000", true, false),
+    // Log sizes near the 512-byte floor (data sizes far too small).
+    ("1K", true, false),
+    ("1025", true, false),
+    ("2s", true, false),
+    ("1p", true, false),
+    ("02000", true, false),
+    ("1M", true, false),
+    ("1088K", true, false),
+    ("1023", false, false),
+    ("1000", false, false),
+    ("512", false, false),
+    ("1s", false, false),
+    ("600b", false, false),
+    ("01000", false, false),
+    ("0", false, false),
+    // Not the grammar at all.
+    ("1.5G", false, false),
+    ("4.0M", false, false),
+    ("4,5M", false, false),
+    ("1e6", false, false),
+    ("4MB", false, false),
+    ("4MM", false, false),
+    ("4X", false, false),
+    ("M", false, false),
+    ("", false, false),
+    ("0x", false, false),
+    ("08", false, false),
+    ("0400000009", false, false),
+    ("-4M", false, false),
+    ("+4M", false, false),
+    ("4 M", false, false),
+    ("18446744073709551616", false, false),
+    ("16777216T", false, false),
+];
+
+#[test]
+fn reinit_and_rvm_init_take_the_sizes_the_spec_grammar_takes() {
+    let dir = setup();
+    let root = dir.path();
+    for target in ["LOG", "DATA"] {
+        std::fs::write(root.join(target), "user data\n").unwrap();
+    }
+    let mut wrong = Vec::new();
+    for (n, &(size, log_ok, data_ok)) in SPEC_RVM_SIZES.iter().enumerate() {
+        for (reinit_flag, rvm_flag, expected, k) in [
+            ("--rvm-log-size", "--log-size", log_ok, 2 * n),
+            ("--rvm-data-size", "--data-size", data_ok, 2 * n + 1),
+        ] {
+            let by_reinit = reinit_takes(root, 1000 + k, reinit_flag, size);
+            let by_rvm = rvm_init_takes(root, rvm_flag, size);
+            if (by_reinit, by_rvm) != (expected, expected) {
+                wrong.push(format!(
+                    "{size:?}: spec {expected}, reinit init {reinit_flag} {by_reinit}, rvm init {rvm_flag} {by_rvm}"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    for target in ["LOG", "DATA"] {
+        assert_eq!(
+            std::fs::read(root.join(target)).unwrap(),
+            b"user data\n",
+            "{target}"
+        );
+    }
+}
