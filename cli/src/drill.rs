@@ -458,7 +458,10 @@ struct ManifestEntry {
 }
 
 /// Names the restore leaves in its target that are not volume data.
-const TOOL_FILES: [&str; 2] = [".coda-rs-restore.json", "..CodaACLs.yaml"];
+const TOOL_FILES: [&str; 2] = [
+    volume_dump::restore::JOURNAL_NAME,
+    volume_dump::acl::ACL_FILE,
+];
 
 /// Every object under `root` by relative path (bytes).
 fn manifest(root: &Path) -> anyhow::Result<BTreeMap<Vec<u8>, ManifestEntry>> {

@@ -11,8 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use volume_dump::acl::Acl;
-use volume_dump::create::parse_acl_yaml;
-use volume_dump::tar::yaml::directory_item;
+use volume_dump::acl::yaml::{directory_item, parse_acl_yaml};
 
 coda_rs_fuzz::bounded_allocations!();
 

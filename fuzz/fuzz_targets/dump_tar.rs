@@ -15,9 +15,10 @@
 use std::io::Read;
 
 use libfuzzer_sys::fuzz_target;
-use volume_dump::create::parse_acl_yaml;
+use volume_dump::acl::yaml::parse_acl_yaml;
+use volume_dump::acl::ACL_FILE;
 use volume_dump::restore::tape::TarStream;
-use volume_dump::tar::{write_tar, TarOptions, ACL_FILE_NAME};
+use volume_dump::tar::{write_tar, TarOptions};
 use volume_dump::{DumpReader, ReadOptions};
 
 coda_rs_fuzz::bounded_allocations!();
@@ -69,7 +70,7 @@ fn check_archive(tar: &[u8], records: u64) {
                     .read_to_end(&mut body)
                     .expect("member data present");
                 assert_eq!(body.len() as u64, m.size);
-                if m.name.as_bytes().ends_with(ACL_FILE_NAME) {
+                if m.name.as_bytes().ends_with(ACL_FILE.as_bytes()) {
                     acl = Some(body);
                 }
             }

@@ -127,6 +127,9 @@ fn incremental_of_state_b_matches_the_servers() {
         )
     );
 
+    // The volume's files and symlinks, as the server counts them (82).
+    assert_eq!(ours.volume.file_count, golden_incr.volume.file_count);
+
     let (g_sent, g_removed) = records(&golden_incr);
     let (o_sent, o_removed) = records(&ours);
     // The same vnodes are gone: RM 5.3, RM 4.6, RM 16.12.

@@ -6,27 +6,22 @@
 //!
 //! Objects keep their base identity (vnode and uniquifier) when the same
 //! path still holds the same kind of object; everything else is new and
-//! gets a fresh uniquifier on a slot the base does not use. Directory pages,
-//! ACLs and vnode fields are built as [`crate::create`] builds them, so an
+//! gets a fresh uniquifier on a slot the base does not use. The tree is
+//! walked as [`crate::create`] walks it (one walk, `source_tree`), so an
 //! object is "unchanged" exactly when the full dump of the changed tree
 //! would hold the same record for it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::{self, File, Metadata};
+use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::acl::Acl;
-use crate::create::{parse_acl_yaml, ACL_FILE};
-use crate::dirpage::DirBuilder;
 use crate::error::{Error, Result};
 use crate::header::DumpHeader;
 use crate::reader::{DumpReader, Entry, ReadOptions};
-use crate::tag::PAGE_SIZE;
+use crate::source_tree::{self, io_err, Node, NodeData};
 use crate::tree::{Fid, Namespace, ROOT};
-use crate::vnode::{vnode_type, IndexHeader, VersionVector, Vnode, VnodeClass, VnodeData};
+use crate::vnode::{vnode_type, IndexHeader, Vnode, VnodeClass, VnodeData};
 use crate::volume::VolumeDiskData;
 use crate::writer::DumpWriter;
 
@@ -55,17 +50,6 @@ pub struct IncrementalReport {
     pub bytes: u64,
     /// Things left out or changed (special files, cross-directory links).
     pub warnings: Vec<String>,
-}
-
-fn tree_err(path: &Path, problem: impl Into<String>) -> Error {
-    Error::Tree {
-        path: path.display().to_string(),
-        problem: problem.into(),
-    }
-}
-
-fn io_err(path: &Path, e: std::io::Error) -> Error {
-    tree_err(path, e.to_string())
 }
 
 /// The data of a base vnode: directory pages and small data are kept,
@@ -112,7 +96,7 @@ impl Base {
         while let Some(entry) = r.next_entry()? {
             let (v, kind) = match entry {
                 Entry::Index { class, header, .. } => {
-                    indexes[class_index(class)] = header;
+                    indexes[class.ordinal()] = header;
                     continue;
                 }
                 Entry::Vnode(e) => (e.vnode, e.data),
@@ -142,7 +126,7 @@ impl Base {
                 }
                 VnodeData::BadInode => BaseData::BadInode,
             };
-            used_slots[class_index(v.class())].insert(v.slot());
+            used_slots[v.class().ordinal()].insert(v.slot());
             max_unique = max_unique.max(v.unique.saturating_add(1));
             by_fid.insert(fid, (v, data));
         }
@@ -177,41 +161,13 @@ struct SlotAlloc {
 
 impl SlotAlloc {
     fn take(&mut self, base: &Base, class: VnodeClass) -> u32 {
-        let k = class_index(class);
+        let k = class.ordinal();
         while base.used_slots[k].contains(&self.next[k]) {
             self.next[k] += 1;
         }
         self.next[k] += 1;
         self.next[k] - 1
     }
-}
-
-fn class_index(class: VnodeClass) -> usize {
-    match class {
-        VnodeClass::Large => 0,
-        VnodeClass::Small => 1,
-    }
-}
-
-/// A vnode of the changed tree, with where its data comes from.
-struct Node {
-    vnode: Vnode,
-    data: NodeData,
-}
-
-enum NodeData {
-    Pages(Vec<u8>),
-    Target(Vec<u8>),
-    File(PathBuf, u64),
-}
-
-/// A directory found but not yet read.
-struct Pending {
-    path: PathBuf,
-    rel: Vec<u8>,
-    fid: Fid,
-    parent: Fid,
-    inherited: Vec<u8>,
 }
 
 /// Writes the level-`opts.level` incremental dump of the tree at `root`
@@ -237,35 +193,13 @@ pub fn write_incremental<B: Read + Seek, W: Write>(
         .stream_position()
         .map_err(|e| Error::Merge(format!("base dump: {e}")))?;
     let b = Base::read(&mut base, start)?;
-    let mut report = IncrementalReport::default();
-    let acls = match fs::read(root.join(ACL_FILE)) {
-        Ok(text) => parse_acl_yaml(&text).map_err(|e| tree_err(&root.join(ACL_FILE), e))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
-        Err(e) => return Err(io_err(&root.join(ACL_FILE), e)),
-    };
-    let root_meta = fs::symlink_metadata(root).map_err(|e| io_err(root, e))?;
-    if !root_meta.is_dir() {
-        return Err(tree_err(root, "not a directory"));
-    }
-
     let mut alloc = SlotAlloc { next: [0, 0] };
     let mut next_unique = b.next_unique;
     let mut claimed: BTreeSet<Fid> = BTreeSet::new();
     claimed.insert(ROOT);
-    let mut dirs: Vec<Node> = Vec::new();
-    let mut files: Vec<Node> = Vec::new();
-    // Per file: names in its directory and the metadata (for link counts).
-    let mut file_meta: Vec<(u16, Metadata, PathBuf)> = Vec::new();
-    let mut stack = vec![Pending {
-        path: root.to_path_buf(),
-        rel: Vec::new(),
-        fid: ROOT,
-        parent: ROOT,
-        inherited: Acl::new_volume_default().to_text(),
-    }];
     // Reuses the base fid of `rel` when it is of the wanted kind and still
     // free, else allocates a fresh one.
-    let mut fid_for = |rel: &[u8], want: u8, claimed: &mut BTreeSet<Fid>| -> Fid {
+    let fid_for = |rel: &[u8], want: u8| -> Fid {
         if let Some(&fid) = b.by_path.get(rel) {
             let (v, _) = &b.by_fid[&fid];
             if v.vnode_type == want && !claimed.contains(&fid) {
@@ -273,151 +207,19 @@ pub fn write_incremental<B: Read + Seek, W: Write>(
                 return fid;
             }
         }
-        let class = if want == vnode_type::DIRECTORY {
-            VnodeClass::Large
-        } else {
-            VnodeClass::Small
-        };
+        let class = VnodeClass::of_type(want);
         let fid = (class.vnode_of_slot(alloc.take(&b, class)), next_unique);
         next_unique += 1;
         claimed.insert(fid);
         fid
     };
-    while let Some(Pending {
-        path,
-        rel,
-        fid,
-        parent,
-        inherited,
-    }) = stack.pop()
-    {
-        let meta = fs::symlink_metadata(&path).map_err(|e| io_err(&path, e))?;
-        let acl_key = [b".".as_slice(), &rel].concat();
-        let acl = acls.get(&acl_key).cloned().unwrap_or(inherited);
-        let mut names: Vec<(Vec<u8>, PathBuf)> = Vec::new();
-        for e in fs::read_dir(&path).map_err(|e| io_err(&path, e))? {
-            let e = e.map_err(|e| io_err(&path, e))?;
-            let name = e.file_name().as_bytes().to_vec();
-            if fid == ROOT && name == ACL_FILE.as_bytes() {
-                continue;
-            }
-            names.push((name, e.path()));
-        }
-        names.sort();
-        let mut dir = DirBuilder::new(fid, parent);
-        let mut subdirs: Vec<Pending> = Vec::new();
-        let mut inodes: HashMap<(u64, u64), usize> = HashMap::new();
-        for (name, child) in names {
-            let m = fs::symlink_metadata(&child).map_err(|e| io_err(&child, e))?;
-            let ft = m.file_type();
-            let mut crel = rel.clone();
-            crel.push(b'/');
-            crel.extend_from_slice(&name);
-            let child_fid = if ft.is_dir() {
-                let f = fid_for(&crel, vnode_type::DIRECTORY, &mut claimed);
-                subdirs.push(Pending {
-                    path: child.clone(),
-                    rel: crel,
-                    fid: f,
-                    parent: fid,
-                    inherited: acl.clone(),
-                });
-                f
-            } else if ft.is_file() || ft.is_symlink() {
-                if let Some(&i) = inodes.get(&(m.dev(), m.ino())) {
-                    file_meta[i].0 += 1;
-                    let v = &files[i].vnode;
-                    (v.vnode, v.unique)
-                } else {
-                    if ft.is_file() && m.nlink() > 1 {
-                        inodes.insert((m.dev(), m.ino()), files.len());
-                    }
-                    if m.len() > u64::from(u32::MAX) {
-                        return Err(tree_err(
-                            &child,
-                            "4 GiB or larger: a dump cannot hold it (spec §2)",
-                        ));
-                    }
-                    let (ty, data, len) = if ft.is_symlink() {
-                        let t = fs::read_link(&child)
-                            .map_err(|e| io_err(&child, e))?
-                            .as_os_str()
-                            .as_bytes()
-                            .to_vec();
-                        let len = t.len() as u32;
-                        (vnode_type::SYMLINK, NodeData::Target(t), len)
-                    } else {
-                        (
-                            vnode_type::FILE,
-                            NodeData::File(child.clone(), m.len()),
-                            m.len() as u32,
-                        )
-                    };
-                    let f = fid_for(&crel, ty, &mut claimed);
-                    files.push(Node {
-                        vnode: Vnode {
-                            vnode: f.0,
-                            unique: f.1,
-                            vnode_type: ty,
-                            mode: (m.mode() & 0o7777) as u16,
-                            links: 1,
-                            length: len,
-                            mtime: m.mtime() as u32,
-                            author: m.uid(),
-                            owner: m.uid(),
-                            parent_vnode: fid.0,
-                            parent_unique: fid.1,
-                            ..Vnode::default()
-                        },
-                        data,
-                    });
-                    file_meta.push((1, m, child.clone()));
-                    f
-                }
-            } else {
-                report.warnings.push(format!(
-                    "{}: not a regular file, directory or symlink; left out",
-                    child.display()
-                ));
-                continue;
-            };
-            dir.create(&name, child_fid.0, child_fid.1)
-                .map_err(|e| tree_err(&child, format!("cannot enter it in its directory: {e}")))?;
-        }
-        let nsub = subdirs.len().min(usize::from(u16::MAX - 2)) as u16;
-        stack.extend(subdirs.into_iter().rev());
-        let pages = dir.into_bytes();
-        let root_dir = fid == ROOT;
-        dirs.push(Node {
-            vnode: Vnode {
-                vnode: fid.0,
-                unique: fid.1,
-                vnode_type: vnode_type::DIRECTORY,
-                mode: (meta.mode() & 0o7777) as u16,
-                links: 2 + nsub,
-                length: pages.len() as u32,
-                mtime: meta.mtime() as u32,
-                author: meta.uid(),
-                owner: meta.uid(),
-                parent_vnode: if root_dir { 0 } else { parent.0 },
-                parent_unique: if root_dir { 0 } else { parent.1 },
-                acl: Some(acl),
-                ..Vnode::default()
-            },
-            data: NodeData::Pages(pages),
-        });
-    }
-    for (node, (names, m, path)) in files.iter_mut().zip(&file_meta) {
-        node.vnode.links = *names;
-        if node.vnode.vnode_type == vnode_type::FILE && m.nlink() > u64::from(*names) {
-            report.warnings.push(format!(
-                "{}: {} links but {} in its directory; Coda keeps hard links inside one directory, the others are copies",
-                path.display(),
-                m.nlink(),
-                names
-            ));
-        }
-    }
+    let tree = source_tree::walk(root, fid_for)?;
+    let (disk_used, file_count) = tree.usage();
+    let mut report = IncrementalReport {
+        vnodes: [tree.dirs.len() as u32, tree.files.len() as u32],
+        warnings: tree.warnings,
+        ..IncrementalReport::default()
+    };
 
     // Decide what is sent: new vnodes, and base vnodes whose record or data
     // differ. Unchanged ones keep the base's version fields.
@@ -425,40 +227,28 @@ pub fn write_incremental<B: Read + Seek, W: Write>(
     let mut send: [BTreeMap<u32, Vec<Node>>; 2] = [BTreeMap::new(), BTreeMap::new()];
     // slot -> uniquifiers of the base vnodes gone from it.
     let mut removed: [BTreeMap<u32, Vec<u32>>; 2] = [BTreeMap::new(), BTreeMap::new()];
-    report.vnodes = [dirs.len() as u32, files.len() as u32];
-    let (mut file_count, mut disk_used) = (0u64, 0u64);
-    for mut node in dirs.into_iter().chain(files) {
-        let k = class_index(node.vnode.class());
-        if node.vnode.vnode_type == vnode_type::FILE {
-            file_count += 1;
-        }
-        disk_used += u64::from(node.vnode.length);
+    for mut node in tree.dirs.into_iter().chain(tree.files) {
+        let k = node.vnode.class().ordinal();
         let fid = (node.vnode.vnode, node.vnode.unique);
-        match b.by_fid.get(&fid) {
-            Some((old, old_data)) => {
-                node.vnode.data_version = old.data_version;
-                node.vnode.version_vector = old.version_vector;
-                if node.vnode == *old && same_data(&node.data, old_data, &mut base, &mut buf)? {
-                    report.unchanged[k] += 1;
-                    continue;
-                }
-                node.vnode.data_version = old.data_version.wrapping_add(1);
-                node.vnode.version_vector.versions[0] =
-                    old.version_vector.versions[0].wrapping_add(1);
-                node.vnode.version_vector.store_unique = next_unique;
-                next_unique += 1;
+        // A new vnode is sent as a full dump writes it.
+        if let Some((old, old_data)) = b.by_fid.get(&fid) {
+            node.vnode.data_version = old.data_version;
+            node.vnode.version_vector = old.version_vector;
+            if node.vnode == *old && same_data(&node.data, old_data, &mut base, &mut buf)? {
+                report.unchanged[k] += 1;
+                continue;
             }
-            None => {
-                node.vnode.data_version = 1;
-                node.vnode.version_vector = new_vv(node.vnode.unique);
-            }
+            node.vnode.data_version = old.data_version.wrapping_add(1);
+            node.vnode.version_vector.versions[0] = old.version_vector.versions[0].wrapping_add(1);
+            node.vnode.version_vector.store_unique = next_unique;
+            next_unique += 1;
         }
         report.sent[k] += 1;
         send[k].entry(node.vnode.slot()).or_default().push(node);
     }
     for (&fid, (v, _)) in &b.by_fid {
         if !claimed.contains(&fid) {
-            let k = class_index(v.class());
+            let k = v.class().ordinal();
             removed[k].entry(v.slot()).or_default().push(v.unique);
             report.removed[k] += 1;
         }
@@ -479,8 +269,8 @@ pub fn write_incremental<B: Read + Seek, W: Write>(
     })?;
     w.write_volume(&VolumeDiskData {
         uniquifier: next_unique,
-        disk_used: i32::try_from(disk_used.div_ceil(1024)).unwrap_or(i32::MAX),
-        file_count: i32::try_from(file_count).unwrap_or(i32::MAX),
+        disk_used,
+        file_count,
         update_date: opts.date,
         ..b.volume.clone()
     })?;
@@ -503,7 +293,7 @@ pub fn write_incremental<B: Read + Seek, W: Write>(
         let all: BTreeSet<u32> = send[k].keys().chain(removed[k].keys()).copied().collect();
         for slot in all {
             for node in send[k].remove(&slot).unwrap_or_default() {
-                write_node(&mut w, &node, &mut buf)?;
+                node.write(&mut w, &mut buf)?;
             }
             let vnode = class.vnode_of_slot(slot);
             let mut gone = removed[k].remove(&slot).unwrap_or_default();
@@ -515,18 +305,6 @@ pub fn write_incremental<B: Read + Seek, W: Write>(
     }
     report.bytes = w.position() + 5;
     Ok((w.finish()?, report))
-}
-
-/// The version vector of a new vnode, as [`crate::create`] writes it.
-fn new_vv(unique: u32) -> VersionVector {
-    let mut versions = [0; 8];
-    versions[0] = 1;
-    VersionVector {
-        versions,
-        store_host: 0,
-        store_unique: unique,
-        flags: 0,
-    }
 }
 
 /// True if the tree's data equals the base's (large file data is read back
@@ -568,38 +346,4 @@ fn same_data<B: Read + Seek>(
         }
         _ => false,
     })
-}
-
-fn write_node<W: Write>(w: &mut DumpWriter<W>, node: &Node, buf: &mut [u8]) -> Result<()> {
-    match &node.data {
-        NodeData::Pages(p) => {
-            w.write_vnode(
-                &node.vnode,
-                VnodeData::DirPages((p.len() / PAGE_SIZE) as u32),
-            )?;
-            w.write_data(p)
-        }
-        NodeData::Target(t) => {
-            w.write_vnode(&node.vnode, VnodeData::File(t.len() as u32))?;
-            w.write_data(t)
-        }
-        NodeData::File(path, len) => {
-            w.write_vnode(&node.vnode, VnodeData::File(*len as u32))?;
-            let mut f = File::open(path).map_err(|e| io_err(path, e))?;
-            let mut left = *len;
-            while left > 0 {
-                let want = (buf.len() as u64).min(left) as usize;
-                let n = f.read(&mut buf[..want]).map_err(|e| io_err(path, e))?;
-                if n == 0 {
-                    return Err(tree_err(path, "file shrank while it was being dumped"));
-                }
-                w.write_data(&buf[..n])?;
-                left -= n as u64;
-            }
-            if f.read(&mut buf[..1]).map_err(|e| io_err(path, e))? != 0 {
-                return Err(tree_err(path, "file grew while it was being dumped"));
-            }
-            Ok(())
-        }
-    }
 }

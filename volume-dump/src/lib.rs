@@ -66,6 +66,7 @@ mod model;
 mod reader;
 mod removed;
 pub mod restore;
+mod source_tree;
 pub mod tag;
 pub mod tar;
 pub mod tree;

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
+use volume_dump::acl::yaml::parse_acl_yaml;
 use volume_dump::acl::Acl;
-use volume_dump::create::{create_dump, parse_acl_yaml, CreateOptions, ACL_FILE};
+use volume_dump::acl::ACL_FILE;
+use volume_dump::create::{create_dump, CreateOptions};
 use volume_dump::Error;
 
 fn fuzz_input(name: &str) -> Vec<u8> {

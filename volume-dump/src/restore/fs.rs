@@ -18,9 +18,9 @@ use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::target::{Ctx, Existing, Source};
 use super::SMALL_FILE_LIMIT;
 use super::{AclMode, HeldDir, Progress, RestoreError, RestoreOptions, RestoreSummary};
+use crate::acl::yaml;
 use crate::model::Dump;
 use crate::reader::DumpReader;
-use crate::tar::yaml;
 use crate::tar::MAX_SYMLINK_TARGET;
 
 pub(crate) fn restore<R: Read>(

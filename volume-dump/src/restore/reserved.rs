@@ -18,8 +18,7 @@ use super::journal::JOURNAL_NAME;
 /// Directory of the objects no directory lists (spec §11.2).
 pub(crate) const LOST_FOUND: &str = "lost+found";
 
-/// Name of the ACL file written into the target.
-pub(crate) const ACL_FILE: &str = "..CodaACLs.yaml";
+pub(crate) use crate::acl::ACL_FILE;
 
 /// What the restore uses `name` for in the target's root, if anything.
 fn reserved_for(name: &[u8]) -> Option<&'static str> {

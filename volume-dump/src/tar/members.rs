@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Write;
 
-use super::{ustar_name, Tar, ACL_FILE_NAME};
+use super::{ustar_name, Tar};
+use crate::acl::ACL_FILE;
 use crate::dirpage::escape_name;
 use crate::error::{Error, Record, Result};
 
@@ -241,7 +242,7 @@ impl<W: Write> Tar<W> {
     pub(super) fn member_name(&self, who: Who) -> Vec<u8> {
         let mut out = Vec::new();
         match who {
-            Who::AclFile => ustar_name(&self.root[..self.root.len().min(154)], ACL_FILE_NAME),
+            Who::AclFile => ustar_name(&self.root[..self.root.len().min(154)], ACL_FILE.as_bytes()),
             // A cycle was refused before the first record (shape check).
             Who::Name { obj, k } if self.opts.pax => {
                 let _ = self.objs.path(obj, k, usize::MAX, &self.root, &mut out);

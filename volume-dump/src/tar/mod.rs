@@ -39,12 +39,13 @@
 mod header;
 mod members;
 mod names;
-pub mod yaml;
 
 use std::io::{self, Read, Write};
 
 pub use header::{checksum_ok, TarHeader, BLOCK};
 
+use crate::acl::yaml::directory_item;
+use crate::acl::ACL_FILE;
 use crate::dirpage::escape_name;
 use crate::error::{Error, Record, Result};
 use crate::reader::{DumpReader, Entry, VnodeEntry};
@@ -58,8 +59,6 @@ use names::{Cycle, Name, Objects};
 pub const DEFAULT_HASH_POWER: u32 = 12;
 /// Largest accepted hash power (`codadump2tar` refuses more than 30).
 pub const MAX_HASH_POWER: u32 = 30;
-/// Name of the ACL member.
-pub const ACL_FILE_NAME: &[u8] = b"..CodaACLs.yaml";
 /// Longest symlink target accepted (Coda paths are far shorter).
 pub const MAX_SYMLINK_TARGET: u32 = 64 * 1024;
 
@@ -380,11 +379,11 @@ impl<W: Write> Tar<W> {
             self.objs
                 .path(d.obj, 0, 1024, b".", &mut path)
                 .map_err(|c| cycle_err(at, c))?;
-            yaml::directory_item(&path, acl, &mut yaml);
+            directory_item(&path, acl, &mut yaml);
         }
         let h = TarHeader {
             typeflag: typeflag::FILE,
-            name: ACL_FILE_NAME.to_vec(),
+            name: ACL_FILE.as_bytes().to_vec(),
             prefix: self.root[..self.root.len().min(154)].to_vec(),
             linkname: Vec::new(),
             mode: 0o400,
