@@ -6,7 +6,8 @@
 //! picks the exit code from the first error in the chain that has a class,
 //! in [`code`], the one place where classes become exit codes. Library
 //! errors know their class (`rvm::Error::class`,
-//! `recovery_plan::Error::class`, one `ErrorClass` type); errors the CLI
+//! `recovery_plan::Error::class`, `volume_dump::Error::class`,
+//! `volume_dump::restore::RestoreError::class`, one `ErrorClass` type); errors the CLI
 //! makes itself are [`Coded`] ([`usage`], [`refused`]); [`as_usage`] gives
 //! a library error the usage class where the command's argument was what
 //! was wrong.
@@ -141,6 +142,12 @@ fn code(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<recovery_plan::Error>() {
             return of_class(e.class());
         }
+        if let Some(e) = cause.downcast_ref::<volume_dump::Error>() {
+            return of_class(e.class());
+        }
+        if let Some(e) = cause.downcast_ref::<volume_dump::restore::RestoreError>() {
+            return of_class(e.class());
+        }
     }
     FAILURE
 }
@@ -187,6 +194,22 @@ mod tests {
             id: "13.9.9".into(),
         };
         assert_eq!(code(&anyhow::Error::from(step)), USAGE);
+    }
+
+    #[test]
+    fn dump_and_restore_classes_become_exit_codes() {
+        use volume_dump::restore::RestoreError;
+        let refused = anyhow::Error::from(RestoreError::Refused("/r: not empty".into()));
+        assert_eq!(code(&refused), REFUSED);
+        assert_eq!(code(&refused.context("dump restore")), REFUSED);
+        let merge = || volume_dump::Error::Merge("stamps".into());
+        assert_eq!(code(&anyhow::Error::from(merge())), FAILURE);
+        let in_restore = anyhow::Error::from(RestoreError::Dump(merge()));
+        assert_eq!(code(&in_restore), FAILURE);
+        assert_eq!(
+            line(&anyhow::Error::from(merge()).context("full.dump")),
+            "full.dump: stamps"
+        );
     }
 
     #[test]

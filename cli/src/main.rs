@@ -9,11 +9,8 @@ mod completions;
 mod copy;
 mod drill;
 mod drill_sample;
-mod dump;
-mod dump_tar;
 mod exit;
 mod output;
-mod tape;
 
 use std::process::ExitCode;
 
@@ -37,7 +34,7 @@ enum Command {
     Rvm(cmd::rvm::RvmCommand),
     /// Volume dump streams (volutil dump, codareaddump, codadump2tar).
     #[command(subcommand)]
-    Dump(dump::DumpCommand),
+    Dump(cmd::dump::DumpCommand),
     /// Venus pioctls (cfs).
     #[command(subcommand)]
     Cfs(cfs::CfsCommand),
@@ -53,7 +50,7 @@ enum Command {
     Drill(drill::DrillArgs),
     /// Backup tapes: tape files, tar members, labels.
     #[command(subcommand)]
-    Tape(tape::TapeCommand),
+    Tape(cmd::tape::TapeCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff).
@@ -67,13 +64,13 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Rvm(cmd) => cmd::rvm::run(cmd),
-        Command::Dump(cmd) => dump::run(cmd),
+        Command::Dump(cmd) => cmd::dump::run(cmd),
         Command::Cfs(cmd) => cfs::run(cmd),
         Command::Copy(args) => copy::run(args),
         Command::Plan(cmd) => cmd::plan::run(cmd),
         Command::Reinit(cmd) => cmd::reinit::run(cmd),
         Command::Drill(args) => drill::run(args),
-        Command::Tape(cmd) => tape::run(cmd),
+        Command::Tape(cmd) => cmd::tape::run(cmd),
         Command::Completions(args) => completions::completions(args, Cli::command()),
         Command::Man(args) => completions::man(args, Cli::command()),
     };

@@ -53,6 +53,11 @@ impl fmt::Display for Record {
     }
 }
 
+/// What kind of failure an error is (usage, refused, failure): the
+/// workspace's one error class, that of the `rvm` crate, so that a
+/// command-line tool maps every library's errors to exit codes in one place.
+pub use rvm::ErrorClass;
+
 /// Everything that can go wrong while reading, writing or merging dumps.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -108,6 +113,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// How a command-line tool should report this error: every one is a
+    /// failure (of the input, the output or the tree being dumped).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Io { .. }
+            | Error::Truncated { .. }
+            | Error::Format { .. }
+            | Error::Write { .. }
+            | Error::Merge(_)
+            | Error::Tree { .. } => ErrorClass::Failure,
+        }
+    }
+
     /// Stream offset the error refers to, if any.
     pub fn offset(&self) -> Option<u64> {
         match self {

@@ -14,6 +14,9 @@
 //! * [`create`] writes a full dump of a directory tree and
 //!   [`incremental`] the level-N dump of a changed tree relative to a full
 //!   dump (spec §8).
+//! * [`source`] opens a dump wherever it is (file, pipe, tape, tar member);
+//!   [`readdump`] lists it as text, [`view`] as JSON, [`manifest`] as the
+//!   tree it holds; [`restore::tape::inventory`] says what is on a tape.
 //!
 //! Inside, each record of the stream is one module holding its struct, its
 //! fields and its `decode` and `encode` side by side: `header.rs` (§4),
@@ -61,22 +64,27 @@ mod header;
 pub mod incremental;
 mod index;
 mod input;
+pub mod manifest;
 pub mod merge;
 mod model;
+pub mod readdump;
 mod reader;
 mod removed;
 pub mod restore;
+pub mod source;
 mod source_tree;
 pub mod tag;
 pub mod tar;
+pub mod text;
 pub mod tree;
 pub mod verify;
+pub mod view;
 mod vnode;
 mod volume;
 mod writer;
 
 pub use data::VnodeData;
-pub use error::{Error, Record, Result};
+pub use error::{Error, ErrorClass, Record, Result};
 pub use field::VersionVector;
 pub use header::DumpHeader;
 pub use index::{IndexHeader, VnodeClass};

@@ -4,6 +4,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::ErrorClass;
+
 /// Everything that can stop a restore or a comparison.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -86,6 +88,23 @@ impl RestoreError {
             path: path.into(),
             action,
             source,
+        }
+    }
+}
+
+impl RestoreError {
+    /// How a command-line tool should report this error: a refusal for
+    /// safety, or a failure.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            RestoreError::Refused(_) => ErrorClass::Refused,
+            RestoreError::Dump(e) => e.class(),
+            RestoreError::Target { .. }
+            | RestoreError::Beneath { .. }
+            | RestoreError::NotOurs { .. }
+            | RestoreError::BadName { .. }
+            | RestoreError::Journal { .. }
+            | RestoreError::Tape(_) => ErrorClass::Failure,
         }
     }
 }

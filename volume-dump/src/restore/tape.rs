@@ -32,6 +32,7 @@ const EIO: i32 = 5;
 const EINVAL: i32 = 22;
 
 mod emulator;
+pub mod inventory;
 pub use emulator::TapeEmulator;
 
 /// What the restore needs of a tape drive.

@@ -4,17 +4,19 @@
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use serde_json::json;
+use volume_dump::source::Source;
 use volume_dump::tar::{write_tar, TarOptions, TarSummary, MAX_HASH_POWER};
+use volume_dump::view::TarView;
 use volume_dump::{DumpReader, ReadOptions};
 
-use crate::dump::open_input;
+use crate::cmd::print_json;
 use crate::exit;
 use crate::output;
 
@@ -82,15 +84,15 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
         check_output(out, a.force)?;
     }
     let subject = a.dump.display().to_string();
-    let input = open_input(&a.dump)?;
+    let input = Source::file(&a.dump).open().context(subject.clone())?;
     let start = Instant::now();
     let mut reader = DumpReader::with_options(input, ReadOptions { lenient: a.lenient })
         .context(subject.clone())?;
     let opts = TarOptions {
-        root_name: a.root_name.map(|n| os_bytes(&n)),
+        root_name: a.root_name.map(|n| n.as_bytes().to_vec()),
         pax: a.pax,
         hash_power: a.hash_power,
-        acl_mtime: a.acl_mtime.unwrap_or_else(now),
+        acl_mtime: a.acl_mtime.unwrap_or_else(super::now),
     };
     let summary = match to_file {
         Some(out) => to_tar_file(&mut reader, out, &opts, a.force, &subject)?,
@@ -103,24 +105,12 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
     };
     let secs = start.elapsed().as_secs_f64();
     let target = to_file.map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
+    let view = TarView::new(&summary, &subject, &target, secs);
     if a.json {
-        let doc = json!({
-            "dump": subject,
-            "output": target,
-            "directories": summary.directories,
-            "files": summary.files,
-            "symlinks": summary.symlinks,
-            "hard_links": summary.hard_links,
-            "unnamed": summary.unnamed,
-            "pax_headers": summary.pax_headers,
-            "data_bytes": summary.data_bytes,
-            "tar_bytes": summary.tar_bytes,
-            "seconds": secs,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        print_json(&mut io::stdout().lock(), &view)?;
     }
     if !a.quiet {
-        eprintln!("{}", summary_line(&target, &summary, secs));
+        eprintln!("{}", view.line());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -159,35 +149,4 @@ fn to_tar_file<R: io::Read>(
     };
     output::commit(file, out, "exists; use --force to replace it")?;
     Ok(summary)
-}
-
-fn summary_line(target: &str, s: &TarSummary, secs: f64) -> String {
-    let mb = s.tar_bytes as f64 / 1e6;
-    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
-    let mut line = format!(
-        "{target}: {} directories, {} files, {} symlinks, {} hard links",
-        s.directories, s.files, s.symlinks, s.hard_links
-    );
-    if s.unnamed > 0 {
-        line.push_str(&format!(", {} in lost+found", s.unnamed));
-    }
-    if s.pax_headers > 0 {
-        line.push_str(&format!(", {} PAX headers", s.pax_headers));
-    }
-    line.push_str(&format!(
-        "; {} bytes in {secs:.2} s ({rate:.0} MB/s)",
-        s.tar_bytes
-    ));
-    line
-}
-
-fn now() -> u32 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as u32)
-}
-
-fn os_bytes(s: &OsString) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    s.as_bytes().to_vec()
 }

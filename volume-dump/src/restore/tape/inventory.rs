@@ -1,80 +1,32 @@
-//! `coda-rs tape`: what is on a backup tape (tape files, tar members, dump
-//! headers, the label's text).
+//! What is on a backup tape (`coda-rs tape ls`): each tape file's block
+//! size, and inside it the tar members with their sizes, the text of a
+//! `TAPELABEL` member, or the header of a dump (spec §14).
 
-use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::FileTypeExt;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
-use volume_dump::restore::tape::{is_tar_header, DeviceTape, TapeDevice, TapeReader, TarStream};
-use volume_dump::DumpReader;
+use super::{is_tar_header, TapeDevice, TapeReader, TarStream};
+use crate::text::{lossy, utc};
+use crate::DumpReader;
 
-/// Subcommands of `coda-rs tape`.
-#[derive(Subcommand)]
-pub enum TapeCommand {
-    /// List the tape files of a tape (or one tape file saved as a FILE):
-    /// tar members with sizes, the TAPELABEL's text, dump headers.
-    #[command(after_help = "Examples:\n  \
-        coda-rs tape ls /dev/nst0\n  \
-        coda-rs tape ls --block-size 10240 /dev/nst0\n  \
-        coda-rs tape ls backup-file1.tar\n\n\
-        Use the non-rewinding device (nst). A device is read from its current\n\
-        position to the end of data; records are read whole whatever their size.")]
-    Ls(LsArgs),
-}
+/// The most bytes of a `TAPELABEL` member shown.
+const MAX_LABEL: u64 = 4096;
 
-/// `coda-rs tape ls`.
-#[derive(Args)]
-pub struct LsArgs {
-    /// A tape device, or a file holding one tape file.
-    pub source: PathBuf,
-    /// Read records of exactly this many bytes (default: detect).
-    #[arg(long)]
-    pub block_size: Option<usize>,
-}
-
-/// Runs one `coda-rs tape` subcommand.
-pub fn run(cmd: TapeCommand) -> Result<ExitCode> {
-    match cmd {
-        TapeCommand::Ls(a) => ls(a),
-    }
-}
-
-/// True when `path` is a character device (a tape drive).
-pub fn is_char_device(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
-}
-
-fn ls(a: LsArgs) -> Result<ExitCode> {
-    let subject = a.source.display().to_string();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    if is_char_device(&a.source) {
-        let mut dev = DeviceTape::open(&a.source).with_context(|| subject.clone())?;
-        list_tape(&mut dev, a.block_size, &mut out).with_context(|| subject.clone())?;
-    } else {
-        let f = File::open(&a.source).with_context(|| subject.clone())?;
-        writeln!(out, "file 0:")?;
-        describe(io::BufReader::new(f), &mut out).with_context(|| subject.clone())?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Lists every tape file from the current position to the end of data.
+/// Writes the inventory of every tape file of `dev` from its current
+/// position to the end of data: `file N: block size B`, then what the file
+/// holds ([`describe`]). `block_size` forces the read size (see
+/// [`TapeReader::new`]).
+///
+/// An empty tape file (two filemarks in a row: the end of the backup) or
+/// the end of data (where `st` returns 0 once) ends the listing; a read
+/// error (EIO) is an error, never taken for the end.
 pub fn list_tape<T: TapeDevice, W: Write>(
     dev: &mut T,
     block_size: Option<usize>,
     out: &mut W,
-) -> Result<()> {
+) -> io::Result<()> {
     for n in 0.. {
         let mut r = TapeReader::new(&mut *dev, block_size);
         let mut first = [0u8; 1];
-        // An empty tape file: two filemarks in a row (the end of the
-        // backup), or end of data, where `st` returns 0 once. A read error
-        // (EIO) is an error, never taken for the end.
         if r.read(&mut first)? == 0 {
             break;
         }
@@ -86,26 +38,21 @@ pub fn list_tape<T: TapeDevice, W: Write>(
     Ok(())
 }
 
-/// Describes one tape file's contents.
-fn describe<R: Read, W: Write>(mut r: R, out: &mut W) -> Result<()> {
-    let mut head = vec![0u8; 512];
-    let mut n = 0;
-    while n < head.len() {
-        let k = r.read(&mut head[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    head.truncate(n);
+/// Writes what one tape file (read from `r` to its end) holds: a tar
+/// archive's members, one line each (a `TAPELABEL`'s text below it, a
+/// regular member's dump header after it); or a dump's header; or `(not a
+/// dump)`, `(empty)`.
+pub fn describe<R: Read, W: Write>(mut r: R, out: &mut W) -> io::Result<()> {
+    let mut head = Vec::with_capacity(512);
+    (&mut r).take(512).read_to_end(&mut head)?;
     if is_tar_header(&head) {
         let mut tar = TarStream::new(io::Cursor::new(head).chain(r));
         while let Some(m) = tar.next_member()? {
-            let base = m.name.rsplit('/').next().unwrap_or("").to_string();
+            let base = m.name.rsplit('/').next().unwrap_or("");
             write!(out, "  {}  {} bytes", m.name, m.size)?;
             if base == "TAPELABEL" {
                 let mut text = Vec::new();
-                tar.data().take(4096).read_to_end(&mut text)?;
+                tar.data().take(MAX_LABEL).read_to_end(&mut text)?;
                 writeln!(out, "  label:")?;
                 for line in String::from_utf8_lossy(&text).lines() {
                     writeln!(out, "    {line}")?;
@@ -130,20 +77,22 @@ fn describe<R: Read, W: Write>(mut r: R, out: &mut W) -> Result<()> {
     Ok(())
 }
 
+/// `  dump of NAME (ID), full|incremental level N, backup DATE`, or
+/// `  (not a dump)`.
 fn dump_summary<R: Read>(r: R) -> String {
     match DumpReader::new(r) {
         Ok(d) => {
             let h = d.header();
             format!(
                 "  dump of {} ({:08x}), {}, backup {}",
-                String::from_utf8_lossy(&h.volume_name),
+                lossy(&h.volume_name),
                 h.volume_id,
                 if h.is_full() {
                     "full".to_string()
                 } else {
                     format!("incremental level {}", h.incremental)
                 },
-                crate::dump::utc(h.backup_date)
+                utc(h.backup_date)
             )
         }
         Err(_) => "  (not a dump)".to_string(),
@@ -152,9 +101,8 @@ fn dump_summary<R: Read>(r: R) -> String {
 
 #[cfg(test)]
 mod tests {
-    use volume_dump::restore::tape::TapeEmulator;
-
     use super::list_tape;
+    use crate::restore::tape::TapeEmulator;
 
     /// A ustar archive of `members` made by the system's `tar`.
     fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
@@ -171,11 +119,7 @@ mod tests {
 
     #[test]
     fn lists_every_tape_file_of_an_emulated_tape() {
-        let golden = std::env::var_os("CODA_RS_GOLDEN").map_or_else(
-            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden"),
-            std::path::PathBuf::from,
-        );
-        let dump = std::fs::read(golden.join("dump/server-a-full.dump")).unwrap();
+        let dump = crate::field::tests::golden("server-a-full.dump");
         let label = tar_of(&[("TAPELABEL", b"tape 7\nweekly\n")]);
         let dumps = tar_of(&[("golden.backup.full", &dump)]);
         let mut tape = TapeEmulator::new();

@@ -1,0 +1,194 @@
+//! `coda-rs dump restore`: a dump chain restored into a directory tree,
+//! resumably (spec §11.7).
+
+use std::io::{self, BufReader, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use volume_dump::restore::{restore_chain, AclMode, Progress, RestoreOptions};
+use volume_dump::source::{is_char_device, Source, TapeOptions};
+use volume_dump::view::RestoreView;
+use volume_dump::ReadOptions;
+
+use super::coda_acls::{coda_acls, on_coda};
+use super::{in_stream, read_incrementals};
+use crate::cmd::print_json;
+use crate::exit;
+
+/// Test hook: the restore kills itself (SIGKILL) after this many objects.
+const ENV_ABORT_AFTER: &str = "CODA_RS_TEST_ABORT_AFTER_VNODES";
+
+/// Where `dump restore` puts directory ACLs.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AclsArg {
+    /// `coda` when DIR is on a Coda mount, else `yaml`.
+    Auto,
+    /// Set each directory's ACL with the setacl pioctl (DIR on a Coda mount).
+    Coda,
+    /// `..CodaACLs.yaml` in the target directory.
+    Yaml,
+    /// Do not restore ACLs.
+    Skip,
+}
+
+/// `coda-rs dump restore`.
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// The full dump: a file, `-` for stdin, or a tape device.
+    pub source: PathBuf,
+    /// Incremental dumps, oldest first (files).
+    pub incrementals: Vec<PathBuf>,
+    /// SOURCE is a tape drive (automatic for character devices): read it
+    /// record by record up to the filemark.
+    #[arg(long)]
+    pub tape: bool,
+    /// Space forward over N filemarks (MTFSF) before reading (tape only).
+    #[arg(long, value_name = "N")]
+    pub tape_file: Option<u32>,
+    /// Read tape records of exactly this many bytes (default: detect).
+    #[arg(long, value_name = "BYTES")]
+    pub block_size: Option<usize>,
+    /// SOURCE is a tar archive: restore the dump in its member NAME (whole
+    /// name or last component).
+    #[arg(long, value_name = "NAME")]
+    pub tar_member: Option<String>,
+    /// The directory that becomes the volume's root.
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Continue an interrupted restore from the journal in DIR.
+    #[arg(long)]
+    pub resume: bool,
+    /// Restore into a non-empty DIR, replacing what has the same names.
+    #[arg(long)]
+    pub force: bool,
+    /// Where directory ACLs go.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub acls: AclsArg,
+    /// Writer threads for small files.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
+    /// Flush the file system before each journal update (survives power loss).
+    #[arg(long)]
+    pub sync: bool,
+    /// Objects between journal updates.
+    #[arg(long, default_value_t = 2048, hide = true)]
+    pub journal_every: u64,
+    /// Skip the check of the incrementals' ordering stamps (spec §8.3).
+    #[arg(long)]
+    pub no_stamp_check: bool,
+    /// Accept fields in any order.
+    #[arg(long)]
+    pub lenient: bool,
+    /// No progress bar (the summary line and errors are still printed).
+    #[arg(long)]
+    pub quiet: bool,
+    /// The summary as one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RestoreArgs {
+    /// The full dump's source; a usage error for tape options without a
+    /// tape.
+    fn source(&self) -> Result<Source> {
+        let is_tape = self.tape || is_char_device(&self.source);
+        if !is_tape && (self.tape_file.is_some() || self.block_size.is_some()) {
+            return Err(exit::usage(
+                "--tape-file and --block-size need a tape (--tape or a character device)",
+            ));
+        }
+        Ok(Source {
+            path: self.source.clone(),
+            tape: is_tape.then_some(TapeOptions {
+                file: self.tape_file.unwrap_or(0),
+                block_size: self.block_size,
+            }),
+            tar_member: self.tar_member.clone(),
+        })
+    }
+
+    fn options(&self) -> Result<RestoreOptions> {
+        Ok(RestoreOptions {
+            read: ReadOptions {
+                lenient: self.lenient,
+            },
+            check_stamps: !self.no_stamp_check,
+            force: self.force,
+            resume: self.resume,
+            acls: match self.acls {
+                AclsArg::Auto if on_coda(&self.into) => coda_acls()?,
+                AclsArg::Coda => coda_acls()?,
+                AclsArg::Auto | AclsArg::Yaml => AclMode::Yaml,
+                AclsArg::Skip => AclMode::Skip,
+            },
+            workers: usize::from(self.workers),
+            journal_every: self.journal_every.max(1),
+            sync: self.sync,
+            abort_after_objects: std::env::var(ENV_ABORT_AFTER)
+                .ok()
+                .and_then(|s| s.parse().ok()),
+            ..RestoreOptions::default()
+        })
+    }
+}
+
+/// Runs `coda-rs dump restore`.
+pub fn run(a: RestoreArgs) -> Result<ExitCode> {
+    let subject = a.source.display().to_string();
+    let incs = read_incrementals(&a.incrementals, &a.source, a.lenient)?;
+    let source = a.source()?;
+    let total = if source.is_stdin() {
+        None
+    } else {
+        std::fs::metadata(&a.source).ok().map(|m| m.len())
+    };
+    let input = source.open().context(subject.clone())?;
+    let opts = a.options()?;
+    let bar = progress_bar(total, a.quiet);
+    let start = Instant::now();
+    let mut on_progress = |p: &Progress| {
+        if !bar.is_hidden() {
+            bar.set_position(p.stream_bytes);
+            bar.set_message(format!("{} objects", p.objects));
+        }
+    };
+    let result = restore_chain(
+        BufReader::with_capacity(1 << 20, input),
+        &incs,
+        &a.into,
+        &opts,
+        &mut on_progress,
+    );
+    bar.finish_and_clear();
+    let s = result.map_err(|e| in_stream(e, &subject))?;
+    let view = RestoreView::new(&s, &a.into, start.elapsed().as_secs_f64());
+    for w in &s.warnings {
+        eprintln!("coda-rs: {}: warning: {w}", a.into.display());
+    }
+    if a.json {
+        print_json(&mut io::stdout().lock(), &view)?;
+    } else {
+        eprintln!("{}", view.line());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A bar on a terminal's stderr (bytes of `total`, rate, ETA, objects),
+/// else a hidden one.
+fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
+}

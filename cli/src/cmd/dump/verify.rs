@@ -1,0 +1,106 @@
+//! `coda-rs dump verify`: a dump checked completely (spec §9.3), as the
+//! server's restore would check it (§9.1), or against a restored tree.
+
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use volume_dump::restore::{verify_against, AgainstOptions};
+use volume_dump::source::Source;
+use volume_dump::verify::{verify, Severity, VerifyOptions};
+use volume_dump::view::{write_against, write_verify, AgainstView, FatalView, VerifyView};
+use volume_dump::ReadOptions;
+
+use super::{in_stream, read_incrementals};
+use crate::cmd::print_json;
+use crate::exit;
+
+/// `coda-rs dump verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The dump file, or `-` for stdin.
+    pub dump: PathBuf,
+    /// With --against: incremental dumps applied on top, oldest first.
+    pub incrementals: Vec<PathBuf>,
+    /// Compare the directory tree DIR (a restore) with the dump chain and
+    /// list every difference.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// Also apply the rules of the server's `volutil restore` (spec §9.1).
+    #[arg(long)]
+    pub restore_checks: bool,
+    /// Accept fields in any order.
+    #[arg(long)]
+    pub lenient: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `coda-rs dump verify`: exit 0 without errors (warnings allowed),
+/// 1 with errors or differences.
+pub fn run(a: VerifyArgs) -> Result<ExitCode> {
+    if let Some(dir) = &a.against {
+        return against(&a, dir);
+    }
+    if !a.incrementals.is_empty() {
+        return Err(exit::usage(
+            "dump verify: incremental dumps are only taken with --against DIR",
+        ));
+    }
+    let subject = a.dump.display().to_string();
+    let input = Source::file(&a.dump).open().context(subject.clone())?;
+    let opts = VerifyOptions {
+        read: ReadOptions { lenient: a.lenient },
+        restore_checks: a.restore_checks,
+    };
+    let mut out = io::stdout().lock();
+    let rep = match verify(input, opts) {
+        Ok(rep) => rep,
+        Err(e) => {
+            if a.json {
+                print_json(&mut out, &FatalView::from(&e))?;
+            }
+            return Err(anyhow::Error::new(e).context(subject));
+        }
+    };
+    if a.json {
+        print_json(&mut out, &VerifyView::from(&rep))?;
+    } else {
+        write_verify(&mut out, &subject, &rep)?;
+    }
+    Ok(exit_status(rep.count(Severity::Error) == 0))
+}
+
+/// `dump verify --against DIR`.
+fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
+    let subject = a.dump.display().to_string();
+    let incs = read_incrementals(&a.incrementals, &a.dump, a.lenient)?;
+    if !dir.is_dir() {
+        return Err(exit::usage(format!("{}: not a directory", dir.display())));
+    }
+    let input = Source::file(&a.dump).open().context(subject.clone())?;
+    let opts = AgainstOptions {
+        read: ReadOptions { lenient: a.lenient },
+        ..AgainstOptions::default()
+    };
+    let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts)
+        .map_err(|e| in_stream(e, &subject))?;
+    let mut out = io::stdout().lock();
+    if a.json {
+        print_json(&mut out, &AgainstView::from(&diffs[..]))?;
+    } else {
+        write_against(&mut out, dir, &subject, &diffs)?;
+    }
+    Ok(exit_status(diffs.is_empty()))
+}
+
+fn exit_status(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILURE)
+    }
+}

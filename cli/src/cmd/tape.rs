@@ -1,0 +1,58 @@
+//! `coda-rs tape`: what is on a backup tape (tape files, tar members, dump
+//! headers, the label's text).
+
+use std::fs::File;
+use std::io::{self, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use volume_dump::restore::tape::inventory::{describe, list_tape};
+use volume_dump::restore::tape::DeviceTape;
+use volume_dump::source::is_char_device;
+
+/// Subcommands of `coda-rs tape`.
+#[derive(Subcommand)]
+pub enum TapeCommand {
+    /// List the tape files of a tape (or one tape file saved as a FILE):
+    /// tar members with sizes, the TAPELABEL's text, dump headers.
+    #[command(after_help = "Examples:\n  \
+        coda-rs tape ls /dev/nst0\n  \
+        coda-rs tape ls --block-size 10240 /dev/nst0\n  \
+        coda-rs tape ls backup-file1.tar\n\n\
+        Use the non-rewinding device (nst). A device is read from its current\n\
+        position to the end of data; records are read whole whatever their size.")]
+    Ls(LsArgs),
+}
+
+/// `coda-rs tape ls`.
+#[derive(Args)]
+pub struct LsArgs {
+    /// A tape device, or a file holding one tape file.
+    pub source: PathBuf,
+    /// Read records of exactly this many bytes (default: detect).
+    #[arg(long)]
+    pub block_size: Option<usize>,
+}
+
+/// Runs one `coda-rs tape` subcommand.
+pub fn run(cmd: TapeCommand) -> Result<ExitCode> {
+    match cmd {
+        TapeCommand::Ls(a) => ls(a),
+    }
+}
+
+fn ls(a: LsArgs) -> Result<ExitCode> {
+    let subject = a.source.display().to_string();
+    let mut out = io::stdout().lock();
+    if is_char_device(&a.source) {
+        let mut dev = DeviceTape::open(&a.source).context(subject.clone())?;
+        list_tape(&mut dev, a.block_size, &mut out).context(subject)?;
+    } else {
+        let f = File::open(&a.source).context(subject.clone())?;
+        writeln!(out, "file 0:")?;
+        describe(BufReader::new(f), &mut out).context(subject)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,93 @@
+//! Where a dump is read from: a file, standard input (`-`), a tape drive
+//! (spec §14: record by record up to the filemark, optionally after
+//! spacing forward over tape files), and inside any of them a tar member.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+
+use crate::restore::tape::{DeviceTape, TapeReader, TarStream};
+
+/// Read size for a tar archive in a file or a pipe (tapes read whole
+/// records already).
+const TAR_BUF: usize = 1 << 20;
+
+/// How to read a tape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TapeOptions {
+    /// Tape files to space forward over (`MTFSF`) before reading.
+    pub file: u32,
+    /// Read records of exactly this many bytes; `None` detects the size.
+    pub block_size: Option<usize>,
+}
+
+/// A dump's source, as named on a command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// A file, a tape device, or `-` for standard input.
+    pub path: PathBuf,
+    /// Read `path` as a tape with these options (see [`is_char_device`]
+    /// for when it should be); `None` reads it as a byte stream.
+    pub tape: Option<TapeOptions>,
+    /// The dump is the member of this name (its whole name or its last
+    /// component) of a tar archive.
+    pub tar_member: Option<String>,
+}
+
+impl Source {
+    /// A plain file, or standard input for `-`.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Source {
+            path: path.into(),
+            tape: None,
+            tar_member: None,
+        }
+    }
+
+    /// True when the source is standard input.
+    pub fn is_stdin(&self) -> bool {
+        self.path == Path::new("-")
+    }
+
+    /// Opens the source and positions it at the dump's first byte. Errors
+    /// are those of the device or the archive; the caller names the source
+    /// (a tape that cannot space forward names `MTFSF`, a missing member
+    /// its name).
+    pub fn open(&self) -> io::Result<Box<dyn Read>> {
+        let input: Box<dyn Read> = match (&self.tape, self.is_stdin()) {
+            (Some(t), _) => {
+                let dev = DeviceTape::open(&self.path)?;
+                let r = TapeReader::at_file(dev, t.file, t.block_size).map_err(io::Error::other)?;
+                Box::new(r)
+            }
+            (None, true) => Box::new(io::stdin().lock()),
+            (None, false) => Box::new(File::open(&self.path)?),
+        };
+        let Some(name) = &self.tar_member else {
+            return Ok(input);
+        };
+        let input: Box<dyn Read> = if self.tape.is_some() {
+            input
+        } else {
+            Box::new(BufReader::with_capacity(TAR_BUF, input))
+        };
+        let mut tar = TarStream::new(input);
+        tar.find(name)?;
+        Ok(Box::new(Member(tar)))
+    }
+}
+
+/// True when `path` is a character device (a tape drive).
+pub fn is_char_device(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+}
+
+/// The data of the member a [`TarStream`] is at.
+struct Member<R>(TarStream<R>);
+
+impl<R: Read> Read for Member<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.data().read(out)
+    }
+}
