@@ -17,7 +17,7 @@ use std::io::Read;
 use libfuzzer_sys::fuzz_target;
 use volume_dump::acl::yaml::parse_acl_yaml;
 use volume_dump::acl::ACL_FILE;
-use volume_dump::restore::tape::TarStream;
+use volume_dump::tar::TarStream;
 use volume_dump::tar::{write_tar, TarOptions};
 use volume_dump::{DumpReader, ReadOptions};
 

@@ -20,7 +20,8 @@
 use std::io::{self, Read};
 
 use libfuzzer_sys::fuzz_target;
-use volume_dump::restore::tape::{is_tar_header, TapeEmulator, TapeReader, TarStream};
+use volume_dump::restore::tape::{TapeEmulator, TapeReader};
+use volume_dump::tar::{is_tar_header, TarStream};
 use volume_dump::DumpReader;
 
 /// Record sizes drives use (and odd ones): 512-byte blocks, GNU tar's

@@ -5,7 +5,8 @@
 use std::io::Read;
 
 use proptest::prelude::*;
-use volume_dump::restore::tape::{TapeEmulator, TapeReader, TarStream};
+use volume_dump::restore::tape::{TapeEmulator, TapeReader};
+use volume_dump::tar::TarStream;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]

@@ -13,8 +13,9 @@ use std::path::Path;
 
 use coda_rs_tests::{coda_rs, scratch};
 use restore_support::{golden_dump, manifest_differences};
-use volume_dump::restore::tape::{next_read_size, TapeDevice, TapeEmulator, TapeReader, TarStream};
+use volume_dump::restore::tape::{next_read_size, TapeDevice, TapeEmulator, TapeReader};
 use volume_dump::restore::{restore_chain, RestoreOptions};
+use volume_dump::tar::TarStream;
 use volume_dump::{Dump, ReadOptions};
 
 fn bytes(name: &str) -> Vec<u8> {

@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 
 use coda_rs_tests::read_golden;
-use volume_dump::restore::tape::TarStream;
+use volume_dump::tar::TarStream;
 
 const ACL_MEMBER: &str = "testvol.0.backup/..CodaACLs.yaml";
 

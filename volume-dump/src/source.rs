@@ -7,7 +7,8 @@ use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-use crate::restore::tape::{DeviceTape, TapeReader, TarStream};
+use crate::restore::tape::{DeviceTape, TapeReader};
+use crate::tar::TarStream;
 
 /// Read size for a tar archive in a file or a pipe (tapes read whole
 /// records already).

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Write;
 
-use super::{ustar_name, Tar};
+use super::header::ustar_name;
+use super::Tar;
 use crate::acl::ACL_FILE;
 use crate::dirpage::escape_name;
 use crate::error::{Error, Record, Result};

@@ -39,10 +39,12 @@
 mod header;
 mod members;
 mod names;
+mod stream;
 
 use std::io::{self, Read, Write};
 
-pub use header::{checksum_ok, TarHeader, BLOCK};
+pub use header::{checksum_ok, is_tar_header, HeaderBlock, TarHeader, BLOCK};
+pub use stream::{TarData, TarMember, TarStream};
 
 use crate::acl::yaml::directory_item;
 use crate::acl::ACL_FILE;
@@ -51,7 +53,7 @@ use crate::error::{Error, Record, Result};
 use crate::reader::{DumpReader, Entry, VnodeEntry};
 use crate::tree::{list_directory, ShapeCheck};
 use crate::vnode::{vnode_type, VnodeClass, VnodeData};
-use header::{padding, pax_records, typeflag};
+use header::{padding, pax_records, typeflag, ustar_name};
 use members::{unsafe_path, Kind, Member, Members, Who};
 use names::{Cycle, Name, Objects};
 
@@ -504,18 +506,6 @@ impl<W: Write> Tar<W> {
         }
         self.out.write_all(&h.encode()).map_err(|e| out_err(at, e))
     }
-}
-
-/// A member's name from its ustar fields: the prefix, `/` and the name,
-/// or the name alone when the prefix is empty.
-fn ustar_name(prefix: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(prefix.len() + 1 + name.len());
-    out.extend_from_slice(prefix);
-    if !out.is_empty() {
-        out.push(b'/');
-    }
-    out.extend_from_slice(name);
-    out
 }
 
 fn obj_is_root(objs: &Objects, obj: usize) -> bool {

@@ -4,7 +4,8 @@
 
 use std::io::{self, Read, Write};
 
-use super::{is_tar_header, TapeDevice, TapeReader, TarStream};
+use super::{TapeDevice, TapeReader};
+use crate::tar::{is_tar_header, TarStream};
 use crate::text::{lossy, utc};
 use crate::DumpReader;
 
