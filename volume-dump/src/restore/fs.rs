@@ -13,7 +13,7 @@ use beneath::{FileKind, Root};
 
 use super::journal::{Journal, SourceId, JOURNAL_NAME};
 use super::plan::{walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
-use super::pool::Pool;
+use super::pool::{Mark, Pool};
 use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::target::{Ctx, Existing, Source};
 use super::SMALL_FILE_LIMIT;
@@ -96,15 +96,20 @@ pub(crate) fn restore<R: Read>(
         in_flight: Vec::new(),
     };
     journal.save(&root, opts.sync)?;
+    let plain_umask = plain_umask(&root, existing, matches!(opts.acls, AclMode::Set(_)));
+    let euid = rustix::process::geteuid();
     let ctx = Arc::new(Ctx {
         root,
-        is_root: rustix::process::geteuid().is_root(),
+        is_root: euid.is_root(),
+        euid: euid.as_raw(),
+        plain_umask,
         existing,
         owners_best_effort: matches!(opts.acls, AclMode::Set(_)),
         owner_refused: AtomicBool::new(false),
     });
     let mut w = FsWriter {
         pool: Pool::new(ctx.clone(), opts.workers.max(1)),
+        pending: None,
         ctx,
         opts: opts.clone(),
         journal,
@@ -118,6 +123,13 @@ pub(crate) fn restore<R: Read>(
     w.summary.resumed_objects = skip;
     let result = walk(&mut reader, &overlay, &mut w);
     let drained = w.pool.drain();
+    if result.is_err() && drained.is_ok() {
+        // What was written before the failure is in the journal for a
+        // later resume (the failure itself is the error to report).
+        if let Some(p) = w.pending.take().filter(|p| w.pool.written(&p.mark)) {
+            let _ = w.save_checkpoint(p);
+        }
+    }
     result?;
     drained?;
     if w.ctx.owner_refused.load(Ordering::Relaxed) {
@@ -133,6 +145,27 @@ pub(crate) fn restore<R: Read>(
     let (summary, pool) = (w.summary, w.pool);
     pool.shutdown();
     Ok(summary)
+}
+
+/// The process's umask, when new files in a fresh target get exactly
+/// their creation mode less the umask: not when the target has a default
+/// ACL (which every directory the restore makes inherits), nor when the
+/// target held files already (their directories may have one), nor on a
+/// Coda mount.
+fn plain_umask(root: &Root, existing: Existing, coda: bool) -> Option<u32> {
+    if existing != Existing::Fresh || coda {
+        return None;
+    }
+    let attrs = beneath::read_xattrs(root.top()).ok()?;
+    if attrs.iter().any(|a| a.name == b"system.posix_acl_default") {
+        return None;
+    }
+    // Read without setting it (Linux 4.7 and later; else no shortcut).
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
 }
 
 /// Removes the temporary files of the journal and the ACL file that a
@@ -159,9 +192,17 @@ fn remove_stale_temporaries(root: &Root) -> Result<(), RestoreError> {
     Ok(())
 }
 
+/// A journal update waiting for the writers.
+struct Checkpoint {
+    mark: Mark,
+    completed: u64,
+    last: (u32, u32),
+}
+
 struct FsWriter<'p> {
     ctx: Arc<Ctx>,
     pool: Pool,
+    pending: Option<Checkpoint>,
     opts: RestoreOptions,
     journal: Journal,
     skip: u64,
@@ -173,8 +214,40 @@ struct FsWriter<'p> {
 }
 
 impl FsWriter<'_> {
+    /// Asks for a journal update saying that the objects before
+    /// `completed` are done; it is written once the writers have written
+    /// them ([`FsWriter::poll_checkpoint`]), without stopping them. A
+    /// previous request still waiting is waited for first.
     fn checkpoint(&mut self, completed: u64, last: (u32, u32)) -> Result<(), RestoreError> {
-        self.pool.drain()?;
+        if let Some(p) = self.pending.take() {
+            self.pool.wait_for(&p.mark)?;
+            self.save_checkpoint(p)?;
+        }
+        let mark = self.pool.mark()?;
+        self.pending = Some(Checkpoint {
+            mark,
+            completed,
+            last,
+        });
+        self.since_checkpoint = 0;
+        self.bytes_since_checkpoint = 0;
+        Ok(())
+    }
+
+    /// Writes the requested journal update once its objects are written.
+    fn poll_checkpoint(&mut self) -> Result<(), RestoreError> {
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| self.pool.written(&p.mark))
+        {
+            let p = self.pending.take().expect("checked above");
+            self.save_checkpoint(p)?;
+        }
+        Ok(())
+    }
+
+    fn save_checkpoint(&mut self, p: Checkpoint) -> Result<(), RestoreError> {
         if self.opts.sync {
             self.ctx
                 .root
@@ -182,12 +255,9 @@ impl FsWriter<'_> {
                 .map_err(|e| RestoreError::beneath(None, e))?;
         }
         self.journal.phase = "objects".into();
-        self.journal.completed_objects = completed;
-        self.journal.last_vnode = Some(format!("{:x}.{:x}", last.0, last.1));
-        self.journal.save(&self.ctx.root, self.opts.sync)?;
-        self.since_checkpoint = 0;
-        self.bytes_since_checkpoint = 0;
-        Ok(())
+        self.journal.completed_objects = p.completed;
+        self.journal.last_vnode = Some(format!("{:x}.{:x}", p.last.0, p.last.1));
+        self.journal.save(&self.ctx.root, self.opts.sync)
     }
 
     fn report(&mut self, stream_offset: u64) {
@@ -328,22 +398,20 @@ impl Sink for FsWriter<'_> {
         self.summary.hard_links += obj.paths.len() as u64 - 1;
         self.summary.bytes += len;
         if len as usize <= SMALL_FILE_LIMIT || obj.kind == Kind::Symlink {
-            let bytes = match data {
-                Payload::Stream(r, n) => {
-                    let mut v = Vec::with_capacity(n as usize);
-                    r.data().read_to_end(&mut v).map_err(|e| {
-                        match e.into_inner().map(|i| i.downcast::<crate::Error>()) {
-                            Some(Ok(de)) => RestoreError::Dump(*de),
-                            _ => RestoreError::Tape("reading the dump failed".into()),
-                        }
-                    })?;
-                    v
+            // Read straight into the batch's buffer; a lying length cannot
+            // allocate more than the bytes that arrive.
+            self.pool.submit(obj.clone(), |buf| match data {
+                Payload::Stream(r, _) => r.copy_data(buf).map(drop).map_err(RestoreError::Dump),
+                Payload::Bytes(b) => {
+                    buf.extend_from_slice(b);
+                    Ok(())
                 }
-                Payload::Bytes(b) => b.to_vec(),
-                Payload::Bad => Vec::new(),
-            };
-            self.pool.submit(obj.clone(), bytes)?;
+                Payload::Bad => Ok(()),
+            })?;
         } else {
+            // The writers work on what is queued while this thread copies
+            // the large file with large writes.
+            self.pool.flush_all()?;
             self.ctx.write_object(obj, Source::Big(data))?;
         }
         self.handed += 1;
@@ -362,12 +430,15 @@ impl Sink for FsWriter<'_> {
         {
             self.checkpoint(obj.ordinal + 1, obj.fid)?;
         }
+        self.poll_checkpoint()?;
         self.report(obj.stream_offset);
         Ok(())
     }
 
     fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
         self.pool.drain()?;
+        // The journal written below says more.
+        self.pending = None;
         self.set_acls(tree)?;
         // `lost+found` (objects no directory lists) is not in the dump: it
         // gets the root's mtime, so that restores are reproducible.

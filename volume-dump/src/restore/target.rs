@@ -40,6 +40,12 @@ pub(crate) struct Ctx {
     pub owners_best_effort: bool,
     /// Some chown was refused.
     pub owner_refused: AtomicBool,
+    /// The effective uid: a chown to it is skipped (it changes nothing,
+    /// the file being new and its mode set afterwards).
+    pub euid: u32,
+    /// The umask when every new file's mode is exactly what it is created
+    /// with (a fresh target without a default ACL), else `None`.
+    pub plain_umask: Option<u32>,
 }
 
 /// Where an object's data comes from when it is written.
@@ -199,7 +205,8 @@ impl Ctx {
                     .map_err(b)?;
             }
             Kind::File => {
-                let mut f = dir.create_file(name, 0o600).map_err(b)?;
+                let direct = self.direct_mode(obj.mode);
+                let mut f = dir.create_file(name, direct.unwrap_or(0o600)).map_err(b)?;
                 let path = || dir.path().join(name);
                 let t = |action, e| RestoreError::target(Some(fid), path(), action, e);
                 match src {
@@ -220,7 +227,7 @@ impl Ctx {
                     }
                     Source::Big(Payload::Bad) => {}
                 }
-                self.file_meta(&f, obj.mode, obj.owner, obj.mtime)
+                self.file_meta(&f, obj, direct.is_none())
                     .map_err(|(action, e)| t(action, e))?;
             }
         }
@@ -232,25 +239,37 @@ impl Ctx {
         Ok(())
     }
 
-    /// Owner (as root), mode and mtime of an open file, in that order
+    /// The mode to create a file with when that gives it its final mode
+    /// (no fchmod needed): no set-id or sticky bit (chown would clear
+    /// them), no group or other write bit (nobody may open it for writing
+    /// before it has its owner), nothing the umask takes away, and a
+    /// target whose new files get exactly their creation mode.
+    fn direct_mode(&self, mode: u32) -> Option<u32> {
+        let umask = self.plain_umask?;
+        (mode & (0o7000 | 0o022 | umask) == 0).then_some(mode)
+    }
+
+    /// Owner (as root, unless it is ours already), mode (unless the file
+    /// was created with it) and mtime of an open file, in that order
     /// (chown clears set-id bits).
     fn file_meta(
         &self,
         f: &File,
-        mode: u32,
-        owner: u32,
-        mtime: u32,
+        obj: &ObjectInfo,
+        set_mode: bool,
     ) -> Result<(), (&'static str, io::Error)> {
-        if self.is_root {
+        if self.is_root && obj.owner != self.euid {
             self.owner_result(
-                std::os::unix::fs::fchown(f, Some(owner), None),
+                std::os::unix::fs::fchown(f, Some(obj.owner), None),
                 io::Error::kind,
             )
             .map_err(|e| ("setting the owner", e))?;
         }
-        f.set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(|e| ("setting the mode", e))?;
-        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(mtime));
+        if set_mode {
+            f.set_permissions(std::fs::Permissions::from_mode(obj.mode))
+                .map_err(|e| ("setting the mode", e))?;
+        }
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(obj.mtime));
         f.set_times(
             std::fs::FileTimes::new()
                 .set_accessed(when)
