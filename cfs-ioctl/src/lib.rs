@@ -36,6 +36,7 @@ mod opcode;
 mod pioctl;
 pub mod servers;
 pub mod upcall;
+pub mod view;
 pub mod virtual_file;
 pub mod volume_status;
 

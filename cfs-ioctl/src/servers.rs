@@ -31,6 +31,12 @@ pub fn parse_down_servers(bytes: &[u8]) -> Result<Vec<Ipv4Addr>> {
     })
 }
 
+/// Addresses as `cfs checkservers` and `cfs whereis` list them: each
+/// after two spaces (`  192.0.2.10  192.0.2.11`).
+pub fn cfs_address_list(addrs: &[Ipv4Addr]) -> String {
+    addrs.iter().map(|a| format!("  {a}")).collect()
+}
+
 /// A `_VIOCWHEREIS` reply: 8 server addresses, then 8 replica volume ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhereIs {

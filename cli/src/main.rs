@@ -3,7 +3,6 @@
 //! The binary only parses arguments, calls the libraries and prints; the
 //! work is done in the `rvm`, `volume-dump` and `cfs-ioctl` crates.
 
-mod cfs;
 mod cmd;
 mod completions;
 mod copy;
@@ -37,7 +36,7 @@ enum Command {
     Dump(cmd::dump::DumpCommand),
     /// Venus pioctls (cfs).
     #[command(subcommand)]
-    Cfs(cfs::CfsCommand),
+    Cfs(cmd::cfs::CfsCommand),
     /// Copy volume trees keeping everything, in parallel (restorevolumes).
     Copy(copy::CopyArgs),
     /// Backup and recreation planning from VolumeList and VRList.
@@ -65,7 +64,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Rvm(cmd) => cmd::rvm::run(cmd),
         Command::Dump(cmd) => cmd::dump::run(cmd),
-        Command::Cfs(cmd) => cfs::run(cmd),
+        Command::Cfs(cmd) => cmd::cfs::run(cmd),
         Command::Copy(args) => copy::run(args),
         Command::Plan(cmd) => cmd::plan::run(cmd),
         Command::Reinit(cmd) => cmd::reinit::run(cmd),

@@ -1,6 +1,7 @@
 //! The command groups, one module each: clap definitions, calls into the
 //! libraries, printing.
 
+pub mod cfs;
 pub mod dump;
 pub mod plan;
 pub mod reinit;

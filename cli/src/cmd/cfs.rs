@@ -1,17 +1,21 @@
 //! `coda-rs cfs`: venus pioctls, with cfs's command names and argument
 //! order (`shared/spec/pioctl.md` §6, §7), exit codes and JSON.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, StdoutLock, Write};
 use std::net::Ipv4Addr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-use cfs_ioctl::volume_status::{connection_state_name, volume_type_name};
+use anyhow::{Context, Result};
+use cfs_ioctl::servers::cfs_address_list;
+use cfs_ioctl::view::{AclView, DoneView, FidView, VolumeView, WhereIsView};
 use cfs_ioctl::{acl, mountpoint, Client, TransportKind};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
+use crate::cmd::print_json;
 use crate::exit;
 
 /// The transport named on the command line.
@@ -180,7 +184,7 @@ pub enum CfsCommand {
 }
 
 /// Runs one `coda-rs cfs` subcommand.
-pub fn run(cmd: CfsCommand) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: CfsCommand) -> Result<ExitCode> {
     match cmd {
         CfsCommand::Flushcache { common } => {
             confirm(
@@ -188,10 +192,9 @@ pub fn run(cmd: CfsCommand) -> anyhow::Result<ExitCode> {
                 "flushcache",
                 "all files will be lost, if disconnected",
             )?;
-            let venus = connect(&common)?;
-            venus.flush_cache().context("flushcache")?;
+            connect(&common)?.flush_cache().context("flushcache")?;
             if common.json {
-                print_json(&json!({ "flushed": true }))?;
+                print_json(&mut io::stdout().lock(), &json!({ "flushed": true }))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -201,8 +204,7 @@ pub fn run(cmd: CfsCommand) -> anyhow::Result<ExitCode> {
                 "flushobject",
                 "these files will be lost, if disconnected",
             )?;
-            let venus = connect(&common)?;
-            each_simple(&common, &paths, |p| venus.flush_object(p))
+            done(&common, &paths, Client::flush_object)
         }
         CfsCommand::Flushvolume { common, paths } => {
             confirm(
@@ -210,30 +212,59 @@ pub fn run(cmd: CfsCommand) -> anyhow::Result<ExitCode> {
                 "flushvolume",
                 "important files may be lost, if disconnected",
             )?;
-            let venus = connect(&common)?;
-            each_simple(&common, &paths, |p| venus.flush_volume(p))
+            done(&common, &paths, Client::flush_volume)
         }
-        CfsCommand::Rmmount { common, dirs } => {
-            let venus = connect(&common)?;
-            each_simple(&common, &dirs, |p| venus.rmmount(p))
-        }
+        CfsCommand::Rmmount { common, dirs } => done(&common, &dirs, Client::rmmount),
         CfsCommand::Mkmount {
             common,
             dir,
             volume,
-        } => {
-            let venus = connect(&common)?;
-            each_simple(&common, std::slice::from_ref(&dir), |p| {
-                venus.mkmount(p, &volume)
-            })
-        }
+        } => done(&common, &[dir], |v, p| v.mkmount(p, &volume)),
         CfsCommand::Lv {
             common,
             local,
             paths,
-        } => lv(&common, local, &paths),
-        CfsCommand::Getfid { common, paths } => getfid(&common, &paths),
-        CfsCommand::La { common, paths } => la(&common, &paths),
+        } => {
+            let labelled = paths.len() > 1;
+            each(
+                &common,
+                &paths,
+                |v, p| v.volume_status(p, local),
+                |p, r| r.ok().map(|r| VolumeView::new(p, r)),
+                |out, p, r| {
+                    let label = labelled.then(|| p.as_os_str().as_bytes());
+                    r.write_cfs_listing(out, label, local)
+                },
+            )
+        }
+        CfsCommand::Getfid { common, paths } => {
+            let width = label_width(&paths);
+            each(
+                &common,
+                &paths,
+                Client::getfid,
+                |p, r| r.ok().map(|r| FidView::new(p, r)),
+                |out, p, r| match width {
+                    Some(width) => writeln!(out, "{:>width$}  {}", p.display(), r.cfs_line()),
+                    None => writeln!(out, "{}", r.cfs_line()),
+                },
+            )
+        }
+        CfsCommand::La { common, paths } => {
+            let labelled = paths.len() > 1;
+            each(
+                &common,
+                &paths,
+                Client::get_acl,
+                |p, r| r.ok().map(|a| AclView::new(p, a)),
+                |out, p, a| {
+                    if labelled {
+                        writeln!(out, "\n{}:", p.display())?;
+                    }
+                    out.write_all(a.cfs_table().as_bytes())
+                },
+            )
+        }
         CfsCommand::Sa {
             common,
             path,
@@ -242,13 +273,27 @@ pub fn run(cmd: CfsCommand) -> anyhow::Result<ExitCode> {
             negative,
         } => sa(&common, &path, &name, &rights, negative),
         CfsCommand::Checkservers { common, servers } => checkservers(&common, &servers),
-        CfsCommand::Whereis { common, paths } => whereis(&common, &paths),
+        CfsCommand::Whereis { common, paths } => {
+            let width = label_width(&paths);
+            each(
+                &common,
+                &paths,
+                Client::whereis,
+                |p, r| r.ok().map(|w| WhereIsView::new(p, w)),
+                |out, p, w| {
+                    if let Some(width) = width {
+                        write!(out, "  {:>width$}:  ", p.display())?;
+                    }
+                    writeln!(out, "{}", cfs_address_list(&w.active_servers()))
+                },
+            )
+        }
     }
 }
 
 /// Checks the mount point and opens the chosen transport. Nothing is sent
 /// when the mount point is not a Coda filesystem.
-fn connect(common: &Common) -> anyhow::Result<Client> {
+fn connect(common: &Common) -> Result<Client> {
     let mnt = mountpoint::discover(common.mountpoint.as_deref());
     let kind = match common.transport {
         TransportArg::File => TransportKind::VirtualFile,
@@ -259,17 +304,17 @@ fn connect(common: &Common) -> anyhow::Result<Client> {
 
 /// cfs's confirmation for the flushes (spec §7.1): a prompt on a terminal,
 /// `--yes` otherwise. Declining sends nothing and exits 3.
-fn confirm(common: &Common, command: &str, danger: &str) -> anyhow::Result<()> {
+fn confirm(common: &Common, command: &str, danger: &str) -> Result<()> {
     if common.yes {
         return Ok(());
     }
-    let stdin = std::io::stdin();
+    let stdin = io::stdin();
     if !stdin.is_terminal() {
         return Err(exit::refused(format!(
             "{command}: refusing to flush without --yes (stdin is not a terminal); nothing sent"
         )));
     }
-    let mut err = std::io::stderr();
+    let mut err = io::stderr();
     write!(
         err,
         "\tDANGER:   {danger}\n\tDo you really want to do this? [n] "
@@ -286,210 +331,77 @@ fn confirm(common: &Common, command: &str, danger: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Prints one per-argument failure as `coda-rs: <path>: <error>`.
-fn report(path: &Path, e: &cfs_ioctl::Error) {
-    let _ = std::io::stdout().flush();
-    eprintln!("coda-rs: {}: {e}", path.display());
-}
-
-fn finish(failed: bool) -> ExitCode {
-    if failed {
-        ExitCode::from(exit::FAILURE)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn print_json(v: &Value) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
-}
-
-fn path_text(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs an operation without output on every path; errors are reported
-/// per path and make the exit status 1 at the end.
-fn each_simple(
-    common: &Common,
-    paths: &[PathBuf],
-    op: impl Fn(&Path) -> cfs_ioctl::Result<()>,
-) -> anyhow::Result<ExitCode> {
-    let mut failed = false;
-    let mut results = Vec::new();
-    for p in paths {
-        match op(p) {
-            Ok(()) => results.push(json!({ "path": path_text(p), "ok": true })),
-            Err(e) => {
-                report(p, &e);
-                failed = true;
-                results.push(json!({
-                    "path": path_text(p),
-                    "ok": false,
-                    "error": e.to_string(),
-                    "errno": e.errno().map(|n| n.raw_os_error()),
-                }));
-            }
-        }
-    }
-    if common.json {
-        print_json(&Value::Array(results))?;
-    }
-    Ok(finish(failed))
-}
-
-fn lv(common: &Common, local: bool, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let venus = connect(common)?;
-    let mut failed = false;
-    let mut results = Vec::new();
-    let mut out = std::io::stdout().lock();
-    for p in paths {
-        let reply = match venus.volume_status(p, local) {
-            Ok(r) => r,
-            Err(e) => {
-                out.flush()?;
-                report(p, &e);
-                failed = true;
-                continue;
-            }
-        };
-        if common.json {
-            let s = &reply.status;
-            results.push(json!({
-                "path": path_text(p),
-                "volume_id": s.vid,
-                "name": lossy(&reply.name),
-                "type": volume_type_name(s.vol_type),
-                "connection_state": connection_state_name(reply.conn_state),
-                "min_quota": s.min_quota,
-                "max_quota": s.max_quota,
-                "blocks_in_use": s.blocks_in_use,
-                "partition_blocks_available": s.part_blocks_avail,
-                "partition_max_blocks": s.part_max_blocks,
-                "offline_message": lossy(&reply.offline_message),
-                "motd": lossy(&reply.motd),
-            }));
-        } else {
-            use std::os::unix::ffi::OsStrExt;
-            let label = (paths.len() > 1).then(|| p.as_os_str().as_bytes());
-            reply.write_cfs_listing(&mut out, label, local)?;
-        }
-    }
-    drop(out);
-    if common.json {
-        print_json(&Value::Array(results))?;
-    }
-    Ok(finish(failed))
-}
-
-fn getfid(common: &Common, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let venus = connect(common)?;
-    let width = paths.iter().map(|p| path_text(p).len()).max().unwrap_or(0);
-    let mut failed = false;
-    let mut results = Vec::new();
-    let mut out = std::io::stdout().lock();
-    for p in paths {
-        let r = match venus.getfid(p) {
-            Ok(r) => r,
-            Err(e) => {
-                out.flush()?;
-                report(p, &e);
-                failed = true;
-                continue;
-            }
-        };
-        if common.json {
-            results.push(json!({
-                "path": path_text(p),
-                "fid": r.fid_text(),
-                "volume": r.fid.volume,
-                "vnode": r.fid.vnode,
-                "unique": r.fid.unique,
-                "realm": lossy(&r.realm),
-                "version_vector": {
-                    "versions": r.vv.versions,
-                    "store_host_id": r.vv.host_id,
-                    "store_uniquifier": r.vv.uniquifier,
-                    "flags": r.vv.flags,
-                },
-            }));
-        } else if paths.len() > 1 {
-            writeln!(out, "{:>width$}  {}", path_text(p), r.cfs_line())?;
-        } else {
-            writeln!(out, "{}", r.cfs_line())?;
-        }
-    }
-    drop(out);
-    if common.json {
-        print_json(&Value::Array(results))?;
-    }
-    Ok(finish(failed))
-}
-
-fn acl_json(path: &Path, a: &cfs_ioctl::Acl) -> Value {
-    let entries = |list: &[cfs_ioctl::AclEntry]| {
-        list.iter()
-            .map(|e| {
-                json!({
-                    "name": e.name,
-                    "rights": e.rights,
-                    "letters": acl::rights_letters(e.rights),
-                })
-            })
-            .collect::<Vec<_>>()
-    };
-    json!({
-        "path": path_text(path),
-        "positive": entries(&a.positive),
-        "negative": entries(&a.negative),
+/// With several paths, the width their names are right-aligned to in
+/// front of each answer (cfs's `%*s`); with one, no label.
+fn label_width(paths: &[PathBuf]) -> Option<usize> {
+    (paths.len() > 1).then(|| {
+        paths
+            .iter()
+            .map(|p| p.to_string_lossy().len())
+            .max()
+            .unwrap_or(0)
     })
 }
 
-fn la(common: &Common, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+/// The per-path loop of every `cfs` command that takes paths: sends `op`
+/// for each path in turn and prints each answer as it comes (`text`), or
+/// with `--json` collects the `view`s of the outcomes (`None`: left out)
+/// into one array printed at the end. A failure is reported on stderr as
+/// `coda-rs: PATH: error`, after what stdout holds, and makes the exit
+/// status 1 once every path has been tried.
+fn each<T, V: Serialize>(
+    common: &Common,
+    paths: &[PathBuf],
+    op: impl Fn(&Client, &Path) -> cfs_ioctl::Result<T>,
+    view: impl Fn(&Path, Result<&T, &cfs_ioctl::Error>) -> Option<V>,
+    text: impl Fn(&mut StdoutLock<'static>, &Path, &T) -> io::Result<()>,
+) -> Result<ExitCode> {
     let venus = connect(common)?;
     let mut failed = false;
-    let mut results = Vec::new();
-    let mut out = std::io::stdout().lock();
+    let mut views = Vec::new();
+    let mut out = io::stdout().lock();
     for p in paths {
-        let a = match venus.get_acl(p) {
-            Ok(a) => a,
+        let result = op(&venus, p);
+        if common.json {
+            views.extend(view(p, result.as_ref()));
+        }
+        match &result {
+            Ok(r) if !common.json => text(&mut out, p, r)?,
+            Ok(_) => {}
             Err(e) => {
                 out.flush()?;
-                report(p, &e);
+                eprintln!("coda-rs: {}: {e}", p.display());
                 failed = true;
-                continue;
             }
-        };
-        if common.json {
-            results.push(acl_json(p, &a));
-        } else {
-            if paths.len() > 1 {
-                writeln!(out, "\n{}:", p.display())?;
-            }
-            out.write_all(a.cfs_table().as_bytes())?;
         }
     }
-    drop(out);
     if common.json {
-        print_json(&Value::Array(results))?;
+        print_json(&mut out, &views)?;
     }
-    Ok(finish(failed))
+    Ok(if failed {
+        ExitCode::from(exit::FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn sa(
+/// [`each`] for the pioctls without a reply: nothing printed but
+/// failures; with `--json` every path's outcome.
+fn done(
     common: &Common,
-    path: &Path,
-    name: &str,
-    rights: &str,
-    negative: bool,
-) -> anyhow::Result<ExitCode> {
+    paths: &[PathBuf],
+    op: impl Fn(&Client, &Path) -> cfs_ioctl::Result<()>,
+) -> Result<ExitCode> {
+    each(
+        common,
+        paths,
+        op,
+        |p, r| Some(DoneView::new(p, r.copied())),
+        |_, _, _| Ok(()),
+    )
+}
+
+fn sa(common: &Common, path: &Path, name: &str, rights: &str, negative: bool) -> Result<ExitCode> {
     let rights = acl::parse_rights(rights).map_err(|bogus| {
         exit::usage(format!(
             "{bogus}: bogus rights (expected letters from rlidwka, `all` or `none`)"
@@ -509,68 +421,23 @@ fn sa(
         .set_acl(path, &a)
         .with_context(|| format!("{}: setting the ACL", path.display()))?;
     if common.json {
-        print_json(&acl_json(path, &a))?;
+        print_json(&mut io::stdout().lock(), &AclView::new(path, &a))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn checkservers(common: &Common, servers: &[Ipv4Addr]) -> anyhow::Result<ExitCode> {
+fn checkservers(common: &Common, servers: &[Ipv4Addr]) -> Result<ExitCode> {
     let venus = connect(common)?;
     eprintln!("Contacting servers .....");
     let down = venus.check_servers(servers).context("checkservers")?;
+    let mut out = io::stdout().lock();
     if common.json {
         let down: Vec<String> = down.iter().map(ToString::to_string).collect();
-        print_json(&json!({ "down": down }))?;
+        print_json(&mut out, &json!({ "down": down }))?;
     } else if down.is_empty() {
-        println!("All servers up");
+        writeln!(out, "All servers up")?;
     } else {
-        let mut line = String::from("These servers still down: ");
-        for a in &down {
-            line.push_str(&format!("  {a}"));
-        }
-        println!("{line}");
+        writeln!(out, "These servers still down: {}", cfs_address_list(&down))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn whereis(common: &Common, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let venus = connect(common)?;
-    let width = paths.iter().map(|p| path_text(p).len()).max().unwrap_or(0);
-    let mut failed = false;
-    let mut results = Vec::new();
-    let mut out = std::io::stdout().lock();
-    for p in paths {
-        let w = match venus.whereis(p) {
-            Ok(w) => w,
-            Err(e) => {
-                out.flush()?;
-                report(p, &e);
-                failed = true;
-                continue;
-            }
-        };
-        if common.json {
-            let servers: Vec<String> = w.active_servers().iter().map(ToString::to_string).collect();
-            let volumes: Vec<u32> = w.volumes.iter().copied().filter(|&v| v != 0).collect();
-            results.push(json!({
-                "path": path_text(p),
-                "servers": servers,
-                "replica_volume_ids": volumes,
-            }));
-        } else {
-            let mut line = String::new();
-            if paths.len() > 1 {
-                line.push_str(&format!("  {:>width$}:  ", path_text(p)));
-            }
-            for a in w.active_servers() {
-                line.push_str(&format!("  {a}"));
-            }
-            writeln!(out, "{line}")?;
-        }
-    }
-    drop(out);
-    if common.json {
-        print_json(&Value::Array(results))?;
-    }
-    Ok(finish(failed))
 }
