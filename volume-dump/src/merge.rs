@@ -1,6 +1,13 @@
 //! Merging incremental dumps into a full dump (spec §10), with the exact
 //! output of `codamergedump`, but streaming the full dump forward once
 //! (it may come from a pipe) and holding only the incrementals in memory.
+//! The result is then read back and checked as `dump verify` checks a dump
+//! ([`ResultCheck`]), so that a caller can refuse to keep a dump the server
+//! would choke on.
+
+mod check;
+
+pub use check::ResultCheck;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -79,6 +86,9 @@ pub struct MergeReport {
     /// Things `codamergedump` would print (deletions of vnodes that are
     /// not in the dump, trailing bytes after the full dump's end).
     pub warnings: Vec<String>,
+    /// What `dump verify`'s checks find in the written result; when
+    /// [`ResultCheck::rejects`] it, the caller should not keep it.
+    pub check: ResultCheck,
 }
 
 /// Checks that `incrementals` (oldest first) form a chain on top of the
@@ -163,7 +173,9 @@ struct ClassMerge<'a> {
 
 /// Merges `incrementals` (oldest first) into the full dump read from
 /// `full`, writing the result to `out` (spec §10: pairwise, oldest first,
-/// byte-identical to chained `codamergedump` runs).
+/// byte-identical to chained `codamergedump` runs), then reads the result
+/// back and checks it ([`MergeReport::check`]); `out` is left positioned
+/// at its end.
 pub fn merge<R: Read, W: MergeOutput>(
     full: R,
     incrementals: &[Dump],
@@ -280,6 +292,7 @@ pub fn merge<R: Read, W: MergeOutput>(
     out.seek(SeekFrom::Start(end)).map_err(io(end))?;
     out.flush().map_err(io(end))?;
     report.bytes = end;
+    report.check = check::check_result(&mut out)?;
     Ok(report)
 }
 

@@ -2,6 +2,8 @@
 //! checks (§9.3), the consistency rules of §6 and §7, and optionally what
 //! the server's `volutil restore` would reject or lose (§9.1).
 
+pub mod acls;
+
 use std::collections::HashSet;
 use std::io::Read;
 
@@ -71,6 +73,9 @@ pub struct VerifyReport {
     pub trailing_bytes: u64,
     /// Findings in stream order.
     pub problems: Vec<Problem>,
+    /// Vnodes of a full dump that no directory lists (each is also a
+    /// warning in `problems`), in fid order.
+    pub orphans: Vec<Fid>,
 }
 
 impl VerifyReport {
@@ -85,6 +90,11 @@ pub const MAX_ACL_ENTRIES: usize = 20;
 
 /// Size above which the stock `volutil restore` client fails (spec §14).
 pub const VOLUTIL_TRANSFER_LIMIT: u64 = 512_000;
+
+/// Most directory pages the real server's restore stores intact on 64-bit
+/// Linux: from 3 pages on, the restored directory makes the server abort
+/// at its next start ("Magic wrong in Page").
+pub const RESTORE_PAGE_LIMIT: u32 = 2;
 
 /// Reads the whole dump and checks it. A malformed stream is an `Err` (the
 /// findings before it are lost with it; the error names the offset);
@@ -154,6 +164,9 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
     let mut last_slot: Option<u32> = None;
     let mut seen: HashSet<(u32, u32)> = HashSet::new();
     let mut root = false;
+    // Directories the 64-bit server restore would store damaged:
+    // (offset, fid, pages), named once every directory is listed.
+    let mut big: Vec<(u64, Fid, u32)> = Vec::new();
     while let Some(entry) = r.next_entry()? {
         match entry {
             Entry::Index { class: c, .. } => {
@@ -193,6 +206,9 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
                         let pages = r.read_data_to_vec()?;
                         let at = (ve.offset, data_at);
                         check_directory(&mut f, &mut ns, &mut referenced, at, vn, &pages);
+                        if opts.restore_checks && n > RESTORE_PAGE_LIMIT {
+                            big.push((ve.offset, (vn.vnode, vn.unique), n));
+                        }
                         if u64::from(vn.length) != u64::from(n) * PAGE_SIZE as u64 {
                             f.err(
                                 ve.offset,
@@ -257,8 +273,9 @@ pub fn verify<R: Read>(input: R, opts: VerifyOptions) -> Result<VerifyReport> {
                 }
                 check_shape(&mut f, &ns);
                 if full {
-                    check_references(&mut f, &ns, &present, &referenced);
+                    rep.orphans = check_references(&mut f, &ns, &present, &referenced);
                 }
+                check_page_counts(&mut f, &ns, &big);
             }
         }
     }
@@ -373,14 +390,36 @@ fn check_shape(f: &mut Findings, ns: &Namespace) {
     }
 }
 
+/// Restore checks: a warning for each directory of more than
+/// [`RESTORE_PAGE_LIMIT`] pages, naming it by fid and path.
+fn check_page_counts(f: &mut Findings, ns: &Namespace, big: &[(u64, Fid, u32)]) {
+    for &(offset, fid, pages) in big {
+        let mut path = b".".to_vec();
+        path.extend_from_slice(&ns.path(fid, 0));
+        f.warn(
+            offset,
+            format!(
+                "directory {:#x}.{:#x} ({}) has {pages} pages: the real server's restore on \
+                 64-bit Linux stores a directory of {} or more pages damaged, and the server \
+                 aborts at its next start (\"Magic wrong in Page\"); restore this volume with \
+                 coda-rs dump restore into a fresh volume instead",
+                fid.0,
+                fid.1,
+                String::from_utf8_lossy(&path),
+                RESTORE_PAGE_LIMIT + 1
+            ),
+        );
+    }
+}
+
 /// Full dumps: every entry names a vnode of the dump, every vnode but the
-/// root has a name.
+/// root has a name. Returns the vnodes without a name.
 fn check_references(
     f: &mut Findings,
     ns: &Namespace,
     present: &HashSet<Fid>,
     referenced: &[(Fid, u64, Fid)],
-) {
+) -> Vec<Fid> {
     for &(fid, offset, dir) in referenced {
         if !present.contains(&fid) {
             f.err(
@@ -397,7 +436,7 @@ fn check_references(
         .filter(|&&fid| fid != ROOT && ns.names(fid).is_empty())
         .collect();
     orphans.sort();
-    for fid in orphans {
+    for fid in &orphans {
         f.warn(
             0,
             format!(
@@ -406,6 +445,7 @@ fn check_references(
             ),
         );
     }
+    orphans.into_iter().copied().collect()
 }
 
 struct Findings(Vec<Problem>);

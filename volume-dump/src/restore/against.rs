@@ -1,6 +1,7 @@
 //! Comparing a directory tree with a dump chain (`dump verify --against`):
 //! every name, type, size, content, mode, owner, mtime and hard link the
-//! restore would have produced, and nothing more.
+//! restore would have produced, and nothing more; and every directory's
+//! ACL ([`crate::verify::acls`]).
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -15,9 +16,10 @@ use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::RestoreError;
 use crate::model::Dump;
 use crate::reader::{DumpReader, ReadOptions};
+use crate::verify::acls::{compare_acls, AclCheck, DirAcl};
 
 /// Options of [`verify_against`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AgainstOptions {
     /// How the full dump is read.
     pub read: ReadOptions,
@@ -25,6 +27,9 @@ pub struct AgainstOptions {
     pub check_stamps: bool,
     /// Compare owners (only meaningful when the restore ran as root).
     pub owners: bool,
+    /// Where the tree's directory ACLs are read (default: its
+    /// `..CodaACLs.yaml`).
+    pub acls: AclCheck,
 }
 
 impl Default for AgainstOptions {
@@ -33,6 +38,7 @@ impl Default for AgainstOptions {
             read: ReadOptions::default(),
             check_stamps: true,
             owners: rustix::process::geteuid().is_root(),
+            acls: AclCheck::default(),
         }
     }
 }
@@ -50,7 +56,8 @@ pub struct Difference {
 /// Compares the tree in `dir` with the full dump read from `full` plus
 /// `incrementals` (oldest first), as [`super::restore_chain`] would have
 /// restored it; returns every difference (empty: identical). The journal
-/// and `..CodaACLs.yaml` in `dir` are not differences.
+/// and `..CodaACLs.yaml` in `dir` are not differences; the ACLs the latter
+/// holds are compared as [`AgainstOptions::acls`] says.
 pub fn verify_against<R: Read>(
     full: R,
     incrementals: &[Dump],
@@ -62,6 +69,7 @@ pub fn verify_against<R: Read>(
     let mut c = Compare {
         root: dir.to_path_buf(),
         owners: opts.owners,
+        acls: opts.acls.clone(),
         expected: HashSet::new(),
         diffs: Vec::new(),
         buf: vec![0; 256 * 1024],
@@ -74,6 +82,7 @@ pub fn verify_against<R: Read>(
 struct Compare {
     root: PathBuf,
     owners: bool,
+    acls: AclCheck,
     expected: HashSet<PathBuf>,
     diffs: Vec<Difference>,
     buf: Vec<u8>,
@@ -262,7 +271,14 @@ impl Sink for Compare {
         Ok(())
     }
 
-    fn finish(&mut self, _tree: &Tree) -> Result<(), RestoreError> {
+    fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
+        let dirs = tree.dirs.iter().map(|d| DirAcl {
+            path: &d.path,
+            text: d.acl.as_deref(),
+        });
+        for (path, what) in compare_acls(&self.root, dirs, &self.acls) {
+            self.diff(&path, what);
+        }
         let mut stack = vec![PathBuf::new()];
         while let Some(rel) = stack.pop() {
             let Ok(it) = fs::read_dir(join(&self.root, &rel)) else {
