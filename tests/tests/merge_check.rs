@@ -141,3 +141,121 @@ fn crafted_orphans_are_rejected_and_a_consistent_pair_is_not() {
     assert!(!r.check.rejects(), "{:?}", r.check);
     assert!(r.check.problems.is_empty(), "{:?}", r.check.problems);
 }
+
+/// Names in `dir` (to prove nothing, not even a temporary, was left).
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn write(dir: &std::path::Path, name: &str, d: &Dump) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, d.write(Vec::new()).unwrap()).unwrap();
+    p
+}
+
+#[test]
+fn the_command_writes_nothing_for_a_rejected_result() {
+    use coda_rs_tests::{coda_rs, golden, scratch};
+    let t = scratch();
+    let crafted_incr = write(t.path(), "ghost.incr", &crafted(&[(b"ghost", 2, 5)], &[]));
+    let orphan_incr = write(t.path(), "orphan.incr", &crafted(&[], &[(2, 5)]));
+    let out_dir = t.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let cases = [
+        (
+            golden("dump", "server-a-full.dump"),
+            golden("dump", "server-b-incr-smallonly.dump"),
+            "directory 0x5.0x3 has an entry for 0x10.0xc, which is not in the dump",
+        ),
+        (
+            golden("dump", "native-full.dump"),
+            crafted_incr,
+            "directory 0x1.0x1 has an entry for 0x2.0x5, which is not in the dump",
+        ),
+        (
+            golden("dump", "native-full.dump"),
+            orphan_incr,
+            "vnode 0x2.0x5 is in no directory",
+        ),
+    ];
+    for (full, incr, why) in &cases {
+        let out = out_dir.join("merged.dump");
+        let res = coda_rs()
+            .args(["dump", "merge"])
+            .arg(&out)
+            .arg(full)
+            .arg(incr)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(1), "{err}");
+        assert!(err.contains(why), "{err}");
+        let last = err.lines().last().unwrap();
+        assert!(
+            last.starts_with(&format!("coda-rs: {}: not written: ", out.display()))
+                && last.contains("use --force"),
+            "{err}"
+        );
+        assert!(
+            names_in(&out_dir).is_empty(),
+            "left behind: {:?}",
+            names_in(&out_dir)
+        );
+
+        // --force writes it, with the findings as warnings.
+        let res = coda_rs()
+            .args(["dump", "merge", "--force"])
+            .arg(&out)
+            .arg(full)
+            .arg(incr)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(0), "{err}");
+        assert!(err.contains(&format!("warning: {why}")), "{err}");
+        assert!(err.contains("warning: written with --force"), "{err}");
+        assert_eq!(names_in(&out_dir), ["merged.dump"]);
+        // What was written is what the library merge makes.
+        let mut want = Cursor::new(Vec::new());
+        let inc = Dump::read(&std::fs::read(incr).unwrap()[..], ReadOptions::default()).unwrap();
+        merge(
+            &std::fs::read(full).unwrap()[..],
+            &[inc],
+            &mut want,
+            MergeOptions::default(),
+        )
+        .unwrap();
+        assert!(std::fs::read(&out).unwrap() == want.into_inner());
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
+#[test]
+fn the_command_still_writes_a_clean_merge_byte_for_byte() {
+    use coda_rs_tests::{coda_rs, golden, scratch};
+    let t = scratch();
+    let out = t.path().join("m.dump");
+    let res = coda_rs()
+        .args(["dump", "merge"])
+        .arg(&out)
+        .arg(golden("dump", "server-a-full.dump"))
+        .arg(golden("dump", "server-b-incr.dump"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(
+        res.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(std::fs::read(&out).unwrap() == read_golden("dump", "merged-a+b.dump"));
+}

@@ -227,3 +227,72 @@ fn a_missing_or_broken_acl_file_is_a_difference() {
         "{out}"
     );
 }
+
+#[test]
+fn acls_skip_compares_no_acls_and_needs_against() {
+    let (_t, into) = restored();
+    // Without the file (the root keeps its mtime).
+    let mtime = fs::metadata(&into).unwrap().modified().unwrap();
+    fs::remove_file(into.join(ACL_FILE)).unwrap();
+    fs::File::open(&into).unwrap().set_modified(mtime).unwrap();
+    let (code, out) = verify(&into, &["--acls", "skip"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = verify(&into, &["--acls", "yaml"]);
+    assert_eq!(code, 1, "{out}");
+    // --acls only means something with --against.
+    coda_rs()
+        .args(["dump", "verify", "--acls", "yaml"])
+        .arg(golden_dump("server-a-full.dump"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_restore_of_a_chain_compares_the_merged_acls() {
+    // server-b-incr changes the root and subdir (and removes deeper):
+    // the ACL file of the chain's restore matches the chain, not A alone.
+    let t = scratch();
+    let into = t.path().join("x");
+    coda_rs()
+        .args(["dump", "restore", "--quiet", "--into"])
+        .arg(&into)
+        .arg(golden_dump("server-a-full.dump"))
+        .arg(golden_dump("server-b-incr.dump"))
+        .assert()
+        .success();
+    let text = fs::read_to_string(into.join(ACL_FILE)).unwrap();
+    assert!(!text.contains("./subdir/deeper"), "{text}");
+    assert!(text.contains("- path: \"./newdir\""), "{text}");
+    let out = coda_rs()
+        .args(["dump", "verify"])
+        .arg(golden_dump("server-a-full.dump"))
+        .arg(golden_dump("server-b-incr.dump"))
+        .arg("--against")
+        .arg(&into)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    edit(
+        &into,
+        "- path: \"./newdir\"\n  acl:\n",
+        "- path: \"./newdir\"\n  acl:\n  - name: \"admin\"\n    rights: \"a\"\n",
+    );
+    let out = coda_rs()
+        .args(["dump", "verify"])
+        .arg(golden_dump("server-a-full.dump"))
+        .arg(golden_dump("server-b-incr.dump"))
+        .arg("--against")
+        .arg(&into)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(": newdir: ACL entry \"admin\" with rights a (64) not in the dump"),
+        "{text}"
+    );
+}

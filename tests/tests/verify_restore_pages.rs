@@ -53,3 +53,30 @@ fn dumps_without_large_directories_get_no_warning() {
         assert!(page_warnings(name, true).is_empty(), "{name}");
     }
 }
+
+#[test]
+fn the_command_prints_the_warning_and_exits_0() {
+    use coda_rs_tests::{coda_rs, golden};
+    let res = coda_rs()
+        .args(["dump", "verify", "--restore-checks"])
+        .arg(golden("dump", "harness-a-full.dump"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&res.stdout);
+    assert_eq!(res.status.code(), Some(0), "{out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("Magic wrong in Page"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].contains("warning: directory 0x7.0x4 (./manyfiles) has 3 pages"),
+        "{out}"
+    );
+    let res = coda_rs()
+        .args(["dump", "verify"])
+        .arg(golden("dump", "harness-a-full.dump"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&res.stdout).contains("Magic wrong"));
+}

@@ -1,13 +1,16 @@
 //! Directory ACLs restored through venus: [`CodaAcls`] implements the
-//! restore's [`AclSetter`] with cfs-ioctl's setacl pioctl (it bridges the
-//! two libraries, so it lives in the binary).
+//! restore's [`AclSetter`] with cfs-ioctl's setacl pioctl, and
+//! [`CodaAclReader`] `verify --against`'s [`AclGetter`] with its getacl
+//! pioctl (they bridge the two libraries, so they live in the binary).
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use anyhow::{Context, Result};
+use volume_dump::acl::{Acl, AclEntry, Rights};
 use volume_dump::restore::{AclMode, AclSetter, HeldDir};
+use volume_dump::verify::acls::{AclCheck, AclGetter};
 
 /// True when `dir` (or its nearest existing ancestor) is on a Coda mount.
 pub fn on_coda(dir: &Path) -> bool {
@@ -29,6 +32,47 @@ pub fn coda_acls() -> Result<AclMode> {
     let client = cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
         .with_context(|| mnt.display().to_string())?;
     Ok(AclMode::Set(Rc::new(CodaAcls::new(client))))
+}
+
+/// ACLs read through venus (the getacl pioctl) for `verify --against
+/// dir`, at the discovered mount.
+pub fn coda_acl_reader(dir: &Path) -> Result<AclCheck> {
+    let mnt = cfs_ioctl::mountpoint::discover(None);
+    let client = cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
+        .with_context(|| mnt.display().to_string())?;
+    // Venus resolves absolute paths; the admin's may be relative.
+    let root = std::fs::canonicalize(dir).with_context(|| dir.display().to_string())?;
+    Ok(AclCheck::Get(Rc::new(CodaAclReader { client, root })))
+}
+
+/// [`AclGetter`] over a cfs-ioctl client: getacl with follow = 0 on the
+/// compared tree's absolute path joined with a directory's relative path.
+struct CodaAclReader {
+    client: cfs_ioctl::Client,
+    root: PathBuf,
+}
+
+impl AclGetter for CodaAclReader {
+    fn get_acl(&self, rel: &Path) -> std::result::Result<Acl, String> {
+        let path = if rel.as_os_str().is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        };
+        let got = self
+            .client
+            .get_acl_nofollow(&path)
+            .map_err(|e| format!("getacl: {e}"))?;
+        let entries = |v: Vec<cfs_ioctl::AclEntry>| {
+            v.into_iter()
+                .map(|e| AclEntry::new(e.name.into_bytes(), Rights(e.rights)))
+                .collect()
+        };
+        Ok(Acl {
+            positive: entries(got.positive),
+            negative: entries(got.negative),
+        })
+    }
 }
 
 /// [`AclSetter`] over a cfs-ioctl client. Every

@@ -1,5 +1,7 @@
 //! `coda-rs dump merge`: incrementals applied to a full dump
-//! (codamergedump, spec §10).
+//! (codamergedump, spec §10). The result is checked as `dump verify`
+//! checks a dump (spec §9.3) and only kept when it passes, or with
+//! `--force`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,6 +33,11 @@ pub struct MergeArgs {
     /// Accept fields in any order.
     #[arg(long)]
     pub lenient: bool,
+    /// Keep a result that fails the checks of `dump verify` (directory
+    /// entries naming vnodes it does not hold, vnodes no directory lists),
+    /// with a warning.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `coda-rs dump merge`.
@@ -68,10 +75,39 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     };
     let report = merge(input, &incrementals, &mut out, opts)
         .with_context(|| a.full.display().to_string())?;
-    output::commit(out, &a.out, "exists; merge never overwrites its output")?;
     for w in &report.warnings {
         eprintln!("coda-rs: warning: {w}");
     }
+    let check = &report.check;
+    if check.rejects() {
+        let sev = if a.force { "warning" } else { "error" };
+        for p in &check.problems {
+            eprintln!(
+                "coda-rs: {}: byte offset {}: {sev}: {}",
+                a.out.display(),
+                p.offset,
+                p.message
+            );
+        }
+        let why = format!(
+            "the merged dump fails the checks of dump verify ({} errors, {} vnodes in no \
+             directory); a server restoring it aborts at its next start",
+            check.errors, check.orphans
+        );
+        if !a.force {
+            // Dropping the unfinished output removes it: nothing is written.
+            drop(out);
+            return Err(anyhow::anyhow!(
+                "{}: not written: {why} (use --force to write it anyway)",
+                a.out.display()
+            ));
+        }
+        eprintln!(
+            "coda-rs: {}: warning: written with --force: {why}",
+            a.out.display()
+        );
+    }
+    output::commit(out, &a.out, "exists; merge never overwrites its output")?;
     println!(
         "{}: full dump of {} ({:08x}), stamps {} -> {}, {} + {} vnodes, {} bytes",
         a.out.display(),

@@ -35,8 +35,14 @@ pub enum DumpCommand {
     #[command(after_help = "Examples:\n  \
         coda-rs dump verify golden.dump\n  \
         coda-rs dump verify --restore-checks golden.dump\n  \
-        cat golden.dump | coda-rs dump verify --json -\n\n\
-        Exit status: 0 no errors (warnings allowed), 1 errors found.")]
+        cat golden.dump | coda-rs dump verify --json -\n  \
+        coda-rs dump verify full.dump incr.dump --against /restore/vol\n\n\
+        --restore-checks also warns about each directory of 3 or more pages: the real\n\
+        server's restore on 64-bit Linux stores it so that the server aborts at its next\n\
+        start (\"Magic wrong in Page\"). --against compares names, types, data, modes,\n\
+        owners, mtimes, hard links and directory ACLs (DIR/..CodaACLs.yaml, or through\n\
+        venus on a Coda mount; --acls).\n\n\
+        Exit status: 0 no errors (warnings allowed), 1 errors or differences found.")]
     Verify(verify::VerifyArgs),
     /// Merge incremental dumps into a full dump (codamergedump).
     #[command(after_help = "Examples:\n  \
@@ -44,7 +50,11 @@ pub enum DumpCommand {
         coda-rs dump merge merged.dump full.dump mon.dump tue.dump\n  \
         ssh server 'volutil dump 1000002' | coda-rs dump merge merged.dump - incr.dump\n\n\
         The incrementals are applied pairwise, oldest first, exactly as chained\n\
-        codamergedump runs would. OUT must not exist; it appears only when complete.")]
+        codamergedump runs would. OUT must not exist; it appears only when complete.\n\
+        The result is checked as dump verify checks a dump: if a directory names a vnode\n\
+        the result does not hold, or a vnode is in no directory (a server restoring it\n\
+        aborts at its next start), nothing is written and the exit status is 1, unless\n\
+        --force (written, with a warning).")]
     Merge(merge::MergeArgs),
     /// Write a full dump of a directory tree (restorable with volutil
     /// restore).

@@ -22,16 +22,18 @@ use crate::exit;
 /// Test hook: the restore kills itself (SIGKILL) after this many objects.
 const ENV_ABORT_AFTER: &str = "CODA_RS_TEST_ABORT_AFTER_VNODES";
 
-/// Where `dump restore` puts directory ACLs.
+/// Where `dump restore` puts directory ACLs and `dump verify --against`
+/// reads them back.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AclsArg {
     /// `coda` when DIR is on a Coda mount, else `yaml`.
     Auto,
-    /// Set each directory's ACL with the setacl pioctl (DIR on a Coda mount).
+    /// Each directory's ACL through venus: the setacl pioctl (restore), the
+    /// getacl pioctl (verify). DIR must be on a Coda mount.
     Coda,
     /// `..CodaACLs.yaml` in the target directory.
     Yaml,
-    /// Do not restore ACLs.
+    /// Do not restore (or compare) ACLs.
     Skip,
 }
 

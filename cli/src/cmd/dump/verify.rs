@@ -9,10 +9,13 @@ use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::restore::{verify_against, AgainstOptions};
 use volume_dump::source::Source;
+use volume_dump::verify::acls::AclCheck;
 use volume_dump::verify::{verify, Severity, VerifyOptions};
 use volume_dump::view::{write_against, write_verify, AgainstView, FatalView, VerifyView};
 use volume_dump::ReadOptions;
 
+use super::coda_acls::{coda_acl_reader, on_coda};
+use super::restore::AclsArg;
 use super::{in_stream, read_incrementals};
 use crate::cmd::print_json;
 use crate::exit;
@@ -28,7 +31,14 @@ pub struct VerifyArgs {
     /// list every difference.
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
-    /// Also apply the rules of the server's `volutil restore` (spec §9.1).
+    /// With --against: where the tree's directory ACLs are read (each
+    /// changed, missing or extra entry is a difference).
+    #[arg(long, value_enum, default_value = "auto", requires = "against")]
+    pub acls: AclsArg,
+    /// Also apply the rules of the server's `volutil restore` (spec §9.1),
+    /// and warn about each directory of 3 or more pages (the real 64-bit
+    /// server restore stores it so that the server aborts at its next
+    /// start).
     #[arg(long)]
     pub restore_checks: bool,
     /// Accept fields in any order.
@@ -82,8 +92,15 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
         return Err(exit::usage(format!("{}: not a directory", dir.display())));
     }
     let input = Source::file(&a.dump).open().context(subject.clone())?;
+    let acls = match a.acls {
+        AclsArg::Auto if on_coda(dir) => coda_acl_reader(dir)?,
+        AclsArg::Coda => coda_acl_reader(dir)?,
+        AclsArg::Auto | AclsArg::Yaml => AclCheck::Yaml,
+        AclsArg::Skip => AclCheck::Skip,
+    };
     let opts = AgainstOptions {
         read: ReadOptions { lenient: a.lenient },
+        acls,
         ..AgainstOptions::default()
     };
     let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts)
