@@ -67,6 +67,7 @@ mod input;
 pub mod manifest;
 pub mod merge;
 mod model;
+pub mod mount_link;
 pub mod readdump;
 mod reader;
 mod removed;
