@@ -127,6 +127,7 @@ pub fn runbook_settings() -> Settings {
         restore_dir: p("/coda/tmp/restore"),
         inited_dir: p("/coda/tmp/inited"),
         reformat_rvm: false,
+        client: None,
     }
 }
 

@@ -183,6 +183,8 @@ mod tests {
             section: "13.1".into(),
             title: "t".into(),
             action,
+            host: None,
+            volume: None,
         }
     }
 

@@ -33,6 +33,8 @@
 #![warn(missing_docs)]
 
 pub mod atomic;
+mod builder;
+pub mod cell;
 pub mod dumplist;
 mod error;
 pub mod executor;

@@ -226,6 +226,13 @@ pub struct HostName(String);
 string_newtype!(HostName);
 
 impl HostName {
+    /// This machine's name (`uname -n`, read from
+    /// `/proc/sys/kernel/hostname`), if it is a valid host name.
+    pub fn this_machine() -> Option<HostName> {
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+        HostName::new(name.trim_end_matches('\n')).ok()
+    }
+
     /// Checks `host`.
     pub fn new(host: &str) -> Result<Self, NameError> {
         let fail = |what: String| refuse(what, HOST_EXPECTED);

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{escaped, PartitionName, VolumeName};
+use crate::builder::Builder;
+use crate::cell::Cell;
+use crate::names::{escaped, HostName, PartitionName, VolumeName};
 use crate::recreate::{CreateRep, RecreatePlan};
 pub use crate::shell::shell_quote;
 pub use crate::step::{Action, Kind, Step, StepId};
@@ -64,6 +66,10 @@ pub struct Settings {
     /// that holds data.
     #[serde(default)]
     pub reformat_rvm: bool,
+    /// The client the procedure runs on (`reinit init --client`, by default
+    /// this machine): the host of every step that goes through venus.
+    #[serde(default)]
+    pub client: Option<HostName>,
 }
 
 impl Settings {
@@ -100,6 +106,17 @@ pub fn command_path(p: &Path) -> std::result::Result<&str, String> {
     Ok(text)
 }
 
+/// [`command_path`] for the runbook setting `field`: an
+/// [`Error::Invalid`] naming it.
+pub(crate) fn check_setting(field: &str, p: &Path) -> Result<()> {
+    command_path(p).map_err(|what| Error::Invalid {
+        subject: format!("runbook setting {field}"),
+        what,
+        expected: "a UTF-8 path without control characters".to_string(),
+    })?;
+    Ok(())
+}
+
 /// A path setting of `reinit init` from its flag: made absolute
 /// ([`crate::input::absolute`]) and checked with [`command_path`] (an
 /// [`Error::Invalid`] naming the flag otherwise).
@@ -129,6 +146,10 @@ pub struct Runbook {
     pub not_recreated: Vec<String>,
     /// The steps in order.
     pub steps: Vec<Step>,
+    /// For a runbook of the whole cell: its servers and replicated
+    /// volumes ([`Runbook::build_cell`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<Cell>,
 }
 
 /// A volume the procedure recreates.
@@ -152,11 +173,7 @@ impl Runbook {
     /// ([`command_path`]).
     pub fn build(settings: Settings, plan: &RecreatePlan, created: u64) -> Result<Runbook> {
         for (field, p) in settings.paths() {
-            command_path(p).map_err(|what| Error::Invalid {
-                subject: format!("runbook setting {field}"),
-                what,
-                expected: "a UTF-8 path without control characters".to_string(),
-            })?;
+            check_setting(field, p)?;
         }
         let volumes: Vec<RunbookVolume> = plan
             .create
@@ -176,166 +193,49 @@ impl Runbook {
             .collect();
         let mut b = Builder::default();
         let s = &settings;
+        let server = s.server.as_deref().and_then(|h| HostName::new(h).ok());
+        let server = server.as_ref();
+        let client = s.client.as_ref();
 
         b.section("13.1");
-        b.coda_rs(
-            "Write dumplists: every volume, replicas counted, packed per tape",
-            vec![
-                "plan".into(),
-                "dumplists".into(),
-                "--volume-list".into(),
-                path(&s.volume_list),
-                "--vrlist".into(),
-                path(&s.vrlist),
-                "--tape-size".into(),
-                s.tape_size.clone(),
-                "-o".into(),
-                path(&s.dumplist_dir),
-                // The directory belongs to the runbook: a rerun after an
-                // interruption replaces what the first run wrote.
-                "--force".into(),
-            ],
-        );
+        b.on(client).plan_dumplists(s);
         for v in &volumes {
-            b.operator(
-                &format!(
-                    "Dump {}, or take its dump from the last good backup",
-                    v.name
-                ),
-                format!(
-                    "volutil dump {:x} {}",
-                    v.volume_id,
-                    shell_quote(&path(&v.dump))
-                ),
-            );
-            b.coda_rs(
-                &format!("Check that the dump of {} is complete and readable", v.name),
-                vec!["dump".into(), "verify".into(), path(&v.dump)],
-            );
+            b.about(Some(&v.name))
+                .dump(&v.name, v.volume_id, &v.dump, server, client);
         }
 
         b.section("13.2");
-        b.operator("Shut the file server down", "volutil shutdown".to_string());
-        let mut rvm_init: Vec<String> = vec![
-            "rvm".into(),
-            "init".into(),
-            "--log".into(),
-            path(&s.rvm_log),
-            "--log-size".into(),
-            s.rvm_log_size.clone(),
-            "--data".into(),
-            path(&s.rvm_data),
-            "--data-size".into(),
-            s.rvm_data_size.clone(),
-        ];
-        if s.reformat_rvm {
-            // The operator's opt-in: replace what already holds RVM (or
-            // nothing); never `--force`, which would overwrite anything.
-            rvm_init.push("--replace-rvm".into());
-        }
-        b.coda_rs(
-            "Reinitialise RVM (log and data segment, same sizes as before)",
-            rvm_init,
-        );
-        b.operator(
-            "Start the file server on the new RVM",
-            "startserver".to_string(),
-        );
+        b.on(server).rvm(s);
 
         b.section("13.3");
+        b.on(server);
         for c in &plan.create {
-            b.operator(&format!("Recreate {}", c.name), c.to_string());
+            b.about(Some(&c.name))
+                .operator(&format!("Recreate {}", c.name), c.to_string());
         }
-        b.operator(
-            "Rebuild the volume location database",
-            "bldvldb.sh".to_string(),
-        );
+        b.about(None).bldvldb();
 
         b.section("13.4");
+        b.on(client);
         for v in &volumes {
-            b.coda_rs(
-                &format!("Restore the dump of {}", v.name),
-                vec![
-                    "dump".into(),
-                    "restore".into(),
-                    path(&v.dump),
-                    "--into".into(),
-                    path(&v.name.under(&s.restore_dir)),
-                ],
-            );
+            b.about(Some(&v.name))
+                .restore(&v.name, &v.dump, &v.name.under(&s.restore_dir));
         }
 
         b.section("13.5");
-        b.operator(
-            "Create the mount directory for the recreated volumes",
-            format!("mkdir -p {}", shell_quote(&path(&s.inited_dir))),
-        );
+        b.on(client).mkdir_inited(s);
         for v in &volumes {
-            b.coda_rs(
-                &format!("Mount the recreated {}", v.name),
-                vec![
-                    "cfs".into(),
-                    "mkmount".into(),
-                    path(&v.name.under(&s.inited_dir)),
-                    v.name.to_string(),
-                ],
-            );
+            b.about(Some(&v.name)).mount(&v.name, &s.inited_dir);
         }
 
         b.section("13.6");
+        b.on(client);
         for v in &volumes {
-            b.coda_rs(
-                &format!("Copy {} into the recreated volume", v.name),
-                vec![
-                    "copy".into(),
-                    "--resume".into(),
-                    path(&v.name.under(&s.restore_dir)),
-                    path(&v.name.under(&s.inited_dir)),
-                ],
-            );
-            b.coda_rs(
-                &format!("Verify {} against its dump", v.name),
-                vec![
-                    "dump".into(),
-                    "verify".into(),
-                    path(&v.dump),
-                    "--against".into(),
-                    path(&v.name.under(&s.inited_dir)),
-                ],
-            );
+            b.about(Some(&v.name)).copy_and_verify(&v.name, &v.dump, s);
         }
 
-        b.section("13.7");
-        for v in &volumes {
-            b.coda_rs(
-                &format!("Unmount {}", v.name),
-                vec![
-                    "cfs".into(),
-                    "rmmount".into(),
-                    path(&v.name.under(&s.inited_dir)),
-                ],
-            );
-        }
-        b.operator(
-            "Remove the restore and mount directories",
-            format!(
-                "rm -rf {} && rmdir {}",
-                shell_quote(&path(&s.restore_dir)),
-                shell_quote(&path(&s.inited_dir))
-            ),
-        );
-
-        b.section("13.8");
-        b.coda_rs(
-            "Flush this client's cache (repeat on every client)",
-            vec!["cfs".into(), "flushcache".into(), "--yes".into()],
-        );
-
-        b.section("13.9");
-        b.manual(
-            "Test the system",
-            "Test Coda (list, read and write files in each recreated volume), then let the users back in",
-        );
+        let names: Vec<&VolumeName> = volumes.iter().map(|v| &v.name).collect();
+        b.on(client).finish(&names, s);
 
         Ok(Runbook {
             format: FORMAT.to_string(),
@@ -344,6 +244,7 @@ impl Runbook {
             volumes,
             not_recreated,
             steps: b.steps,
+            cell: None,
         })
     }
 
@@ -370,53 +271,6 @@ pub fn dump_file(dump_dir: &Path, c: &CreateRep) -> PathBuf {
     dump_dir.join(format!("{:08x}.{:08x}", c.group_id, c.volume_id))
 }
 
-#[derive(Default)]
-struct Builder {
-    steps: Vec<Step>,
-    section: String,
-    n: usize,
-}
-
-impl Builder {
-    fn section(&mut self, section: &str) {
-        self.section = section.to_string();
-        self.n = 0;
-    }
-
-    fn push(&mut self, title: &str, action: Action) {
-        self.n += 1;
-        self.steps.push(Step {
-            id: StepId::new(&self.section, self.n),
-            section: self.section.clone(),
-            title: title.to_string(),
-            action,
-        });
-    }
-
-    fn coda_rs(&mut self, title: &str, args: Vec<String>) {
-        self.push(title, Action::CodaRs { args });
-    }
-
-    fn operator(&mut self, title: &str, command: String) {
-        self.push(title, Action::Operator { command });
-    }
-
-    fn manual(&mut self, title: &str, text: &str) {
-        self.push(
-            title,
-            Action::Manual {
-                text: text.to_string(),
-            },
-        );
-    }
-}
-
-/// A path setting as command text; [`Runbook::build`] has checked that
-/// every path is UTF-8, so nothing is lost here.
-fn path(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -439,6 +293,7 @@ pub(crate) mod tests {
             restore_dir: p("/coda/tmp/restore"),
             inited_dir: p("/coda/tmp/inited"),
             reformat_rvm: false,
+            client: Some(HostName::new("client").unwrap()),
         }
     }
 

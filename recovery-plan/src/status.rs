@@ -16,6 +16,8 @@ use crate::time::format_utc;
 pub struct StatusReport {
     /// Steps done.
     pub done: usize,
+    /// Progress per host, hosts in the order of their first step.
+    pub hosts: Vec<GroupStatus>,
     /// The next step to carry out, `None` when every step is done.
     pub next: Option<StepId>,
     /// Volumes the procedure does not recreate, with the reason.
@@ -28,6 +30,51 @@ pub struct StatusReport {
     pub steps: Vec<StepStatus>,
     /// Steps in all.
     pub total: usize,
+    /// Progress per volume, volumes in the order of their first step.
+    pub volumes: Vec<GroupStatus>,
+}
+
+/// The steps of one host or one volume: how many are done, which is next
+/// (fields in alphabetical order).
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupStatus {
+    /// Its steps done.
+    pub done: usize,
+    /// The host or volume.
+    pub name: String,
+    /// Its first step not done.
+    pub next: Option<StepId>,
+    /// Its steps in all.
+    pub total: usize,
+}
+
+/// [`GroupStatus`] of the steps grouped by `key`, groups in the order of
+/// their first step; steps without a key are not counted.
+fn groups(steps: &[StepStatus], key: impl Fn(&StepStatus) -> Option<&str>) -> Vec<GroupStatus> {
+    let mut out: Vec<GroupStatus> = Vec::new();
+    for s in steps {
+        let Some(name) = key(s) else { continue };
+        let i = match out.iter().position(|g| g.name == name) {
+            Some(i) => i,
+            None => {
+                out.push(GroupStatus {
+                    done: 0,
+                    name: name.to_string(),
+                    next: None,
+                    total: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let g = &mut out[i];
+        g.total += 1;
+        if s.state == "done" {
+            g.done += 1;
+        } else if g.next.is_none() {
+            g.next = Some(s.id.clone());
+        }
+    }
+    out
 }
 
 /// One step as `reinit status` shows it (fields in alphabetical order).
@@ -39,6 +86,8 @@ pub struct StepStatus {
     pub exit_code: Option<i32>,
     /// When it finished or was marked (Unix seconds).
     pub finished: Option<u64>,
+    /// The host that carries it out.
+    pub host: Option<String>,
     /// Run or marked.
     pub how: Option<How>,
     /// Its id.
@@ -53,6 +102,8 @@ pub struct StepStatus {
     pub state: &'static str,
     /// What it achieves.
     pub title: String,
+    /// The volume it concerns.
+    pub volume: Option<String>,
 }
 
 impl StatusReport {
@@ -68,6 +119,7 @@ impl StatusReport {
                     command: s.action.command_line(),
                     exit_code: r.and_then(|r| r.exit_code),
                     finished: r.and_then(|r| r.finished),
+                    host: s.host.as_ref().map(ToString::to_string),
                     how: r.map(|r| r.how),
                     id: s.id.clone(),
                     kind: s.action.kind(),
@@ -75,11 +127,14 @@ impl StatusReport {
                     started: r.and_then(|r| r.started),
                     state: progress.standing(&s.id).name(),
                     title: s.title.clone(),
+                    volume: s.volume.as_ref().map(ToString::to_string),
                 }
             })
-            .collect();
+            .collect::<Vec<StepStatus>>();
         StatusReport {
             done: progress.done_count(),
+            hosts: groups(&steps, |s| s.host.as_deref()),
+            volumes: groups(&steps, |s| s.volume.as_deref()),
             next: progress.next().map(|s| s.id.clone()),
             not_recreated: runbook.not_recreated.clone(),
             server: runbook.settings.server.clone(),
@@ -123,6 +178,24 @@ impl fmt::Display for StatusReport {
                 writeln!(f, "  {n}")?;
             }
         }
+        for (heading, list) in [("host", &self.hosts), ("volume", &self.volumes)] {
+            if list.is_empty() {
+                continue;
+            }
+            writeln!(f, "\nby {heading}:")?;
+            let width = list.iter().map(|g| g.name.len()).max().unwrap_or(0);
+            for g in list {
+                let next = match &g.next {
+                    Some(id) => format!("next: {id}"),
+                    None => "complete".to_string(),
+                };
+                writeln!(
+                    f,
+                    "  {:<width$}  {} of {} done; {next}",
+                    g.name, g.done, g.total
+                )?;
+            }
+        }
         let mut section = "";
         for s in &self.steps {
             if s.section != section {
@@ -140,7 +213,12 @@ impl fmt::Display for StatusReport {
                 .map(|t| format!("  ({})", format_utc(t)))
                 .unwrap_or_default();
             writeln!(f, "{mark} {:<8} {:<11} {}{when}", s.id, s.state, s.title)?;
-            writeln!(f, "  {:<8} {:<11} {}", "", s.kind.name(), s.command)?;
+            let on = s
+                .host
+                .as_ref()
+                .map(|h| format!("on {h}: "))
+                .unwrap_or_default();
+            writeln!(f, "  {:<8} {:<11} {on}{}", "", s.kind.name(), s.command)?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::escaped;
+use crate::names::{escaped, HostName, VolumeName};
 use crate::shell::shell_quote;
 
 /// Longest step id in bytes.
@@ -204,6 +204,16 @@ pub struct Step {
     pub title: String,
     /// How.
     pub action: Action,
+    /// The host that carries it out: a server of the cell (its dumps,
+    /// RVM, server start, `create_rep`) or the client the procedure runs
+    /// on (restores, mounts, copies, verifies). Runbooks written before
+    /// hosts were recorded have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostName>,
+    /// The volume the step concerns, if one: the replicated volume in a
+    /// cell runbook, the replica in a one-server runbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<VolumeName>,
 }
 
 impl fmt::Display for Step {

@@ -3,6 +3,7 @@
 //! a process SIGKILLed in the middle of a step, and a torn journal write.
 
 mod plan_support;
+mod reinit_cell;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -426,7 +427,7 @@ fn torn_journal_write_is_ignored() {
 }
 
 #[test]
-fn several_servers_need_a_choice() {
+fn several_servers_give_a_cell_runbook_unless_one_is_chosen() {
     let dir = scratch();
     let root = dir.path();
     std::fs::write(
@@ -440,10 +441,15 @@ fn several_servers_need_a_choice() {
         let args = [&RVM_FLAGS[..], extra].concat();
         reinit_init_from(root, "BigVolumeList", "state", "dumps", &args)
     };
+    // Issue 14: without --server, one runbook for the cell.
     let out = init(&[]);
-    assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(!root.join("state").exists());
-    let out = init(&["--server", "beta"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("runbook for the cell (alpha, beta) in "),
+        "{text}"
+    );
+    let out = init(&["--server", "beta", "--force"]);
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use recovery_plan::cell::{root_volume_name, CellPlan};
 use recovery_plan::input::read_input;
 use recovery_plan::journal::{StateDir, VOLUME_LIST_FILE, VRLIST_FILE};
+use recovery_plan::names::HostName;
 use recovery_plan::recreate::RecreatePlan;
 use recovery_plan::runbook::{setting_path, Runbook, Settings};
 use recovery_plan::rvm_settings::{RvmFlags, RvmSettings};
@@ -21,6 +23,7 @@ use recovery_plan::size::tape_size_argument;
 use recovery_plan::time::now_nanos;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
+use volume_dump::mount_link::root_mount_link;
 
 use super::write_hint;
 use crate::exit;
@@ -37,12 +40,33 @@ pub struct InitArgs {
     /// State directory (runbook, journal, list copies).
     #[arg(long, value_name = "DIR")]
     state: PathBuf,
-    /// This server's host name in the list (needed when it names several).
+    /// Write a one-server runbook for this host of the lists (without it,
+    /// lists naming several servers give one runbook for the whole cell).
     #[arg(long, value_name = "HOST")]
     server: Option<String>,
-    /// Directory with one dump per replica, named <groupid>.<volid> (%08x).
+    /// Directory with one dump per replica, named <groupid>.<volid> (%08x);
+    /// for a cell runbook, one subdirectory per server (DIR/HOST/...).
     #[arg(long = "dump-dir", value_name = "DIR")]
     dump_dir: PathBuf,
+    /// The client the procedure runs on: the host of every step that goes
+    /// through venus [default: this machine's name].
+    #[arg(long, value_name = "HOST")]
+    client: Option<String>,
+    /// Cell runbook: the cell's root volume [default: ROOTVOLUME in the
+    /// db directory of --vice, else coda_root].
+    #[arg(long = "root-volume", value_name = "NAME")]
+    root_volume: Option<String>,
+    /// Cell runbook: the server's vice directory, whose db/ROOTVOLUME names
+    /// the root volume.
+    #[arg(long, value_name = "DIR")]
+    vice: Option<PathBuf>,
+    /// Cell runbook: the server that runs createvol_rep and bldvldb.sh
+    /// (the SCM) [default: the first server of the lists].
+    #[arg(long, value_name = "HOST")]
+    scm: Option<String>,
+    /// Cell runbook: where the client mounts the root volume.
+    #[arg(long = "coda-dir", value_name = "DIR", default_value = "/coda")]
+    coda_dir: PathBuf,
     /// server.conf to take rvm_log, rvm_data and rvm_data_length from.
     #[arg(long = "server-conf", value_name = "FILE")]
     server_conf: Option<PathBuf>,
@@ -140,6 +164,25 @@ fn read_lists(args: &InitArgs) -> anyhow::Result<(VolumeList, Vec<u8>, VrList, V
     Ok((all, list_bytes, vrlist, vr_bytes))
 }
 
+/// A host name argument, checked as the lists' host names are.
+fn host_arg(flag: &str, host: &str) -> anyhow::Result<HostName> {
+    HostName::new(host)
+        .map_err(|e| exit::usage(format!("{flag}: {} (expected {})", e.what, e.expected)))
+}
+
+/// Whether the root volume's chosen dump holds a mount link `tmp` (false
+/// when the dump cannot be read yet: it is taken in 13.1).
+fn root_has_tmp_link(plan: &CellPlan) -> bool {
+    let Some(root) = plan.cell.root() else {
+        return false;
+    };
+    std::fs::File::open(&root.chosen().dump)
+        .ok()
+        .and_then(|f| root_mount_link(std::io::BufReader::new(f), b"tmp").ok())
+        .flatten()
+        .is_some()
+}
+
 /// Runs `reinit init`.
 pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     let (all, list_bytes, vrlist, vr_bytes) = read_lists(&args)?;
@@ -147,9 +190,16 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     let path = |flag, p: &Path| setting_path(flag, p).map_err(exit::as_usage);
     let state = StateDir::new(path("--state", &args.state)?);
     state.check_new(args.force)?;
-    let server = all.the_server(args.server.as_deref())?;
-    let volumes = all.for_server(args.server.as_deref())?;
-    let plan = RecreatePlan::new(&volumes, &vrlist);
+    let client = match &args.client {
+        Some(h) => Some(host_arg("--client", h)?),
+        None => HostName::this_machine(),
+    };
+    let cell = args.server.is_none() && all.hosts().len() > 1;
+    let server = if cell {
+        None
+    } else {
+        all.the_server(args.server.as_deref())?
+    };
 
     let settings = Settings {
         server,
@@ -166,22 +216,74 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         restore_dir: path("--restore-dir", &args.restore_dir)?,
         inited_dir: path("--inited-dir", &args.inited_dir)?,
         reformat_rvm: args.reformat_rvm,
+        client,
     };
     // The creation time (nanoseconds) ties the journal to this runbook.
-    let runbook = Runbook::build(settings, &plan, now_nanos()).map_err(exit::as_usage)?;
+    let runbook = if cell {
+        let root = root_volume_name(args.root_volume.as_deref(), args.vice.as_deref())
+            .map_err(exit::as_usage)?;
+        let scm = match &args.scm {
+            Some(h) => Some(host_arg("--scm", h)?),
+            None => None,
+        };
+        let coda_dir = path("--coda-dir", &args.coda_dir)?;
+        let plan = CellPlan::new(&all, &vrlist, root, scm, &settings.dump_dir, &coda_dir)
+            .map_err(exit::as_usage)?;
+        let mut err = std::io::stderr().lock();
+        for w in &plan.warnings {
+            let _ = writeln!(err, "coda-rs: warning: {w}");
+        }
+        let has_link = root_has_tmp_link(&plan);
+        if let Some(root) = plan.cell.root() {
+            let _ = writeln!(
+                err,
+                "coda-rs: note: root volume {}: restored from {}{}",
+                root.name,
+                root.chosen().dump.display(),
+                if has_link {
+                    ", whose mount link tmp gives /coda/tmp"
+                } else {
+                    "; the runbook mounts its .tmp volume as tmp (no mount link tmp in the dump, or the dump is not there yet)"
+                }
+            );
+        }
+        drop(err);
+        Runbook::build_cell(settings, plan, has_link, now_nanos()).map_err(exit::as_usage)?
+    } else {
+        let volumes = all.for_server(args.server.as_deref())?;
+        let plan = RecreatePlan::new(&volumes, &vrlist);
+        Runbook::build(settings, &plan, now_nanos()).map_err(exit::as_usage)?
+    };
     state.create(&runbook, &list_bytes, &vr_bytes)?;
 
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "runbook for {} in {}: {} volume(s) to recreate, {} steps",
-        runbook.settings.server.as_deref().unwrap_or("this server"),
-        state.dir.display(),
-        runbook.volumes.len(),
-        runbook.steps.len()
-    )?;
+    match &runbook.cell {
+        Some(c) => writeln!(
+            out,
+            "runbook for the cell ({}) in {}: {} replicated volume(s) to recreate, {} steps",
+            c.hosts
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            state.dir.display(),
+            c.volumes.len(),
+            runbook.steps.len()
+        )?,
+        None => writeln!(
+            out,
+            "runbook for {} in {}: {} volume(s) to recreate, {} steps",
+            runbook.settings.server.as_deref().unwrap_or("this server"),
+            state.dir.display(),
+            runbook.volumes.len(),
+            runbook.steps.len()
+        )?,
+    }
     for step in &runbook.steps {
-        writeln!(out, "{:<8} {}", step.id, step.title)?;
+        match &step.host {
+            Some(h) => writeln!(out, "{:<8} {} (on {h})", step.id, step.title)?,
+            None => writeln!(out, "{:<8} {}", step.id, step.title)?,
+        }
         writeln!(out, "{:<8} {}", "", step.action.command_line())?;
     }
     out.flush()?;

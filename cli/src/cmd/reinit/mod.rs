@@ -25,7 +25,8 @@ pub use init::InitArgs;
 /// `coda-rs reinit` subcommands.
 #[derive(Subcommand)]
 pub enum ReinitCommand {
-    /// Write the runbook for this server into the state directory.
+    /// Write the runbook for one server, or for the whole cell, into the
+    /// state directory.
     #[command(after_help = "\
 Examples:
   coda-rs reinit init --volume-list /vice/vol/VolumeList --vrlist /vice/db/VRList \\
@@ -35,9 +36,16 @@ Examples:
   coda-rs reinit init --volume-list /vice/vol/VolumeList --vrlist /vice/db/VRList \\
       --state /root/reinit --dump-dir /backup/26Nov2026/vm \\
       --server-conf /etc/coda/server.conf --reformat-rvm
+  coda-rs reinit init --volume-list /vice/vol/BigVolumeList --vrlist /vice/db/VRList \\
+      --state /root/reinit --dump-dir /backup/26Nov2026 --vice /vice \\
+      --rvm-log /vice/LOG --rvm-log-size 20M --rvm-data /vice/DATA --rvm-data-size 256M
   coda-rs reinit status --state /root/reinit
 
-The lists are copied into the state directory, so the runbook stays valid
+Lists naming several servers (a BigVolumeList, or --volume-list repeated)
+give one runbook for the cell unless --server HOST picks one: every step
+names its host, each replicated volume is recreated on every replica's
+server and restored once, from the replica dump with the latest backup date
+(DIR/HOST/<groupid>.<volid>); the root volume comes first. The lists are copied into the state directory, so the runbook stays valid
 after the server's own copies are rebuilt. Use the RVM sizes the server had
 before: --server-conf takes rvm_log, rvm_data and rvm_data_length from
 server.conf, and the log size is read from the log itself unless given.

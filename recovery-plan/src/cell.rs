@@ -1,0 +1,456 @@
+//! The runbook of a whole cell: every server of the lists in one
+//! procedure (Coda manual chapter 13 reinitialises all of the servers).
+//!
+//! Per-server steps (each on its server): the dumps of its replicas, its
+//! RVM, its start. Per-volume steps happen once per **replicated volume**,
+//! not once per replica: `create_rep` on each replica's server with the
+//! group id from the VRList, one restore from the replica dump with the
+//! latest backup date (the VolumeList's `B` field; ties go to the first
+//! replica in VRList order), the other replicas' dumps compared with what
+//! was restored (differences are reported), one verify through the
+//! client.
+//!
+//! The root volume ([`root_volume_name`]) comes first within 13.3-13.6:
+//! its replicas are recreated first, `<root>.tmp` is created with
+//! `createvol_rep` unless the lists hold it, the root's dump is restored
+//! straight into the root of the new cell (`/coda`: the manual's
+//! `/coda/tmp`, where everything else is restored, only exists once the
+//! root is back), and `cfs mkmount /coda/tmp <root>.tmp` is added when the
+//! root's dump holds no mount link `tmp`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::builder::{path, Builder};
+use crate::error::Warning;
+use crate::input::read_input;
+use crate::names::{HostName, PartitionName, VolumeName};
+use crate::recreate::{CreateRep, RecreatePlan};
+use crate::runbook::{check_setting, Runbook, Settings, FORMAT};
+use crate::shell::shell_quote;
+use crate::volume_list::VolumeList;
+use crate::vrlist::VrList;
+use crate::{Error, Result};
+
+/// The root volume's name when nothing else says (Coda's default).
+pub const DEFAULT_ROOT_VOLUME: &str = "coda_root";
+
+/// The file of a server's db directory that names the root volume.
+pub const ROOT_VOLUME_FILE: &str = "db/ROOTVOLUME";
+
+/// The cell's root volume: `flag` (`--root-volume`) when given, else the
+/// first line of `VICE/db/ROOTVOLUME` when `vice` (`--vice DIR`) is given,
+/// else [`DEFAULT_ROOT_VOLUME`]. The name is checked as every volume name.
+pub fn root_volume_name(flag: Option<&str>, vice: Option<&Path>) -> Result<VolumeName> {
+    let (subject, text) = match (flag, vice) {
+        (Some(name), _) => ("--root-volume".to_string(), name.to_string()),
+        (None, Some(vice)) => {
+            let file = vice.join(ROOT_VOLUME_FILE);
+            let bytes = read_input(&file)?;
+            let text = String::from_utf8_lossy(&bytes);
+            let first = text.lines().next().unwrap_or("").trim().to_string();
+            (file.display().to_string(), first)
+        }
+        (None, None) => (String::new(), DEFAULT_ROOT_VOLUME.to_string()),
+    };
+    VolumeName::new(&text).map_err(|e| Error::Invalid {
+        subject,
+        what: e.what,
+        expected: e.expected.to_string(),
+    })
+}
+
+/// One replica of a replicated volume in a cell runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellReplica {
+    /// Replica name, e.g. `testvol.0`.
+    pub name: VolumeName,
+    /// Replica (volume) id.
+    pub volume_id: u32,
+    /// Its server.
+    pub host: HostName,
+    /// Its partition there.
+    pub partition: PartitionName,
+    /// Backup date from the VolumeList (`B`, Unix seconds).
+    pub backup_date: u32,
+    /// Its dump: `<dump_dir>/<host>/<groupid %08x>.<volid %08x>`, as the
+    /// backup program laid dumps out per server.
+    pub dump: PathBuf,
+}
+
+/// A replicated volume of the cell: recreated on every replica's server,
+/// restored once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellVolume {
+    /// The replicated volume's name (VRList), what is mounted.
+    pub name: VolumeName,
+    /// Group id.
+    pub group_id: u32,
+    /// The replicas in the lists, in VRList order.
+    pub replicas: Vec<CellReplica>,
+    /// Index in `replicas` of the one restored: the latest backup date,
+    /// the first in VRList order on a tie.
+    pub chosen: usize,
+}
+
+impl CellVolume {
+    /// The replica whose dump is restored.
+    pub fn chosen(&self) -> &CellReplica {
+        &self.replicas[self.chosen]
+    }
+
+    /// The other replicas, whose dumps are compared with the restored one.
+    pub fn others(&self) -> impl Iterator<Item = &CellReplica> {
+        let chosen = self.chosen;
+        self.replicas
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != chosen)
+            .map(|(_, r)| r)
+    }
+}
+
+/// What a cell runbook knows about the cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    /// The servers, in list order.
+    pub hosts: Vec<HostName>,
+    /// Where `createvol_rep` and `bldvldb.sh` run (the SCM).
+    pub scm: HostName,
+    /// The root volume's name.
+    pub root_volume: VolumeName,
+    /// `<root>.tmp`, which holds `/coda/tmp`.
+    pub tmp_volume: VolumeName,
+    /// Whether the root volume is among `volumes` (it is then first).
+    pub root_found: bool,
+    /// Where the root volume is mounted on the client (`/coda`).
+    pub coda_dir: PathBuf,
+    /// The replicated volumes: the root first, then `<root>.tmp` if
+    /// listed, then the others in the order the lists name them.
+    pub volumes: Vec<CellVolume>,
+}
+
+impl Cell {
+    /// The root volume, when the lists hold it.
+    pub fn root(&self) -> Option<&CellVolume> {
+        self.volumes.first().filter(|_| self.root_found)
+    }
+
+    /// True when the lists hold `<root>.tmp`.
+    pub fn tmp_listed(&self) -> bool {
+        self.volumes.iter().any(|v| v.name == self.tmp_volume)
+    }
+}
+
+/// A cell's plan: the [`Cell`], the volumes left out and what was
+/// noticed.
+#[derive(Debug, Clone)]
+pub struct CellPlan {
+    /// The cell.
+    pub cell: Cell,
+    /// Volumes not recreated, as `plan recreate` explains them.
+    pub not_recreated: Vec<String>,
+    /// Replicas the VRList names that no list holds, and the like.
+    pub warnings: Vec<Warning>,
+}
+
+impl CellPlan {
+    /// Groups the replicas of `volumes` (every server's list) by their
+    /// VRList group. Every replica must come from a server's section of
+    /// the lists (a host), and the root volume goes first.
+    pub fn new(
+        volumes: &VolumeList,
+        vrlist: &VrList,
+        root_volume: VolumeName,
+        scm: Option<HostName>,
+        dump_dir: &Path,
+        coda_dir: &Path,
+    ) -> Result<CellPlan> {
+        let recreate = RecreatePlan::new(volumes, vrlist);
+        let hosts: Vec<HostName> = volumes
+            .hosts()
+            .iter()
+            .filter_map(|h| HostName::new(h).ok())
+            .collect();
+        let mut warnings = Vec::new();
+        // Group id -> replicas, groups in the order the lists name them.
+        let mut order: Vec<u32> = Vec::new();
+        let mut groups: BTreeMap<u32, Vec<(&CreateRep, u32)>> = BTreeMap::new();
+        for c in &recreate.create {
+            if c.host.is_none() {
+                return Err(Error::Invalid {
+                    subject: c.name.to_string(),
+                    what: "is listed under no server (no partition line above it)".into(),
+                    expected: "every server's VolumeList, each starting with its P lines".into(),
+                });
+            }
+            let replicas = groups.entry(c.group_id).or_default();
+            if replicas.iter().any(|(r, _)| r.volume_id == c.volume_id) {
+                warnings.push(Warning {
+                    subject: c.name.to_string(),
+                    message: format!(
+                        "replica {:x} is listed twice; the first line counts",
+                        c.volume_id
+                    ),
+                });
+                continue;
+            }
+            if replicas.is_empty() {
+                order.push(c.group_id);
+            }
+            let backup = volumes
+                .volumes()
+                .find(|v| v.id == c.volume_id)
+                .map_or(0, |v| v.backup_date);
+            replicas.push((c, backup));
+        }
+        let mut cell_volumes = Vec::new();
+        for gid in order {
+            let group = vrlist
+                .groups
+                .iter()
+                .find(|g| g.group_id == gid)
+                .expect("RecreatePlan found the group");
+            let mut replicas = Vec::new();
+            for id in &group.replicas {
+                match groups[&gid].iter().find(|(c, _)| c.volume_id == *id) {
+                    Some((c, backup)) => {
+                        let host = c.host.clone().expect("checked above");
+                        let dump = dump_dir
+                            .join(host.as_str())
+                            .join(format!("{:08x}.{:08x}", gid, c.volume_id));
+                        replicas.push(CellReplica {
+                            name: c.name.clone(),
+                            volume_id: c.volume_id,
+                            host,
+                            partition: c.partition.clone(),
+                            backup_date: *backup,
+                            dump,
+                        });
+                    }
+                    None => warnings.push(Warning {
+                        subject: group.name.to_string(),
+                        message: format!(
+                            "replica {id:08x} is in the VRList but in no list: it is not recreated"
+                        ),
+                    }),
+                }
+            }
+            // The latest backup date; the first in VRList order on a tie.
+            let mut chosen = 0;
+            for (i, r) in replicas.iter().enumerate() {
+                if r.backup_date > replicas[chosen].backup_date {
+                    chosen = i;
+                }
+            }
+            cell_volumes.push(CellVolume {
+                name: group.name.clone(),
+                group_id: gid,
+                replicas,
+                chosen,
+            });
+        }
+        let tmp_volume =
+            VolumeName::new(&format!("{root_volume}.tmp")).map_err(|e| Error::Invalid {
+                subject: "--root-volume".into(),
+                what: e.what,
+                expected: e.expected.to_string(),
+            })?;
+        // Root first, then its .tmp, then the rest as listed.
+        let rank = |v: &CellVolume| {
+            if v.name == root_volume {
+                0
+            } else if v.name == tmp_volume {
+                1
+            } else {
+                2
+            }
+        };
+        cell_volumes.sort_by_key(rank);
+        let root_found = cell_volumes.first().is_some_and(|v| v.name == root_volume);
+        if !root_found {
+            warnings.push(Warning {
+                subject: root_volume.to_string(),
+                message: "the root volume is not a replicated volume of the lists: no root steps (give --root-volume NAME)".into(),
+            });
+        }
+        let scm = match scm {
+            Some(h) => h,
+            None => hosts.first().cloned().ok_or_else(|| Error::Invalid {
+                subject: "the lists".into(),
+                what: "name no server".into(),
+                expected: "partition lines naming each server".into(),
+            })?,
+        };
+        let not_recreated = recreate
+            .not_recreated
+            .iter()
+            .map(|n| format!("{} ({:x}): {}", n.name, n.volume_id, n.reason))
+            .collect();
+        Ok(CellPlan {
+            cell: Cell {
+                hosts,
+                scm,
+                root_volume,
+                tmp_volume,
+                root_found,
+                coda_dir: coda_dir.to_path_buf(),
+                volumes: cell_volumes,
+            },
+            not_recreated,
+            warnings,
+        })
+    }
+}
+
+impl Runbook {
+    /// Builds the steps of sections 13.1-13.9 for the whole cell of
+    /// `plan`; `root_has_tmp_link` says whether the root's chosen dump
+    /// holds a mount link `tmp` (no `cfs mkmount` for it then).
+    pub fn build_cell(
+        settings: Settings,
+        plan: CellPlan,
+        root_has_tmp_link: bool,
+        created: u64,
+    ) -> Result<Runbook> {
+        for (field, p) in settings.paths() {
+            check_setting(field, p)?;
+        }
+        check_setting("coda_dir", &plan.cell.coda_dir)?;
+        let cell = plan.cell;
+        let s = &settings;
+        let client = s.client.as_ref();
+        let mut b = Builder::default();
+
+        b.section("13.1");
+        b.on(client).plan_dumplists(s);
+        for host in &cell.hosts {
+            for v in &cell.volumes {
+                for r in v.replicas.iter().filter(|r| &r.host == host) {
+                    b.about(Some(&v.name))
+                        .dump(&r.name, r.volume_id, &r.dump, Some(host), client);
+                }
+            }
+        }
+
+        b.section("13.2");
+        for host in &cell.hosts {
+            b.on(Some(host)).rvm(s);
+        }
+
+        b.section("13.3");
+        for (i, v) in cell.volumes.iter().enumerate() {
+            b.about(Some(&v.name));
+            for r in &v.replicas {
+                let line = CreateRep {
+                    partition: r.partition.clone(),
+                    name: r.name.clone(),
+                    group_id: v.group_id,
+                    volume_id: r.volume_id,
+                    host: Some(r.host.clone()),
+                };
+                b.on(Some(&r.host)).operator(
+                    &format!("Recreate {} on {}", r.name, r.host),
+                    line.to_string(),
+                );
+            }
+            if i == 0 && cell.root_found && !cell.tmp_listed() {
+                let mut line = format!("createvol_rep {}", shell_quote(&cell.tmp_volume));
+                for r in &v.replicas {
+                    line.push(' ');
+                    line.push_str(&shell_quote(&format!("{}{}", r.host, r.partition)));
+                }
+                b.about(Some(&cell.tmp_volume))
+                    .on(Some(&cell.scm))
+                    .operator(
+                        &format!(
+                            "Create {}, which holds {}/tmp, on the root's servers",
+                            cell.tmp_volume,
+                            path(&cell.coda_dir)
+                        ),
+                        line,
+                    );
+            }
+        }
+        b.about(None).on(Some(&cell.scm)).bldvldb();
+
+        b.section("13.4");
+        b.on(client);
+        let rest: &[CellVolume] = match cell.root() {
+            Some(root) => {
+                b.about(Some(&root.name));
+                b.restore(&root.name, &root.chosen().dump, &cell.coda_dir);
+                b.verify_against(
+                    &format!("Verify {} against its dump", root.name),
+                    &root.chosen().dump,
+                    &cell.coda_dir,
+                );
+                compare_others(&mut b, root, &cell.coda_dir);
+                if !root_has_tmp_link {
+                    let tmp = cell.coda_dir.join("tmp");
+                    b.about(Some(&cell.tmp_volume)).coda_rs(
+                        &format!("Mount {} as {}", cell.tmp_volume, path(&tmp)),
+                        vec![
+                            "cfs".into(),
+                            "mkmount".into(),
+                            path(&tmp),
+                            cell.tmp_volume.to_string(),
+                        ],
+                    );
+                }
+                &cell.volumes[1..]
+            }
+            None => &cell.volumes,
+        };
+        for v in rest {
+            let into = v.name.under(&s.restore_dir);
+            b.about(Some(&v.name))
+                .restore(&v.name, &v.chosen().dump, &into);
+            compare_others(&mut b, v, &into);
+        }
+
+        b.section("13.5");
+        b.on(client).mkdir_inited(s);
+        for v in rest {
+            b.about(Some(&v.name)).mount(&v.name, &s.inited_dir);
+        }
+
+        b.section("13.6");
+        b.on(client);
+        for v in rest {
+            b.about(Some(&v.name))
+                .copy_and_verify(&v.name, &v.chosen().dump, s);
+        }
+
+        let names: Vec<&VolumeName> = rest.iter().map(|v| &v.name).collect();
+        b.on(client).finish(&names, s);
+
+        Ok(Runbook {
+            format: FORMAT.to_string(),
+            created,
+            settings,
+            volumes: Vec::new(),
+            not_recreated: plan.not_recreated,
+            steps: b.steps,
+            cell: Some(cell),
+        })
+    }
+}
+
+/// 13.4: each replica's dump other than the restored one, compared with
+/// what was restored into `tree`; a difference fails the step, which
+/// names it.
+fn compare_others(b: &mut Builder, v: &CellVolume, tree: &Path) {
+    for r in v.others() {
+        b.verify_against(
+            &format!(
+                "Compare the dump of {} on {} with the restored {} (differences are reported)",
+                r.name, r.host, v.name
+            ),
+            &r.dump,
+            tree,
+        );
+    }
+}
