@@ -132,6 +132,8 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         fail_fast: args.fail_fast,
         one_file_system: args.one_file_system,
         dry_run: args.dry_run,
+        // A restore's journal is coda-rs's, not the volume's.
+        leave_out_root_files: vec![volume_dump::restore::JOURNAL_NAME.into()],
         fail_read_suffix: std::env::var_os(ENV_FAIL_READ).filter(|s| !s.is_empty()),
         hook: race_hook(),
     };
@@ -318,6 +320,13 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
     for f in &r.failures {
         let _ = writeln!(err, "coda-rs: {f}");
     }
+    for p in &r.left_out {
+        let _ = writeln!(
+            err,
+            "coda-rs: {}: note: a coda-rs restore journal, not copied",
+            p.display()
+        );
+    }
     let secs = elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         r.bytes as f64 / secs
@@ -346,6 +355,12 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
     if args.verify {
         line.push_str(&format!("; {} verified", r.verified));
     }
+    if !r.left_out.is_empty() {
+        line.push_str(&format!(
+            "; {} coda-rs journal(s) left out",
+            r.left_out.len()
+        ));
+    }
     line.push_str(&format!("; {} failed", r.failures.len()));
     if r.stopped {
         line.push_str(" (stopped by --fail-fast)");
@@ -364,6 +379,7 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
             "seconds": secs,
             "stopped": r.stopped,
             "dry_run": args.dry_run,
+            "left_out": r.left_out.iter().map(|p| lossy(p.as_os_str().to_owned())).collect::<Vec<_>>(),
             "failures": r.failures.iter().map(|f| serde_json::json!({
                 "path": lossy(f.path.as_os_str().to_owned()),
                 "op": f.op.to_string(),

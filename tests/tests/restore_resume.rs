@@ -1,6 +1,8 @@
 //! `dump restore --resume` after the process was killed (SIGKILL, through
 //! the test hook CODA_RS_TEST_ABORT_AFTER_VNODES) at several points: the
-//! tree must equal an uninterrupted restore; a second resume is a no-op.
+//! tree must equal an uninterrupted restore and hold no journal (issue 16:
+//! a finished restore removes it); a second resume is refused and changes
+//! nothing.
 
 mod restore_support;
 
@@ -54,10 +56,32 @@ fn killed_then_resumed(after: u64, stdin: bool) {
     );
     let done = snapshot(&into);
     assert_eq!(done, snapshot(&reference), "killed after {after}");
-    let out = restore_cmd(&into, &["--resume"], stdin).assert().success();
+    assert_eq!(
+        root_names(&into),
+        root_names(&reference),
+        "killed after {after}"
+    );
+    assert!(!into.join(JOURNAL).exists(), "killed after {after}");
+    let out = restore_cmd(&into, &["--resume"], stdin).assert().code(3);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(err.contains("already complete"), "{err}");
+    assert!(
+        err.contains("a finished restore removes its journal"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(snapshot(&into), done, "second resume changed the tree");
+}
+
+const JOURNAL: &str = ".coda-rs-restore.json";
+
+/// The names in `dir`'s root, sorted.
+fn root_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -103,16 +127,39 @@ fn resume_of_another_dump_is_refused() {
 }
 
 #[test]
-fn resume_on_a_finished_restore_is_a_no_op() {
+fn resume_on_a_finished_restore_is_refused_and_changes_nothing() {
     let t = scratch();
     let into = t.path().join("x");
     restore_cmd(&into, &[], false).assert().success();
     let before = snapshot(&into);
-    let journal = std::fs::read(into.join(".coda-rs-restore.json")).unwrap();
-    restore_cmd(&into, &["--resume"], false).assert().success();
+    let names = root_names(&into);
+    let out = restore_cmd(&into, &["--resume"], false).assert().code(3);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.starts_with("coda-rs: "), "{err}");
+    assert!(err.contains("holds no restore journal"), "{err}");
     assert_eq!(snapshot(&into), before);
-    assert_eq!(
-        std::fs::read(into.join(".coda-rs-restore.json")).unwrap(),
-        journal
-    );
+    assert_eq!(root_names(&into), names);
+}
+
+/// A journal that says `complete` (as earlier versions left them): the
+/// resume does nothing and removes it.
+#[test]
+fn a_complete_journal_left_by_an_earlier_version_is_removed() {
+    let t = scratch();
+    let into = t.path().join("x");
+    let out = restore_cmd(&into, &[], false)
+        .env(HOOK, "12")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), Some(9));
+    let mut j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(into.join(JOURNAL)).unwrap()).unwrap();
+    j["phase"] = "complete".into();
+    std::fs::write(into.join(JOURNAL), serde_json::to_vec(&j).unwrap()).unwrap();
+    let before = snapshot(&into);
+    let out = restore_cmd(&into, &["--resume"], false).assert().success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("already complete"), "{err}");
+    assert!(!into.join(JOURNAL).exists());
+    assert_eq!(snapshot(&into), before);
 }

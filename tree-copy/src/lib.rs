@@ -156,6 +156,11 @@ pub struct Options {
     /// Walk and plan only: the report counts what would be copied and
     /// nothing is created.
     pub dry_run: bool,
+    /// Regular files in the root of every source tree that are not
+    /// copied, by name (their temporary files `NAME.tmp.PID.N` neither):
+    /// files of a tool rather than of the tree, such as a restore's
+    /// journal. [`Report::left_out`] lists each one left out.
+    pub leave_out_root_files: Vec<OsString>,
     /// Test hook: opening a source file whose path ends with this fails
     /// with EIO, as an unreadable disk block would.
     #[doc(hidden)]

@@ -1,5 +1,7 @@
 //! What a run did, and the hook through which it reports progress.
 
+use std::path::PathBuf;
+
 use crate::error::{Failure, Warning};
 
 /// Receives progress while a copy runs. Called from many threads.
@@ -37,6 +39,9 @@ pub struct Report {
     pub skipped: u64,
     /// Files whose content was compared after the copy (`--verify`).
     pub verified: u64,
+    /// Source files not copied because [`crate::Options::leave_out_root_files`]
+    /// names them (full source paths).
+    pub left_out: Vec<PathBuf>,
     /// Everything that failed, in no particular order.
     pub failures: Vec<Failure>,
     /// Things preserved less well than asked.

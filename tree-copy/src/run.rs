@@ -292,7 +292,12 @@ fn run(
         .collect();
     let mut trees = Vec::with_capacity(walked.len());
     let mut failures = Vec::new();
-    for (entries, fails) in walked {
+    let mut left_out = Vec::new();
+    for ((mut entries, fails), src) in walked.into_iter().zip(&roots.sources) {
+        let names = &opts.leave_out_root_files;
+        for rel in walk::leave_out_root_files(&mut entries, names) {
+            left_out.push(src.path(&rel));
+        }
         trees.push(entries);
         failures.extend(fails);
     }
@@ -304,7 +309,10 @@ fn run(
     }
     progress.scanned(plan.objects, plan.bytes);
     if opts.dry_run {
-        return dry_run_report(&plan, failures, warnings);
+        return Report {
+            left_out,
+            ..dry_run_report(&plan, failures, warnings)
+        };
     }
     let stop = opts.fail_fast && !failures.is_empty();
     let copier = Copier {
@@ -326,7 +334,10 @@ fn run(
         umask: current_umask(),
     };
     copier.run_phases();
-    copier.into_report()
+    Report {
+        left_out,
+        ..copier.into_report()
+    }
 }
 
 /// What a run would do: counts from the plan, nothing touched.
@@ -511,6 +522,7 @@ impl Copier<'_> {
             bytes: get(&c.bytes),
             skipped: get(&c.skipped),
             verified: get(&c.verified),
+            left_out: Vec::new(),
             stopped: self.stop.load(Ordering::Relaxed),
             failures: self
                 .failures

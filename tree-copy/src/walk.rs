@@ -6,6 +6,7 @@
 //! followed. The fds are the root's bounded cache, so the walk holds a
 //! bounded number of them however deep or wide the tree is.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -190,6 +191,32 @@ pub fn walk(src: &Source, root_meta: Meta, one_file_system: bool) -> (Vec<Entry>
         out,
         failures.into_inner().unwrap_or_else(|e| e.into_inner()),
     )
+}
+
+/// Removes from `entries` (a walk's output) the regular files in the
+/// tree's root named `names`, or temporary files of those names (as
+/// [`beneath::is_own_temp`] says); returns their relative paths.
+pub fn leave_out_root_files(entries: &mut Vec<Entry>, names: &[OsString]) -> Vec<PathBuf> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let tool_file = |e: &Entry| {
+        e.depth == 1
+            && e.kind == Kind::File
+            && names
+                .iter()
+                .any(|n| e.rel == Path::new(n) || beneath::is_own_temp(e.rel.as_os_str(), n))
+    };
+    let mut out = Vec::new();
+    entries.retain(|e| {
+        if tool_file(e) {
+            out.push(e.rel.clone());
+            false
+        } else {
+            true
+        }
+    });
+    out
 }
 
 struct Ctx<'a> {

@@ -10,7 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::journal::JOURNAL_NAME;
+use super::journal::is_journal_file;
 use super::plan::{join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::RestoreError;
@@ -56,7 +56,8 @@ pub struct Difference {
 /// Compares the tree in `dir` with the full dump read from `full` plus
 /// `incrementals` (oldest first), as [`super::restore_chain`] would have
 /// restored it; returns every difference (empty: identical). The journal
-/// and `..CodaACLs.yaml` in `dir` are not differences; the ACLs the latter
+/// (see [`super::leftover_journal_files`], a note for the caller) and
+/// `..CodaACLs.yaml` in `dir` are not differences; the ACLs the latter
 /// holds are compared as [`AgainstOptions::acls`] says.
 pub fn verify_against<R: Read>(
     full: R,
@@ -288,7 +289,7 @@ impl Sink for Compare {
                 let child = rel.join(e.file_name());
                 if rel.as_os_str().is_empty() {
                     let n = e.file_name();
-                    if n == JOURNAL_NAME || n == ACL_FILE {
+                    if is_journal_file(&n) || n == ACL_FILE {
                         continue;
                     }
                 }

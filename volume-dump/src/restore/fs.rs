@@ -53,6 +53,9 @@ pub(crate) fn restore<R: Read>(
                 )));
             }
             if j.phase == "complete" {
+                // Left by a coda-rs that kept the journal of a finished
+                // restore: the tree is complete; the journal goes.
+                remove_journal(&root)?;
                 return Ok(RestoreSummary {
                     already_complete: true,
                     ..RestoreSummary::default()
@@ -68,7 +71,8 @@ pub(crate) fn restore<R: Read>(
                 .map_err(|e| RestoreError::beneath(None, e))?;
             if !opts.force && !empty {
                 let hint = if opts.resume {
-                    "it holds no restore journal to resume from"
+                    "it holds no restore journal to resume from: a finished restore removes \
+                     its journal, dump verify --against compares the tree with the dump"
                 } else {
                     "use --resume to continue an interrupted restore"
                 };
@@ -188,6 +192,18 @@ fn remove_stale_temporaries(root: &Root) -> Result<(), RestoreError> {
         if top.kind(&n).map_err(b)? == Some(FileKind::File) {
             top.remove_file(&n).map_err(b)?;
         }
+    }
+    Ok(())
+}
+
+/// Removes the journal from the target's root (a regular file; anything
+/// else there is left alone: the journal was loaded or saved as a regular
+/// file, so it is not a name the dump restored).
+fn remove_journal(root: &Root) -> Result<(), RestoreError> {
+    let b = |e| RestoreError::beneath(None, e);
+    let top = root.top();
+    if top.kind(JOURNAL_NAME).map_err(b)? == Some(FileKind::File) {
+        top.remove_file(JOURNAL_NAME).map_err(b)?;
     }
     Ok(())
 }
@@ -437,7 +453,7 @@ impl Sink for FsWriter<'_> {
 
     fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
         self.pool.drain()?;
-        // The journal written below says more.
+        // The journal goes at the end (an older checkpoint is as good).
         self.pending = None;
         self.set_acls(tree)?;
         // `lost+found` (objects no directory lists) is not in the dump: it
@@ -463,10 +479,14 @@ impl Sink for FsWriter<'_> {
             // The root's mtime is the dump's, not that of the ACL file.
             self.root_mtime(tree)?;
         }
-        self.journal.phase = "complete".into();
-        self.journal.completed_objects = self.journal.completed_objects.max(self.skip);
-        self.journal.save(&self.ctx.root, self.opts.sync)?;
-        // The journal's rename touched the root again.
+        // Finished: the tree holds what the dump holds (and the ACL file),
+        // not the journal. A crash before this point leaves the journal
+        // of the last checkpoint, from which a resume redoes the end.
+        if self.opts.sync {
+            self.ctx.root.sync_fs().map_err(b)?;
+        }
+        remove_journal(&self.ctx.root)?;
+        // Removing the journal touched the root again.
         self.root_mtime(tree)?;
         self.report(0);
         Ok(())

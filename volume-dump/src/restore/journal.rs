@@ -3,6 +3,7 @@
 //! fresh temporary file renamed over the old journal), read and written
 //! only through the target's fd (never through a symlink).
 
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -77,7 +78,8 @@ pub struct Journal {
     /// The chain.
     pub source: SourceId,
     /// `started` (directories may be partly created), `objects` (the
-    /// small index is being restored), `complete`.
+    /// small index is being restored), or `complete` (written by earlier
+    /// versions: a finished restore now removes its journal).
     pub phase: String,
     /// Objects of the small index (files, symlinks; walk order) that are
     /// completely written; a resume rewrites everything after them.
@@ -88,6 +90,28 @@ pub struct Journal {
     /// was written (always empty: the journal is written once the writers
     /// are idle, so these would be rewritten on resume anyway).
     pub in_flight: Vec<String>,
+}
+
+/// Whether `name`, in a restore target's root, is the journal or one of
+/// its temporary files: files of the tool, not of the volume.
+pub fn is_journal_file(name: &OsStr) -> bool {
+    name == JOURNAL_NAME || beneath::is_own_temp(name, JOURNAL_NAME.as_ref())
+}
+
+/// The journal files (see [`is_journal_file`]) in the root of the tree
+/// `dir`, sorted. A finished restore leaves none: each one says that a
+/// restore into `dir` stopped before its end (`--resume` continues it).
+pub fn leftover_journal_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| is_journal_file(&e.file_name()))
+        .map(|e| dir.join(e.file_name()))
+        .collect();
+    found.sort();
+    found
 }
 
 /// A journal larger than this is not one coda-rs wrote.

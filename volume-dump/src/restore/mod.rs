@@ -30,7 +30,9 @@
 //! A journal (`.coda-rs-restore.json`, see [`JOURNAL_NAME`]) in the target
 //! records the source's identity and how many objects of the small index
 //! are complete; [`RestoreOptions::resume`] continues from there (the same
-//! stream must be supplied again; completed objects are read past).
+//! stream must be supplied again; completed objects are read past). A
+//! finished restore removes its journal: the tree then holds what the dump
+//! holds, plus `..CodaACLs.yaml` where ACLs go to that file.
 //!
 //! ```no_run
 //! use std::fs::File;
@@ -62,7 +64,7 @@ use std::rc::Rc;
 
 pub use against::{verify_against, AgainstOptions, Difference};
 pub use error::RestoreError;
-pub use journal::{Journal, SourceId, JOURNAL_NAME};
+pub use journal::{is_journal_file, leftover_journal_files, Journal, SourceId, JOURNAL_NAME};
 
 use crate::model::Dump;
 use crate::reader::ReadOptions;

@@ -142,6 +142,9 @@ pub fn write_verify(out: &mut impl Write, subject: &str, rep: &VerifyReport) -> 
 pub struct AgainstView {
     /// Every difference found.
     pub differences: Vec<DifferenceView>,
+    /// Things worth knowing that are not differences (a leftover restore
+    /// journal).
+    pub notes: Vec<String>,
     /// No differences.
     pub ok: bool,
 }
@@ -165,6 +168,7 @@ impl From<&[Difference]> for AgainstView {
                     path: d.path.display().to_string(),
                 })
                 .collect(),
+            notes: Vec::new(),
             ok: diffs.is_empty(),
         }
     }

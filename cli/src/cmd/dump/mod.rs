@@ -86,7 +86,7 @@ pub enum DumpCommand {
         DIR becomes the volume's root directory (created if missing). The incrementals are\n\
         read first and applied while the full dump streams: the tree equals restoring the\n\
         merged dump. A journal (.coda-rs-restore.json) in DIR lets --resume continue after\n\
-        a crash (supply the same stream again). A non-empty DIR is refused (exit 3) unless\n\
+        a crash (supply the same stream again); a finished restore removes it. A non-empty DIR is refused (exit 3) unless\n\
         --resume (with its journal) or --force. ACLs go to DIR/..CodaACLs.yaml (the\n\
         codadump2tar format) unless --acls skip. Owners are set when run as root.")]
     Restore(restore::RestoreArgs),

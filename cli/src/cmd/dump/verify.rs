@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use volume_dump::restore::{verify_against, AgainstOptions};
+use volume_dump::restore::{leftover_journal_files, verify_against, AgainstOptions};
 use volume_dump::source::Source;
 use volume_dump::verify::acls::AclCheck;
 use volume_dump::verify::{verify, Severity, VerifyOptions};
@@ -105,10 +105,22 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     };
     let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts)
         .map_err(|e| in_stream(e, &subject))?;
+    // A leftover journal is the restore's, not the volume's: a note.
+    let note = "a restore journal: that restore did not finish (dump restore --resume \
+                continues it); not a difference";
+    let journals = leftover_journal_files(dir);
     let mut out = io::stdout().lock();
     if a.json {
-        print_json(&mut out, &AgainstView::from(&diffs[..]))?;
+        let mut view = AgainstView::from(&diffs[..]);
+        view.notes = journals
+            .iter()
+            .map(|p| format!("{}: {note}", p.display()))
+            .collect();
+        print_json(&mut out, &view)?;
     } else {
+        for p in &journals {
+            eprintln!("coda-rs: {}: note: {note}", p.display());
+        }
         write_against(&mut out, dir, &subject, &diffs)?;
     }
     Ok(exit_status(diffs.is_empty()))
