@@ -1,6 +1,5 @@
-//! `coda-rs completions SHELL` and `coda-rs man`: shell completion scripts
-//! and a roff manual page, both generated from the clap definitions so
-//! they never drift from the real arguments.
+//! `coda-rs completions SHELL`: a shell completion script generated from
+//! the clap definitions, so it never drifts from the real arguments.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,7 +13,7 @@ use crate::exit;
 #[derive(Args)]
 #[command(after_help = "Examples:\n  \
     coda-rs completions bash > /etc/bash_completion.d/coda-rs\n  \
-    coda-rs completions zsh > ~/.zfunc/_coda-rs\n  \
+    coda-rs completions zsh > /usr/local/share/zsh/site-functions/_coda-rs\n  \
     coda-rs completions fish > ~/.config/fish/completions/coda-rs.fish")]
 pub struct CompletionsArgs {
     /// The shell to write a completion script for.
@@ -22,70 +21,52 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-/// Arguments of `coda-rs man`.
-#[derive(Args)]
-#[command(after_help = "Examples:\n  \
-    coda-rs man > /usr/local/share/man/man1/coda-rs.1\n  \
-    coda-rs man | man -l -")]
-pub struct ManArgs {}
-
 /// Writes the completion script for `args.shell` to stdout.
 pub fn completions(args: CompletionsArgs, mut cmd: clap::Command) -> anyhow::Result<ExitCode> {
+    let out = script(args.shell, &mut cmd);
+    std::io::stdout().lock().write_all(&out)?;
+    Ok(ExitCode::from(exit::SUCCESS))
+}
+
+/// The completion script for `shell`.
+pub fn script(shell: Shell, cmd: &mut clap::Command) -> Vec<u8> {
     let name = cmd.get_name().to_string();
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, name, &mut out);
-    std::io::stdout().lock().write_all(&out)?;
-    Ok(ExitCode::from(exit::SUCCESS))
+    clap_complete::generate(shell, cmd, &name, &mut out);
+    if shell == Shell::Bash {
+        out = fix_bash_state_labels(&out, &name);
+    }
+    out
 }
 
-/// Writes the manual page (roff, section 1) to stdout: the top-level page
-/// followed by a section per subcommand.
-pub fn man(_args: ManArgs, cmd: clap::Command) -> anyhow::Result<ExitCode> {
-    let mut cmd = cmd;
-    cmd.build();
-    let mut out = Vec::new();
-    let page = clap_mangen::Man::new(cmd.clone());
-    page.render_title(&mut out)?;
-    page.render_name_section(&mut out)?;
-    page.render_synopsis_section(&mut out)?;
-    page.render_description_section(&mut out)?;
-    page.render_options_section(&mut out)?;
-    page.render_subcommands_section(&mut out)?;
-    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        render_subcommand(&mut out, cmd.get_name(), sub)?;
+/// Works around clap_complete's bash generator (4.6.11 and 4.6.12, clap
+/// issues #6386, #6421, #6529) for a binary name with a hyphen. The loop
+/// over the words spells the state of `coda-rs rvm` as
+/// `coda__rs__subcmd__rvm` (hyphens in the binary name become `__`), but
+/// the case arms that complete each subcommand spell it
+/// `coda__subcmd__rs__subcmd__rvm` (the hyphen becomes the subcommand
+/// separator), so no arm below the top level ever matched and only the top
+/// level completed. The arms are respelled the loop's way; when clap
+/// fixes its generator the wrong spelling no longer occurs and this does
+/// nothing.
+fn fix_bash_state_labels(script: &[u8], bin_name: &str) -> Vec<u8> {
+    let wrong = bin_name.replace('-', "__subcmd__");
+    let right = bin_name.replace('-', "__");
+    if wrong == right {
+        return script.to_vec();
     }
-    page.render_extra_section(&mut out)?;
-    page.render_version_section(&mut out)?;
-    page.render_authors_section(&mut out)?;
-    std::io::stdout().lock().write_all(&out)?;
-    Ok(ExitCode::from(exit::SUCCESS))
-}
-
-/// One `.SH` section per subcommand (and nested subcommand), with its
-/// synopsis, description and options.
-fn render_subcommand(out: &mut Vec<u8>, prefix: &str, sub: &clap::Command) -> std::io::Result<()> {
-    let full = format!("{prefix} {}", sub.get_name());
-    writeln!(out, ".SH \"{}\"", full.to_uppercase())?;
-    let sub_man = clap_mangen::Man::new(sub.clone().bin_name(full.clone()));
-    // The section renderers write their own `.SH` headings; they become
-    // `.SS` subsections under the subcommand's heading.
-    let mut part = Vec::new();
-    sub_man.render_synopsis_section(&mut part)?;
-    sub_man.render_description_section(&mut part)?;
-    if sub.get_arguments().any(|a| !a.is_hide_set()) {
-        sub_man.render_options_section(&mut part)?;
+    // Only whole state names: the wrong spelling followed by a separator
+    // or the `)` that ends a case label.
+    let text = String::from_utf8_lossy(script);
+    let mut fixed = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    while let Some(at) = rest.find(&wrong) {
+        let after = &rest[at + wrong.len()..];
+        let whole = after.starts_with("__subcmd__") || after.starts_with(')');
+        fixed.push_str(&rest[..at]);
+        fixed.push_str(if whole { &right } else { &wrong });
+        rest = after;
     }
-    for line in part.split_inclusive(|&b| b == b'\n') {
-        match line.strip_prefix(b".SH ") {
-            Some(rest) => {
-                out.extend_from_slice(b".SS ");
-                out.extend_from_slice(rest);
-            }
-            None => out.extend_from_slice(line),
-        }
-    }
-    for s in sub.get_subcommands().filter(|s| s.get_name() != "help") {
-        render_subcommand(out, &full, s)?;
-    }
-    Ok(())
+    fixed.push_str(rest);
+    fixed.into_bytes()
 }

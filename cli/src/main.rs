@@ -9,6 +9,8 @@ mod copy;
 mod drill;
 mod drill_sample;
 mod exit;
+mod help;
+mod man;
 mod output;
 
 use std::process::ExitCode;
@@ -18,9 +20,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 /// Recover Coda File System servers after a disaster.
 #[derive(Parser)]
 #[command(name = "coda-rs", version, about, long_about = None)]
-#[command(
-    after_help = "Examples:\n  coda-rs rvm init --log /vice/LOG --log-size 20M --data /vice/DATA --data-size 256M\n  coda-rs rvm status /vice/LOG"
-)]
+#[command(after_help = help::top())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,31 +29,31 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// RVM log devices and RDS data segments (rvmutl, rdsinit).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::RVM)]
     Rvm(cmd::rvm::RvmCommand),
     /// Volume dump streams (volutil dump, codareaddump, codadump2tar).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::DUMP)]
     Dump(cmd::dump::DumpCommand),
     /// Venus pioctls (cfs).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::CFS)]
     Cfs(cmd::cfs::CfsCommand),
     /// Copy volume trees keeping everything, in parallel (restorevolumes).
     Copy(copy::CopyArgs),
     /// Backup and recreation planning from VolumeList and VRList.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::PLAN)]
     Plan(cmd::plan::PlanCommand),
     /// The reinitialisation procedure as a resumable runbook.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::REINIT)]
     Reinit(cmd::reinit::ReinitCommand),
     /// Rehearse the whole recovery on built-in data (no Coda server needed).
     Drill(drill::DrillArgs),
     /// Backup tapes: tape files, tar members, labels.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::TAPE)]
     Tape(cmd::tape::TapeCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
-    /// Print the manual page (roff).
-    Man(completions::ManArgs),
+    /// Print a manual page (roff), or write every page into a directory.
+    Man(man::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,7 +71,7 @@ fn main() -> ExitCode {
         Command::Drill(args) => drill::run(args),
         Command::Tape(cmd) => cmd::tape::run(cmd),
         Command::Completions(args) => completions::completions(args, Cli::command()),
-        Command::Man(args) => completions::man(args, Cli::command()),
+        Command::Man(args) => man::run(args, Cli::command()),
     };
     exit::finish(result)
 }

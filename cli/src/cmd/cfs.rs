@@ -41,29 +41,26 @@ pub struct Common {
     /// Print one JSON document on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// The question the flushes ask (cfs's DANGER prompt) and how to skip it.
+#[derive(Args)]
+pub struct Confirm {
     /// Do not ask before flushing (needed when stdin is not a terminal).
     #[arg(long)]
     yes: bool,
 }
 
-const EXAMPLES: &str = "Examples:
-  coda-rs cfs lv /coda/usr/jan
-  coda-rs cfs lv --json /coda/usr/jan /coda/usr/bob
-  coda-rs cfs mkmount /coda/tmp/restored/vol1 users:jan
-  coda-rs cfs rmmount /coda/tmp/restored/vol1
-  coda-rs cfs flushcache --yes
-  coda-rs cfs sa /coda/usr/jan jan rlidwka
-  coda-rs cfs getfid --transport ioctl /coda/usr/jan";
-
 /// Subcommands of `coda-rs cfs`.
 #[derive(Subcommand)]
-#[command(after_help = EXAMPLES)]
 pub enum CfsCommand {
     /// Flush every object from venus's cache (asks first; `--yes` to skip).
     #[command(after_help = "Example:\n  coda-rs cfs flushcache --yes")]
     Flushcache {
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        confirm: Confirm,
     },
     /// Flush objects from the cache (cfs `fl`; asks first).
     #[command(visible_alias = "fl")]
@@ -71,6 +68,8 @@ pub enum CfsCommand {
     Flushobject {
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        confirm: Confirm,
         /// Objects to flush.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -80,6 +79,8 @@ pub enum CfsCommand {
     Flushvolume {
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        confirm: Confirm,
         /// A path in each volume to flush.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -186,29 +187,34 @@ pub enum CfsCommand {
 /// Runs one `coda-rs cfs` subcommand.
 pub fn run(cmd: CfsCommand) -> Result<ExitCode> {
     match cmd {
-        CfsCommand::Flushcache { common } => {
-            confirm(
-                &common,
-                "flushcache",
-                "all files will be lost, if disconnected",
-            )?;
-            connect(&common)?.flush_cache().context("flushcache")?;
+        CfsCommand::Flushcache { common, confirm: c } => {
+            confirm(&c, "flushcache", "all files will be lost, if disconnected")?;
+            let venus = connect(&common)?;
+            venus.flush_cache().context("flushcache")?;
             if common.json {
                 print_json(&mut io::stdout().lock(), &json!({ "flushed": true }))?;
             }
             Ok(ExitCode::SUCCESS)
         }
-        CfsCommand::Flushobject { common, paths } => {
+        CfsCommand::Flushobject {
+            common,
+            confirm: c,
+            paths,
+        } => {
             confirm(
-                &common,
+                &c,
                 "flushobject",
                 "these files will be lost, if disconnected",
             )?;
             done(&common, &paths, Client::flush_object)
         }
-        CfsCommand::Flushvolume { common, paths } => {
+        CfsCommand::Flushvolume {
+            common,
+            confirm: c,
+            paths,
+        } => {
             confirm(
-                &common,
+                &c,
                 "flushvolume",
                 "important files may be lost, if disconnected",
             )?;
@@ -304,8 +310,8 @@ fn connect(common: &Common) -> Result<Client> {
 
 /// cfs's confirmation for the flushes (spec §7.1): a prompt on a terminal,
 /// `--yes` otherwise. Declining sends nothing and exits 3.
-fn confirm(common: &Common, command: &str, danger: &str) -> Result<()> {
-    if common.yes {
+fn confirm(c: &Confirm, command: &str, danger: &str) -> Result<()> {
+    if c.yes {
         return Ok(());
     }
     let stdin = io::stdin();
