@@ -8,15 +8,12 @@
 
 use std::path::Path;
 
+use human::lossy as text;
 use serde::Serialize;
 
 use crate::acl::rights_letters;
 use crate::volume_status::{connection_state_name, volume_type_name};
 use crate::{Acl, AclEntry, Error, GetFidReply, VolumeStatusReply, WhereIs};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn path_text(p: &Path) -> String {
     p.to_string_lossy().into_owned()

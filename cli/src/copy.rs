@@ -2,8 +2,8 @@
 //! step, §13.6 of the re-initialisation procedure). The work is done by
 //! the `tree-copy` crate; this module parses, calls and prints.
 
-use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -297,21 +297,6 @@ impl Progress for Bar {
     }
 }
 
-fn human(bytes: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Result<()> {
     let mut err = std::io::stderr().lock();
     for w in &r.warnings {
@@ -328,26 +313,21 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
         );
     }
     let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 {
-        r.bytes as f64 / secs
-    } else {
-        0.0
-    };
     let what = if args.dry_run {
         "copy (dry run)"
     } else {
         "copy"
     };
     let mut line = format!(
-        "{what}: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({}/s)",
+        "{what}: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({})",
         r.files,
         r.dirs,
         r.symlinks,
         r.hard_links,
         r.specials,
-        human(r.bytes as f64),
+        human::size(r.bytes),
         secs,
-        human(rate),
+        human::rate(r.bytes, secs).unwrap_or_else(|| "-".into()),
     );
     if args.resume {
         line.push_str(&format!("; {} already complete", r.skipped));
@@ -381,13 +361,13 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
             "dry_run": args.dry_run,
             "left_out": r.left_out.iter().map(|p| lossy(p.as_os_str().to_owned())).collect::<Vec<_>>(),
             "failures": r.failures.iter().map(|f| serde_json::json!({
-                "path": lossy(f.path.as_os_str().to_owned()),
+                "path": human::lossy(f.path.as_os_str().as_bytes()),
                 "op": f.op.to_string(),
                 "errno": f.errno,
                 "message": f.message,
             })).collect::<Vec<_>>(),
             "warnings": r.warnings.iter().map(|w| serde_json::json!({
-                "path": lossy(w.path.as_os_str().to_owned()),
+                "path": human::lossy(w.path.as_os_str().as_bytes()),
                 "message": w.message,
             })).collect::<Vec<_>>(),
         });
@@ -395,8 +375,4 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
         writeln!(out, "{doc}")?;
     }
     Ok(())
-}
-
-fn lossy(s: OsString) -> String {
-    s.to_string_lossy().into_owned()
 }

@@ -688,21 +688,6 @@ fn check_rvm(log: &Path, data: &Path, data_size: u64) -> Check {
 
 // ---------------------------------------------------------------- output
 
-fn human(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn print_report(r: &Report, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
@@ -725,17 +710,15 @@ fn print_report(r: &Report, json: bool) -> anyhow::Result<()> {
         "step", "time", "data", "throughput"
     )?;
     for s in &r.steps {
-        let rate = if s.seconds > 0.0 && s.bytes > 0 {
-            format!("{}/s", human((s.bytes as f64 / s.seconds) as u64))
-        } else {
-            "-".into()
-        };
+        let rate = human::rate(s.bytes, s.seconds)
+            .filter(|_| s.bytes > 0)
+            .unwrap_or_else(|| "-".into());
         writeln!(
             out,
             "{:<17} {:>7.3} s {:>11} {:>12}  {}{}",
             s.name,
             s.seconds,
-            human(s.bytes),
+            human::size(s.bytes),
             rate,
             if s.ok { "" } else { "FAILED: " },
             s.detail

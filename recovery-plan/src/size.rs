@@ -73,22 +73,6 @@ pub fn tape_size_argument(flag: &'static str, text: &str) -> Result<u64> {
     })
 }
 
-/// Formats bytes for people: `1.50 GiB`, `512 B`.
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut unit = 0;
-    let mut value = bytes as f64;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.2} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,11 +102,5 @@ mod tests {
         ] {
             assert!(parse_tape_size(bad).is_err(), "{bad:?} accepted");
         }
-    }
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human(512), "512 B");
-        assert_eq!(human(1_610_612_736), "1.50 GiB");
     }
 }

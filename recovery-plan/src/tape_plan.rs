@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::atomic::write_in;
 use crate::dumplist::{Dumplist, DumplistEntry, Schedule};
 use crate::pack::{self, Selection, Tape};
-use crate::size::human;
+
 use crate::volume_list::VolumeList;
 use crate::vrlist::VrList;
 use crate::{Error, Result};
@@ -235,7 +235,7 @@ impl fmt::Display for Summary<'_> {
             p.total_bytes(),
             percent(p.total_bytes(), p.tape_bytes * p.tapes.len().max(1) as u64),
             p.tapes.len(),
-            human(p.tape_bytes),
+            human::size(p.tape_bytes),
             p.tape_bytes
         )
     }

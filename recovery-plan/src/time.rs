@@ -3,12 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Now, in seconds since 1970-01-01 UTC (0 for a clock set before 1970).
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
+pub use human::now;
 
 /// Now, in nanoseconds since 1970-01-01 UTC (0 for a clock set before
 /// 1970): the creation stamp that ties a journal to its runbook.
@@ -18,27 +13,10 @@ pub fn now_nanos() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
-/// Formats Unix seconds as `YYYY-MM-DD HH:MM:SSZ` (UTC, proleptic
-/// Gregorian calendar).
+/// Formats Unix seconds as `YYYY-MM-DD HH:MM:SSZ` ([`human::utc`], the
+/// `Z` saying it is UTC).
 pub fn format_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{}Z", human::utc(secs))
 }
 
 #[cfg(test)]

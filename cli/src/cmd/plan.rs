@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use recovery_plan::dumplist::Schedule;
 use recovery_plan::recreate::RecreatePlan;
-use recovery_plan::size::{human, parse_tape_size};
+use recovery_plan::size::parse_tape_size;
 use recovery_plan::tape_plan::TapePlan;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
@@ -141,9 +141,9 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
         "coda-rs: planned {} volumes ({} replicas of replicated volumes), {} on {} tape(s) of {}; skipped {} backup/restored volume(s)",
         plan.selection.units.len(),
         plan.replicas(),
-        human(plan.total_bytes()),
+        human::size(plan.total_bytes()),
         plan.tapes.len(),
-        human(tape_bytes),
+        human::size(tape_bytes),
         plan.selection.skipped.len()
     );
     Ok(ExitCode::SUCCESS)

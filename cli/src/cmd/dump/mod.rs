@@ -142,9 +142,7 @@ fn in_stream(e: RestoreError, dump: &str) -> anyhow::Error {
 }
 
 /// Now, in Unix seconds (0 for a clock set before 1970), as dumps record
-/// dates.
+/// dates (32 bits).
 fn now() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as u32)
+    human::now() as u32
 }

@@ -112,11 +112,9 @@ fn timed<T>(
     Ok((r, start.elapsed().as_secs_f64()))
 }
 
+/// `, RATE` for the summary line, nothing when no time was measured.
 fn rate(bytes: u64, secs: f64) -> String {
-    if secs <= 0.0 {
-        return String::new();
-    }
-    format!(", {:.0} MiB/s", bytes as f64 / (1 << 20) as f64 / secs)
+    human::rate(bytes, secs).map_or_else(String::new, |r| format!(", {r}"))
 }
 
 fn log_summary(path: &Path, r: &InitLogReport, secs: f64) {

@@ -1,0 +1,34 @@
+//! How coda-rs shows quantities to people, one style for every command
+//! (`../shared/spec/cli-conventions.md`): sizes and rates in powers of
+//! 1024 with the binary unit names the size arguments accept
+//! ([`size`], [`rate`]), dates in UTC ([`utc`], with [`now`] for the
+//! clock), raw bytes as text ([`lossy`]).
+//!
+//! The crate depends on nothing, so every library of the workspace and the
+//! binary format through it.
+
+#![forbid(unsafe_code)]
+
+mod size;
+mod time;
+
+pub use size::{rate, size};
+pub use time::{now, utc};
+
+/// Raw bytes (a name, an ACL, a message read from a dump or a device) as
+/// text: UTF-8 where they are, U+FFFD for each byte sequence that is not.
+pub fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_as_text() {
+        assert_eq!(lossy(b"golden.backup"), "golden.backup");
+        assert_eq!(lossy(b"a\xffb"), "a\u{fffd}b");
+        assert_eq!(lossy(b""), "");
+    }
+}

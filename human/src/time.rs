@@ -1,0 +1,52 @@
+//! Dates for people: Unix seconds as UTC, and the clock.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Now, in seconds since 1970-01-01 UTC (0 for a clock set before 1970).
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS` in UTC (proleptic Gregorian
+/// calendar), for any value: times read from a journal or a dump are not
+/// trusted.
+pub fn utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dates as `date -u -d @SECS '+%F %T'` prints them.
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00");
+        assert_eq!(utc(1), "1970-01-01 00:00:01");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(utc(1_795_651_200 + 3661), "2026-11-26 01:01:01");
+        assert_eq!(utc(4_107_542_399), "2100-02-28 23:59:59");
+        assert_eq!(utc(u64::from(u32::MAX)), "2106-02-07 06:28:15");
+        assert!(!utc(u64::MAX).is_empty());
+    }
+}
