@@ -235,17 +235,15 @@ fn drill(
     })?;
 
     step(report, progress, "incremental-dump", || {
-        let base = std::io::BufReader::with_capacity(
-            1 << 20,
-            File::open(&full_path).with_context(|| full_path.display().to_string())?,
-        );
         let out = BufWriter::with_capacity(1 << 20, create_new(&work, "incremental.dump")?);
         let opts = volume_dump::incremental::IncrementalOptions {
             level: 1,
             date: DATE_INCR,
         };
-        let (out, r) = volume_dump::incremental::write_incremental(base, &source, &opts, out)
-            .with_context(|| format!("{}: incremental dump", source.display()))?;
+        // What `dump create --incremental-from` runs.
+        let (out, r) =
+            volume_dump::incremental::write_incremental_from(&full_path, &source, &opts, out)
+                .with_context(|| format!("{}: incremental dump", source.display()))?;
         finish_file(out, &incr_path)?;
         Ok((
             (),

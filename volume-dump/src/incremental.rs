@@ -11,6 +11,10 @@
 //! object is "unchanged" exactly when the full dump of the changed tree
 //! would hold the same record for it.
 
+mod base_file;
+
+pub use base_file::write_incremental_from;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};

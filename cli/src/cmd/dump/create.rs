@@ -1,12 +1,15 @@
-//! `coda-rs dump create`: a full dump of a directory tree (spec §8).
+//! `coda-rs dump create`: a full dump of a directory tree, or with
+//! `--incremental-from` its level-N incremental relative to a full dump
+//! (spec §8).
 
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::create::{create_dump, CreateOptions};
+use volume_dump::incremental::{write_incremental_from, IncrementalOptions};
 use volume_dump::volume_type;
 
 use crate::exit;
@@ -21,11 +24,11 @@ pub struct CreateArgs {
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
     /// Volume id (hexadecimal).
-    #[arg(long, value_parser = parse_hex_id)]
-    pub volume_id: u32,
+    #[arg(long, value_parser = parse_hex_id, required_unless_present = "incremental_from")]
+    pub volume_id: Option<u32>,
     /// Volume name (at most 31 bytes), e.g. `golden.backup`.
-    #[arg(long)]
-    pub volume_name: String,
+    #[arg(long, required_unless_present = "incremental_from")]
+    pub volume_name: Option<String>,
     /// Read-write parent volume id (hexadecimal); default: the volume id.
     #[arg(long, value_parser = parse_hex_id)]
     pub parent_id: Option<u32>,
@@ -35,6 +38,24 @@ pub struct CreateArgs {
     /// Mark the dump as a read-only clone instead of a backup clone.
     #[arg(long)]
     pub read_only: bool,
+    /// Write the incremental dump of DIR relative to this full dump of
+    /// the same volume (a file): only new and changed objects, and a
+    /// removal record for each object of BASE that is gone. Volume id,
+    /// name, parent and volume data come from BASE.
+    #[arg(
+        long,
+        value_name = "BASE",
+        conflicts_with_all = ["volume_id", "volume_name", "parent_id", "partition", "read_only"]
+    )]
+    pub incremental_from: Option<PathBuf>,
+    /// Dump level of the incremental (header `i`, 1 or more; default 1).
+    /// Only with --incremental-from.
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub level: Option<u32>,
     /// Dump date (Unix seconds); default: now.
     #[arg(long)]
     pub date: Option<u32>,
@@ -53,62 +74,117 @@ fn parse_hex_id(s: &str) -> std::result::Result<u32, String> {
 
 /// Runs `coda-rs dump create`.
 pub fn run(a: CreateArgs) -> Result<ExitCode> {
-    if a.volume_name.is_empty() || a.volume_name.len() > 31 {
+    let date = a.date.unwrap_or_else(super::now);
+    if let Some(base) = &a.incremental_from {
+        let opts = IncrementalOptions {
+            level: a.level.unwrap_or(1),
+            date,
+        };
+        let context = format!(
+            "{}: incremental dump relative to {}",
+            a.dir.display(),
+            base.display()
+        );
+        let mut report = None;
+        write_output(&a, |out| {
+            let (_, r) = write_incremental_from(base, &a.dir, &opts, out)
+                .with_context(|| context.clone())?;
+            report = Some(r);
+            Ok(())
+        })?;
+        let r = report.expect("write_output runs the writer or fails");
+        for w in &r.warnings {
+            eprintln!("coda-rs: warning: {w}");
+        }
+        eprintln!(
+            "{}: level {} incremental relative to {}: {} directories and {} files/symlinks sent, \
+             {} unchanged left out, {} removed, {} bytes",
+            a.output.display(),
+            opts.level,
+            base.display(),
+            r.sent[0],
+            r.sent[1],
+            r.unchanged[0] + r.unchanged[1],
+            r.removed[0] + r.removed[1],
+            r.bytes
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.level.is_some() {
+        return Err(exit::usage("--level needs --incremental-from BASE"));
+    }
+    let (Some(volume_id), Some(volume_name)) = (a.volume_id, a.volume_name.as_deref()) else {
+        return Err(exit::usage(
+            "--volume-id and --volume-name are needed for a full dump",
+        ));
+    };
+    if volume_name.is_empty() || volume_name.len() > 31 {
         return Err(exit::usage("--volume-name must be 1 to 31 bytes"));
     }
-    if a.volume_id == 0 {
+    if volume_id == 0 {
         return Err(exit::usage("--volume-id must not be 0"));
     }
-    let date = a.date.unwrap_or_else(super::now);
-    let mut opts = CreateOptions::new(a.volume_id, a.volume_name.as_bytes(), date);
+    let mut opts = CreateOptions::new(volume_id, volume_name.as_bytes(), date);
     opts.parent_id = a.parent_id;
-    opts.partition = a.partition.into_bytes();
+    opts.partition = a.partition.clone().into_bytes();
     if a.read_only {
         opts.volume_type = volume_type::READ_ONLY;
     }
-    let report = if a.output == Path::new("-") {
-        let stdout = io::stdout();
-        let (_, report) = create_dump(&a.dir, &opts, stdout.lock())?;
-        report
-    } else {
-        if !a.force && a.output.symlink_metadata().is_ok() {
-            return Err(exit::refused(format!(
-                "{}: exists (use --force to overwrite)",
-                a.output.display()
-            )));
-        }
-        let dir = match a.output.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if let (Ok(out_dir), Ok(tree)) = (dir.canonicalize(), a.dir.canonicalize()) {
-            if out_dir.starts_with(&tree) {
-                return Err(exit::usage(format!(
-                    "{}: the output must not be inside the tree being dumped ({})",
-                    a.output.display(),
-                    a.dir.display()
-                )));
-            }
-        }
-        let mut out = output::create(&a.output, a.force)?;
-        let (w, report) = create_dump(&a.dir, &opts, BufWriter::new(&mut out))?;
-        w.into_inner()
-            .map_err(|e| anyhow::Error::new(e.into_error()))
-            .with_context(|| a.output.display().to_string())?;
-        output::commit(out, &a.output, "exists (use --force to overwrite)")?;
-        report
-    };
+    let mut report = None;
+    write_output(&a, |out| {
+        let (_, r) = create_dump(&a.dir, &opts, out)?;
+        report = Some(r);
+        Ok(())
+    })?;
+    let report = report.expect("write_output runs the writer or fails");
     for w in &report.warnings {
         eprintln!("coda-rs: warning: {w}");
     }
     eprintln!(
         "{}: full dump of {} ({:08x}): {} directories, {} files/symlinks, {} bytes",
         a.output.display(),
-        a.volume_name,
-        a.volume_id,
+        volume_name,
+        volume_id,
         report.directories,
         report.files,
         report.bytes
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `write` on OUT: stdout, or a new file (refused if it exists,
+/// unless --force; never inside DIR) that appears only once complete.
+fn write_output(a: &CreateArgs, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    if a.output == Path::new("-") {
+        let stdout = io::stdout();
+        let mut lock = stdout.lock();
+        write(&mut lock)?;
+        return lock.flush().context("stdout");
+    }
+    if !a.force && a.output.symlink_metadata().is_ok() {
+        return Err(exit::refused(format!(
+            "{}: exists (use --force to overwrite)",
+            a.output.display()
+        )));
+    }
+    let dir = match a.output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let (Ok(out_dir), Ok(tree)) = (dir.canonicalize(), a.dir.canonicalize()) {
+        if out_dir.starts_with(&tree) {
+            return Err(exit::usage(format!(
+                "{}: the output must not be inside the tree being dumped ({})",
+                a.output.display(),
+                a.dir.display()
+            )));
+        }
+    }
+    let mut out = output::create(&a.output, a.force)?;
+    let mut w = BufWriter::new(&mut out);
+    write(&mut w)?;
+    w.into_inner()
+        .map_err(|e| anyhow::Error::new(e.into_error()))
+        .with_context(|| a.output.display().to_string())?;
+    output::commit(out, &a.output, "exists (use --force to overwrite)")
 }

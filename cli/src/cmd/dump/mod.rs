@@ -57,11 +57,18 @@ pub enum DumpCommand {
         --force (written, with a warning).")]
     Merge(merge::MergeArgs),
     /// Write a full dump of a directory tree (restorable with volutil
-    /// restore).
+    /// restore), or its incremental relative to a full dump.
     #[command(after_help = "Examples:\n  \
         coda-rs dump create /srv/extracted/golden.backup -o golden.dump \\\n      \
         --volume-id 1000102 --volume-name golden.backup\n  \
-        coda-rs dump create tree -o - --volume-id 0x1000102 --volume-name t.backup | gzip > t.dump.gz\n\n\
+        coda-rs dump create tree -o - --volume-id 0x1000102 --volume-name t.backup | gzip > t.dump.gz\n  \
+        coda-rs dump create tree -o mon.dump --incremental-from golden.dump\n  \
+        coda-rs dump create tree -o tue.dump --incremental-from golden.dump --level 2\n\n\
+        With --incremental-from BASE (a full dump file of the same volume) the output is\n\
+        the level-N incremental (spec §8): new and changed objects, and a removal for each\n\
+        object of BASE that is gone; volume id, name and data come from BASE. An object\n\
+        keeps its vnode while its path holds the same kind of object (a rename is a\n\
+        removal and a new object). dump restore BASE OUT (or dump merge) gives the tree.\n\n\
         Volume ids are hexadecimal, as volutil prints them. Directory ACLs come from\n\
         DIR/..CodaACLs.yaml (as written by codadump2tar / dump to-tar) when present;\n\
         otherwise the root gets System:Administrators rlidwka and subdirectories\n\
