@@ -359,7 +359,7 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
             "seconds": secs,
             "stopped": r.stopped,
             "dry_run": args.dry_run,
-            "left_out": r.left_out.iter().map(|p| lossy(p.as_os_str().to_owned())).collect::<Vec<_>>(),
+            "left_out": r.left_out.iter().map(|p| human::lossy(p.as_os_str().as_bytes())).collect::<Vec<_>>(),
             "failures": r.failures.iter().map(|f| serde_json::json!({
                 "path": human::lossy(f.path.as_os_str().as_bytes()),
                 "op": f.op.to_string(),
