@@ -313,4 +313,103 @@ mod tests {
             }
         }
     }
+
+    /// venus for `verify --against`: getacl of a path gets the ACL text in
+    /// `acls` (venus's form: `name rights` separated by a space).
+    struct Venus {
+        mnt: PathBuf,
+        calls: Rc<RefCell<Vec<Pioctl>>>,
+        acls: Vec<(PathBuf, &'static str)>,
+    }
+
+    impl Transport for Venus {
+        fn mountpoint(&self) -> &Path {
+            &self.mnt
+        }
+        fn call(&self, p: &Pioctl) -> cfs_ioctl::Result<Vec<u8>> {
+            self.calls.borrow_mut().push(p.clone());
+            let path = p.path.clone().unwrap();
+            let text = self
+                .acls
+                .iter()
+                .find(|(q, _)| *q == path)
+                .map_or("0\n0\n", |a| a.1);
+            Ok(text.as_bytes().to_vec())
+        }
+    }
+
+    #[test]
+    fn verify_against_reads_acls_through_getacl() {
+        use volume_dump::restore::{verify_against, AgainstOptions};
+        use volume_dump::verify::acls::AclCheck;
+
+        let dir = tempfile::tempdir().unwrap();
+        let into = dir.path().canonicalize().unwrap().join("vol");
+        let full = std::fs::read(golden("server-a-full.dump")).unwrap();
+        let opts = RestoreOptions {
+            acls: AclMode::Skip,
+            ..RestoreOptions::default()
+        };
+        restore_chain(&full[..], &[], &into, &opts, &mut |_| {}).unwrap();
+        // The golden ACLs (README: root AnyUser 9, Administrators 127;
+        // subdir + admin 31, - AnyUser 8), as venus would answer, with one
+        // entry changed (subdir), one missing (manyfiles) and one extra
+        // (subdir/deeper), in another order than the dump's.
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let acls =
+            vec![
+            (into.clone(), "2\n0\nSystem:Administrators 127\nSystem:AnyUser 9\n"),
+            (
+                into.join("subdir"),
+                "3\n1\nSystem:AnyUser 9\nSystem:Administrators 127\nadmin 1\nSystem:AnyUser 8\n",
+            ),
+            (into.join("manyfiles"), "1\n0\nSystem:AnyUser 9\n"),
+            (
+                into.join("subdir/deeper"),
+                "3\n0\nSystem:AnyUser 9\nSystem:Administrators 127\nbob 8\n",
+            ),
+        ];
+        let client = Client::with_transport(Box::new(Venus {
+            mnt: "/coda".into(),
+            calls: calls.clone(),
+            acls,
+        }));
+        let reader = super::CodaAclReader {
+            client,
+            root: into.clone(),
+        };
+        let opts = AgainstOptions {
+            acls: AclCheck::Get(Rc::new(reader)),
+            owners: false,
+            ..AgainstOptions::default()
+        };
+        let diffs = verify_against(&full[..], &[], &into, &opts).unwrap();
+        let got: Vec<(String, String)> = diffs
+            .iter()
+            .map(|d| (d.path.display().to_string(), d.what.clone()))
+            .collect();
+        let want = [
+            (
+                "manyfiles",
+                "ACL entry \"System:Administrators\" with rights rlidwka (127) missing",
+            ),
+            (
+                "subdir",
+                "ACL entry \"admin\": rights r (1), expected rlidw (31)",
+            ),
+            (
+                "subdir/deeper",
+                "ACL entry \"bob\" with rights l (8) not in the dump",
+            ),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(p, w)| (p.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        // One getacl per directory, never following a symlink.
+        let calls = calls.borrow();
+        assert_eq!(calls.len(), 4);
+        assert!(calls.iter().all(|p| p.opcode == Opcode::GETAL && !p.follow));
+    }
 }
