@@ -1,34 +1,36 @@
 #!/usr/bin/env bash
 # Benchmark of `coda-rs copy` against `cp -a`, `rsync -a` and `tar c | tar x`
-# (issue 7). Not part of CI: run by hand, as root, on an idle machine if you
-# have one:
+# (issues 7 and 12). Not part of CI: run by hand, as root, on an idle
+# machine if you have one:
 #
-#   bash benches/copy-bench.sh [WORKDIR] [ROUNDS]
+#   bash benches/copy-bench.sh [WORKDIR] [PAIRS]
+#
+# Give a WORKDIR on a journaled file system, as a server partition is: on
+# ext4 without a journal (this VM's /) every inode allocated after the
+# previous run's `rm -rf` scans recently freed inodes (the kernel's
+# recently_deleted()), which dominates every tool's time (issue 12 profile).
+# CODA_RS_BIN=path uses that binary instead of building the release one.
 #
 # Data sets: (a) 20,000 small files of 1-16 KiB in 200 directories,
-# (b) 20 files of 64 MiB. The cache is warmed first; every measurement
-# copies into a fresh destination on the same filesystem, and `sync` runs
-# (untimed) after each copy so that one run's writeback does not land in
-# the next one's time. Tools are measured in alternating pairs
-# (coda-rs/other, other/coda-rs, ...) and the report gives the median over
-# rounds of each pair's time ratio, plus a --jobs 1/2/4/8 scaling table.
+# (b) 20 files of 64 MiB, (c) the sparse tree: 4,000 files of random size
+# 0-16 KiB spread over d{i%37}/e{i%11}/f{i}, one file `sparse` of
+# 512 MiB + 3 bytes apparent size holding 64 KiB of data at 1 MiB and 3
+# bytes at 512 MiB (everything else a hole), and hard and symbolic links.
+# The cache is warmed first; every measurement copies into a fresh
+# destination on the same filesystem; `rm -rf` and a `sync` before and
+# after every copy are not timed. coda-rs and `cp -a` run in PAIRS
+# alternating pairs (default 7), coda-rs first in odd rounds; `--jobs 1`
+# against `cp -a` likewise; rsync and tar in 3 pairs. The tables give
+# medians of wall time, CPU time (user + system) and of each pair's ratio.
 # Prints a Markdown section for benches/README.md on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-/tmp/coda-rs-copy-bench}
-ROUNDS=${2:-5}
-
-need=()
-command -v rsync >/dev/null || need+=(rsync)
-command -v bc >/dev/null || need+=(bc)
-if [ "${#need[@]}" -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-cargo build --release -p coda-rs -q
-BIN=${CARGO_TARGET_DIR:-target}/release/coda-rs
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
-
+PAIRS=${2:-7}
+. benches/bench-lib.sh
+coda_rs_bin
 mkdir -p "$WORK"
+
 make_small() {
     [ -e "$WORK/small.done" ] && return
     rm -rf "$WORK/small"; mkdir -p "$WORK/small"
@@ -53,69 +55,75 @@ make_large() {
     done
     touch "$WORK/large.done"
 }
-
-# run TOOL SRC DST -> prints seconds
-run() {
-    local tool=$1 src=$2 dst=$3 t0 t1
-    rm -rf "$dst"; sync
-    t0=$(date +%s%N)
-    case $tool in
-        coda) "$BIN" copy -q "$src" "$dst" ;;
-        coda-j*) "$BIN" copy -q --jobs "${tool#coda-j}" "$src" "$dst" ;;
-        cp) cp -a "$src" "$dst" ;;
-        rsync) rsync -a "$src/" "$dst/" ;;
-        tar) mkdir "$dst" && tar -C "$src" -cf - . | tar -C "$dst" -xpf - ;;
-    esac
-    t1=$(date +%s%N)
-    sync
-    echo "scale=4; ($t1 - $t0) / 1000000000" | bc
+make_sparse() {
+    [ -e "$WORK/sparse.done" ] && return
+    rm -rf "$WORK/sparse"; mkdir -p "$WORK/sparse"
+    python3 - "$WORK/sparse" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+rng = random.Random(12)
+for i in range(4000):
+    sub = os.path.join(root, "d%d" % (i % 37), "e%d" % (i % 11))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%d" % i), "wb") as fh:
+        fh.write(rng.randbytes(rng.randint(0, 16384)))
+with open(os.path.join(root, "sparse"), "wb") as fh:
+    fh.seek(1 << 20)
+    fh.write(rng.randbytes(64 << 10))
+    fh.seek(512 << 20)
+    fh.write(b"end")
+for i in range(0, 4000, 97):
+    src = os.path.join(root, "d%d" % (i % 37), "e%d" % (i % 11), "f%d" % i)
+    os.link(src, os.path.join(root, "d%d" % ((i + 1) % 37), "link%d" % i))
+    os.symlink("../d%d/e%d/f%d" % (i % 37, i % 11, i), os.path.join(root, "d%d" % ((i + 2) % 37), "sym%d" % i))
+PY
+    touch "$WORK/sparse.done"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-
+DST=$WORK/dst
+reset() { rm -rf "$DST"; }
+cmd() { # TOOL SRC
+    case $1 in
+        coda) echo "'$BIN' copy -q '$2' '$DST'" ;;
+        coda-j1) echo "'$BIN' copy -q --jobs 1 '$2' '$DST'" ;;
+        cp) echo "cp -a '$2' '$DST'" ;;
+        rsync) echo "rsync -aH '$2/' '$DST/'" ;;
+        tar) echo "mkdir '$DST' && tar -C '$2' -cf - . | tar -C '$DST' -xpf -" ;;
+    esac
+}
 
 bench_set() {
-    local name=$1 src=$2 dst=$WORK/dst
-    local -A ratios times
+    local name=$1 src=$2
     tar -C "$src" -cf - . > /dev/null   # warm the cache
-    for r in $(seq 1 "$ROUNDS"); do
-        for tool in cp rsync tar; do
-            if (( r % 2 )); then
-                a=$(run coda "$src" "$dst"); b=$(run $tool "$src" "$dst")
-            else
-                b=$(run $tool "$src" "$dst"); a=$(run coda "$src" "$dst")
-            fi
-            ratios[$tool]+="$(echo "scale=4; $b / $a" | bc) "
-            times[coda]+="$a "; times[$tool]+="$b "
-        done
-        for j in 1 2 4 8; do
-            times[j$j]+="$(run coda-j$j "$src" "$dst") "
-        done
-    done
-    rm -rf "$dst"
+    pairs coda "$(cmd coda "$src")" cp "$(cmd cp "$src")"
+    pairs coda-j1 "$(cmd coda-j1 "$src")" cp-j1 "$(cmd cp "$src")"
+    local keep=$PAIRS; PAIRS=3
+    pairs coda-r "$(cmd coda "$src")" rsync "$(cmd rsync "$src")"
+    pairs coda-t "$(cmd coda "$src")" tar "$(cmd tar "$src")"
+    PAIRS=$keep
     echo
     echo "#### $name"
     echo
-    echo "| tool | median time (s) | median ratio tool / coda-rs |"
-    echo "| --- | --- | --- |"
-    echo "| coda-rs copy (default jobs = $(nproc)) | $(tr ' ' '\n' <<<"${times[coda]}" | grep . | median) | 1 |"
-    for tool in cp rsync tar; do
-        local label=$tool
-        case $tool in cp) label='cp -a';; rsync) label='rsync -a';; tar) label='tar c \| tar x';; esac
-        echo "| $label | $(tr ' ' '\n' <<<"${times[$tool]}" | grep . | median) | $(tr ' ' '\n' <<<"${ratios[$tool]}" | grep . | median) |"
-    done
+    echo "| run | median wall (s) | median CPU (s) | peak RSS (MiB) |"
+    echo "| --- | --- | --- | --- |"
+    row "coda-rs copy (default jobs = $(nproc))" coda
+    row "cp -a" cp
+    row "coda-rs copy --jobs 1" coda-j1
+    row "rsync -aH (3 pairs)" rsync
+    row "tar c \\| tar x (3 pairs)" tar
     echo
-    echo "| --jobs | median time (s) | speed-up vs --jobs 1 |"
-    echo "| --- | --- | --- |"
-    local t1; t1=$(tr ' ' '\n' <<<"${times[j1]}" | grep . | median)
-    for j in 1 2 4 8; do
-        local t; t=$(tr ' ' '\n' <<<"${times[j$j]}" | grep . | median)
-        echo "| $j | $t | $(echo "scale=2; $t1 / $t" | bc) |"
-    done
+    echo "Median ratios over the pairs (above 1: coda-rs is faster): cp -a / coda-rs **$(ratio coda cp)x**;" \
+        "cp -a / coda-rs --jobs 1 $(ratio coda-j1 cp-j1)x; rsync -aH / coda-rs $(ratio coda-r rsync)x;" \
+        "tar / coda-rs $(ratio coda-t tar)x."
 }
 
 make_small
 make_large
-echo "### Run of $(date -u +%Y-%m-%d) on $(nproc) cores, $(uname -r), $(df -T "$WORK" | awk 'NR==2 {print $2}'), $ROUNDS rounds"
+make_sparse
+echo "### copy (\`bash benches/copy-bench.sh\`)"
+echo
+run_line
 bench_set "(a) 20,000 small files of 1-16 KiB" "$WORK/small"
 bench_set "(b) 20 files of 64 MiB" "$WORK/large"
+bench_set "(c) sparse tree: 4,000 files of 0-16 KiB, a 512 MiB sparse file, links" "$WORK/sparse"
+rm -rf "$DST"

@@ -7,6 +7,10 @@
 #
 #   bash benches/restore-bench.sh [WORKDIR] [PAIRS]
 #
+# Give a WORKDIR on a journaled file system, as a server partition is: on
+# ext4 without a journal (this VM's /) every inode allocated after the
+# previous run's `rm -rf` scans recently freed inodes (the kernel's
+# recently_deleted()), which dominates every tool's time (issue 12 profile).
 # CODA_RS_BIN=path uses that binary instead of building the release one
 # (e.g. to compare two builds on the same data).
 #
@@ -28,19 +32,8 @@ cd "$(dirname "$0")/.."
 WORK=${1:-/tmp/coda-rs-restore-bench}
 PAIRS=${2:-7}
 
-need=()
-[ -x /usr/bin/time ] || need+=(time)
-command -v bc >/dev/null || need+=(bc)
-if [ "${#need[@]}" -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-if [ -n "${CODA_RS_BIN:-}" ]; then
-    BIN=$CODA_RS_BIN
-else
-    cargo build --release -p coda-rs -q
-    BIN=${CARGO_TARGET_DIR:-target}/release/coda-rs
-fi
-[ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+. benches/bench-lib.sh
+coda_rs_bin
 mkdir -p "$WORK"
 
 make_set() { # name dirs files_per_dir big_files big_mib
@@ -77,74 +70,33 @@ make_set many-small 100 200 0 0
 make_set mixed 20 100 45 4
 make_set large 0 0 20 64
 
-# timed CMD...: runs CMD (stdout discarded), after a fresh $WORK/out and a
-# sync; prints "wall_s cpu_s max_rss_kib". The sync after it is not timed.
-timed() {
-    rm -rf "$WORK/out" "$WORK/out.tar"; mkdir -p "$WORK/out"; sync
-    local t0 t1
-    t0=$(date +%s%N)
-    /usr/bin/time -f '%U %S %M' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/err.txt" || {
-        cat "$WORK/err.txt" >&2; exit 1; }
-    t1=$(date +%s%N)
-    sync
-    read -r u s m < "$WORK/time.txt"
-    echo "$(echo "scale=4; ($t1 - $t0) / 1000000000" | bc) $(echo "$u + $s" | bc) $m"
-}
-
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-col() { awk -v c="$1" '{print $c}'; }
-
-# pairs NAME_A CMD_A NAME_B CMD_B: PAIRS alternating rounds; fills
-# $WORK/NAME_{A,B}.txt with "wall cpu rss" lines and $WORK/NAME_A-NAME_B.ratio
-# with b_wall / a_wall per round.
-pairs() {
-    local na=$1 ca=$2 nb=$3 cb=$4 a b
-    : > "$WORK/$na.txt"; : > "$WORK/$nb.txt"; : > "$WORK/$na-$nb.ratio"
-    for r in $(seq 1 "$PAIRS"); do
-        if (( r % 2 )); then
-            a=$(timed sh -c "$ca"); b=$(timed sh -c "$cb")
-        else
-            b=$(timed sh -c "$cb"); a=$(timed sh -c "$ca")
-        fi
-        echo "$a" >> "$WORK/$na.txt"; echo "$b" >> "$WORK/$nb.txt"
-        echo "scale=4; $(echo "$b" | col 1) / $(echo "$a" | col 1)" | bc >> "$WORK/$na-$nb.ratio"
-    done
-}
-
-row() { # label file size_bytes
-    local w c r
-    w=$(col 1 < "$2" | median); c=$(col 2 < "$2" | median)
-    r=$(col 3 < "$2" | sort -g | tail -1)
-    awk -v l="$1" -v w="$w" -v c="$c" -v r="$r" -v s="$3" \
-        'BEGIN {printf "| %s | %.3f | %.3f | %.0f | %.1f |\n", l, w, c, s/1e6/w, r/1024}'
-}
+reset() { rm -rf "$WORK/out" "$WORK/out.tar"; mkdir -p "$WORK/out"; }
 
 echo "## dump restore and to-tar (\`bash benches/restore-bench.sh\`)"
 echo
-echo "Run $(date -u +%Y-%m-%dT%H:%MZ), $PAIRS alternating pairs, $(nproc) vCPUs, $(uname -r), $(df -T "$WORK" | awk 'NR==2 {print $2}'); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
+run_line
 for set in many-small mixed large; do
     D=$WORK/$set.dump T=$WORK/$set.tar
     size=$(stat -c %s "$D")
     R="'$BIN' dump restore --quiet"
     pairs coda "$R '$D' --into '$WORK/out/vol'" tar "tar -C '$WORK/out' -xf '$T'"
-    pairs pipe "cat '$D' | $R - --into '$WORK/out/vol'" file "$R '$D' --into '$WORK/out/vol'"
-    pairs synced "'$BIN' dump to-tar '$D' -o '$WORK/out.tar'" unsynced "'$BIN' dump to-tar '$D' > '$WORK/out.tar'"
+    pairs file "$R '$D' --into '$WORK/out/vol'" pipe "cat '$D' | $R - --into '$WORK/out/vol'"
+    pairs unsynced "'$BIN' dump to-tar '$D' > '$WORK/out.tar'" synced "'$BIN' dump to-tar '$D' -o '$WORK/out.tar'"
     pairs dd "dd if='$D' of='$WORK/out.tar' bs=4M conv=fdatasync status=none" synced2 "'$BIN' dump to-tar '$D' -o '$WORK/out.tar'"
     echo
     echo "#### $set ($(awk -v s="$size" 'BEGIN {printf "%.0f MB", s/1e6}') dump)"
     echo
     echo "| run | median wall (s) | median CPU (s) | MB/s (dump bytes) | peak RSS (MiB) |"
     echo "| --- | --- | --- | --- | --- |"
-    row "coda-rs dump restore FILE" "$WORK/coda.txt" "$size"
-    row "tar -xf (dump to-tar output)" "$WORK/tar.txt" "$size"
-    row "coda-rs dump restore - (from a pipe)" "$WORK/pipe.txt" "$size"
-    row "coda-rs dump to-tar -o (synced, renamed)" "$WORK/synced.txt" "$size"
-    row "coda-rs dump to-tar > file (unsynced)" "$WORK/unsynced.txt" "$size"
-    row "dd bs=4M conv=fdatasync" "$WORK/dd.txt" "$size"
+    row "coda-rs dump restore FILE" coda "$size"
+    row "tar -xf (dump to-tar output)" tar "$size"
+    row "coda-rs dump restore - (from a pipe)" pipe "$size"
+    row "coda-rs dump to-tar -o (synced, renamed)" synced "$size"
+    row "coda-rs dump to-tar > file (unsynced)" unsynced "$size"
+    row "dd bs=4M conv=fdatasync" dd "$size"
     echo
-    echo "Median ratios over the pairs: tar -xf / restore **$(median < "$WORK/coda-tar.ratio")x**;" \
-        "restore from a file / from a pipe $(median < "$WORK/pipe-file.ratio");" \
-        "to-tar unsynced / synced $(median < "$WORK/synced-unsynced.ratio")," \
-        "synced / dd $(median < "$WORK/dd-synced2.ratio") (1 or less: the sync costs nothing more than dd's)."
+    echo "Median ratios over the pairs: tar -xf / restore **$(ratio coda tar)x**" \
+        "(above 1: coda-rs is faster); restore from a pipe / from a file $(ratio file pipe);" \
+        "to-tar -o synced / unsynced $(ratio unsynced synced), synced / dd conv=fdatasync $(ratio dd synced2)."
 done
 rm -rf "$WORK/out" "$WORK/out.tar"

@@ -38,6 +38,31 @@ pub fn times(m: &Meta) -> Timestamps {
     }
 }
 
+/// What a file this run has just created is known to have already, so
+/// that setting it again can be left out (it would change nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Born {
+    /// The owner and group every new file gets, when known.
+    pub owner: Option<(u32, u32)>,
+    /// The umask, when a new file's mode is exactly its creation mode
+    /// less the umask (no default ACL where it is created).
+    pub umask: Option<u32>,
+}
+
+impl Born {
+    /// Whether a file created with mode `m.perm() & 0o777` has the mode
+    /// `m.perm()` already: no set-id or sticky bit, nothing the umask
+    /// takes away.
+    fn has_mode(&self, m: &Meta) -> bool {
+        self.umask.is_some_and(|u| m.perm() & (0o7000 | u) == 0)
+    }
+
+    /// Whether a new file has `m`'s owner and group already.
+    fn has_owner(&self, m: &Meta) -> bool {
+        self.owner == Some((m.uid, m.gid))
+    }
+}
+
 /// Sets owner, mode, xattrs and times on an open destination file or
 /// held directory. `src` names the item in failures.
 pub fn apply_fd(
@@ -47,9 +72,23 @@ pub fn apply_fd(
     p: &Preserve,
     xattrs: &[Xattr],
 ) -> Result<(), Failure> {
+    apply_new_fd(src, dst, m, p, xattrs, &Born::default())
+}
+
+/// [`apply_fd`] on a file just created with mode `m.perm() & 0o777`,
+/// leaving out the owner and mode changes that `born` shows would change
+/// nothing.
+pub fn apply_new_fd(
+    src: &Path,
+    dst: impl AsFd,
+    m: &Meta,
+    p: &Preserve,
+    xattrs: &[Xattr],
+    born: &Born,
+) -> Result<(), Failure> {
     let fd = dst.as_fd();
     let fail = |op| move |e: Errno| Failure::io(src, op, &e.into());
-    if p.ownership {
+    if p.ownership && !born.has_owner(m) {
         chown_with(
             |u, g| rustix::fs::fchown(fd, u, g),
             m,
@@ -57,7 +96,7 @@ pub fn apply_fd(
         )
         .map_err(fail(Op::Chown))?;
     }
-    if p.mode {
+    if p.mode && !born.has_mode(m) {
         rustix::fs::fchmod(fd, Mode::from_raw_mode(m.perm())).map_err(fail(Op::Chmod))?;
     }
     if p.xattrs {

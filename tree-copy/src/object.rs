@@ -211,7 +211,7 @@ impl Copier<'_> {
             .map_err(|e| Failure::beneath(&src, Op::Write, &e))?;
         let it = &self.plan.items[i];
         let source = &self.sources[it.pair];
-        let filled = self.fill(&src, &from, &to, &m).and_then(|()| {
+        let filled = self.fill(it.pair, &src, &from, &to, &m).and_then(|()| {
             source.copied(&it.entry.rel);
             source.unchanged(&it.entry.rel, &from, &opened)
         });
@@ -265,14 +265,22 @@ impl Copier<'_> {
         beneath::read_xattrs(from).map_err(|e| Failure::io(src, Op::Xattr, &e))
     }
 
-    /// Copies the data of `from` into the new file `to` and sets its metadata.
-    fn fill(&self, src: &Path, from: &File, to: &File, m: &Meta) -> Result<(), Failure> {
+    /// Copies the data of `from` into the file `to`, just created in pair
+    /// `pair` with mode `m.perm() & 0o777`, and sets its metadata.
+    fn fill(
+        &self,
+        pair: usize,
+        src: &Path,
+        from: &File,
+        to: &File,
+        m: &Meta,
+    ) -> Result<(), Failure> {
         data::copy_data(from, to, m.size, m.looks_sparse()).map_err(|e| match e {
             DataError::Read(e) => Failure::io(src, Op::Read, &e),
             DataError::Write(e) => Failure::io(src, Op::Write, &e),
         })?;
         let xattrs = self.file_xattrs(src, from)?;
-        meta::apply_fd(src, to, m, &self.opts.preserve, &xattrs)
+        meta::apply_new_fd(src, to, m, &self.opts.preserve, &xattrs, &self.born[pair])
     }
 
     fn copy_symlink(&self, i: usize) -> Result<u8, Failure> {
@@ -401,7 +409,7 @@ impl Copier<'_> {
                     .dir
                     .create_file(at.name, m.perm() & 0o777)
                     .map_err(|e| Failure::beneath(&src, Op::Write, &e))?;
-                self.fill(&src, &from, &to, &m)?;
+                self.fill(self.plan.items[i].pair, &src, &from, &to, &m)?;
                 add(&self.counters.files, 1);
                 Ok(())
             }

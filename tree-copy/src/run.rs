@@ -27,6 +27,8 @@ pub(crate) const FAILED: u8 = 3;
 /// Files kept open besides the pairs' roots and caches: per worker a
 /// source and a destination file, a listing and a few held directories.
 const FDS_PER_THREAD: u64 = 8;
+/// Files with at least this much data are copied before the others.
+const BIG_FILE: u64 = 8 << 20;
 /// Files the process needs for itself (stdio, the progress bar, ...).
 const FDS_SPARE: u64 = 32;
 
@@ -275,6 +277,8 @@ pub(crate) struct Copier<'a> {
     warnings: Mutex<Vec<Warning>>,
     stop: AtomicBool,
     pub umask: u32,
+    /// Per pair: what a file this run creates has already.
+    pub born: Vec<crate::meta::Born>,
 }
 
 fn run(
@@ -315,6 +319,12 @@ fn run(
         };
     }
     let stop = opts.fail_fast && !failures.is_empty();
+    let umask = current_umask();
+    let born = roots
+        .targets
+        .iter()
+        .map(|t| born(t, opts.existing, umask))
+        .collect();
     let copier = Copier {
         state: (0..plan.items.len())
             .map(|_| AtomicU8::new(PENDING))
@@ -331,7 +341,8 @@ fn run(
         failures: Mutex::new(failures),
         warnings,
         stop: AtomicBool::new(stop),
-        umask: current_umask(),
+        umask,
+        born,
     };
     copier.run_phases();
     Report {
@@ -399,6 +410,37 @@ fn identities(
         .collect()
 }
 
+/// What every file a run creates beneath `target` has already. Only in a
+/// destination that was empty: every directory below the root is then
+/// this run's, made without set-id bits until the last phase. New files
+/// get the caller's uid, and its gid when the root's group is the
+/// caller's (with a set-gid root or a `grpid` mount they get the root's
+/// group, which is then the same); their mode is the creation mode less
+/// the umask unless the root has a default ACL (which every directory made
+/// beneath it inherits).
+fn born(target: &beneath::Root, existing: Existing, umask: u32) -> crate::meta::Born {
+    let mut b = crate::meta::Born::default();
+    if existing != Existing::Refuse {
+        return b;
+    }
+    let top = target.top();
+    let Ok(st) = top.stat_self() else { return b };
+    let (uid, gid) = (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    );
+    if st.st_gid == gid {
+        b.owner = Some((uid, gid));
+    }
+    let default_acl = beneath::read_xattrs(&top).map_or(true, |attrs| {
+        attrs.iter().any(|a| a.name == b"system.posix_acl_default")
+    });
+    if !default_acl {
+        b.umask = Some(umask);
+    }
+    b
+}
+
 fn current_umask() -> u32 {
     // umask can only be read by setting it; put the old value straight back.
     let old = rustix::process::umask(Mode::from_raw_mode(0o022));
@@ -429,8 +471,10 @@ impl Copier<'_> {
                 .par_iter()
                 .for_each(|&i| self.guard(i, |s| s.make_dir(i)));
         }
-        // 2. Files, symlinks and specials: the bulk of the work.
-        let objects: Vec<usize> = (0..self.plan.items.len())
+        // 2. Files, symlinks and specials: the bulk of the work. The
+        // largest files (by data, not apparent size) start first, so that
+        // they overlap the small ones instead of ending the run alone.
+        let mut objects: Vec<usize> = (0..self.plan.items.len())
             .filter(|&i| {
                 matches!(
                     self.plan.items[i].action,
@@ -438,6 +482,14 @@ impl Copier<'_> {
                 )
             })
             .collect();
+        let data = |i: usize| {
+            let m = &self.plan.items[i].entry.meta;
+            m.size.min(m.blocks.saturating_mul(512))
+        };
+        objects.sort_by_key(|&i| match data(i) {
+            d if d >= BIG_FILE => std::cmp::Reverse(d),
+            _ => std::cmp::Reverse(0),
+        });
         objects.par_iter().for_each(|&i| {
             self.guard(i, |s| s.make_object(i));
             self.progress.item_done(self.share(i));
