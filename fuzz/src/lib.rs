@@ -128,6 +128,7 @@ pub fn runbook_settings() -> Settings {
         inited_dir: p("/coda/tmp/inited"),
         reformat_rvm: false,
         client: None,
+        staging: true,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::cell::CellReplica;
 use crate::names::{HostName, VolumeName};
 use crate::runbook::Settings;
 use crate::shell::shell_quote;
@@ -204,23 +205,73 @@ impl Builder {
         );
     }
 
-    /// 13.6: copy the restored `name` into its recreated volume, then
-    /// verify it there against `dump`.
-    pub(crate) fn copy_and_verify(&mut self, name: &VolumeName, dump: &Path, s: &Settings) {
-        self.coda_rs(
-            &format!("Copy {name} into the recreated volume"),
-            vec![
-                "copy".into(),
-                "--resume".into(),
-                path(&name.under(&s.restore_dir)),
-                path(&name.under(&s.inited_dir)),
-            ],
-        );
-        self.verify_against(
-            &format!("Verify {name} against its dump"),
-            dump,
-            &name.under(&s.inited_dir),
-        );
+    /// 13.4, two-step path only ([`Settings::staging`]): restore `dump`
+    /// into the staging directory, then compare the `others` replicas'
+    /// dumps with it.
+    pub(crate) fn stage(
+        &mut self,
+        name: &VolumeName,
+        dump: &Path,
+        others: &[&CellReplica],
+        s: &Settings,
+    ) {
+        if s.staging {
+            let into = name.under(&s.restore_dir);
+            self.restore(name, dump, &into);
+            self.compare(name, others, &into);
+        }
+    }
+
+    /// 13.4 (straight into the volumes) or 13.5 (two-step path): the
+    /// directory the recreated volumes are mounted in.
+    pub(crate) fn mount_dir(&mut self, section: &str, s: &Settings) {
+        if s.staging == (section == "13.5") {
+            self.mkdir_inited(s);
+        }
+    }
+
+    /// 13.6: fill the recreated `name`: straight from `dump` (the
+    /// default: each volume's data is written once), or by copying what
+    /// was staged; then compare the `others` replicas' dumps (default path)
+    /// and verify it against `dump`, both through the client.
+    pub(crate) fn populate(
+        &mut self,
+        name: &VolumeName,
+        dump: &Path,
+        others: &[&CellReplica],
+        s: &Settings,
+    ) {
+        let mounted = name.under(&s.inited_dir);
+        if s.staging {
+            self.coda_rs(
+                &format!("Copy {name} into the recreated volume"),
+                vec![
+                    "copy".into(),
+                    "--resume".into(),
+                    path(&name.under(&s.restore_dir)),
+                    path(&mounted),
+                ],
+            );
+        } else {
+            self.restore(name, dump, &mounted);
+            self.compare(name, others, &mounted);
+        }
+        self.verify_against(&format!("Verify {name} against its dump"), dump, &mounted);
+    }
+
+    /// Each replica's dump in `others`, compared with the restored `name`
+    /// in `tree`; a difference fails the step, which names it.
+    pub(crate) fn compare(&mut self, name: &VolumeName, others: &[&CellReplica], tree: &Path) {
+        for r in others {
+            self.verify_against(
+                &format!(
+                    "Compare the dump of {} on {} with the restored {name} (differences are reported)",
+                    r.name, r.host
+                ),
+                &r.dump,
+                tree,
+            );
+        }
     }
 
     /// 13.7-13.9: unmount the volumes `names`, remove the directories,
@@ -237,14 +288,21 @@ impl Builder {
                 ],
             );
         }
-        self.about(None).operator(
-            "Remove the restore and mount directories",
-            format!(
-                "rm -rf {} && rmdir {}",
-                shell_quote(&path(&s.restore_dir)),
-                shell_quote(&path(&s.inited_dir))
-            ),
-        );
+        if s.staging {
+            self.about(None).operator(
+                "Remove the restore and mount directories",
+                format!(
+                    "rm -rf {} && rmdir {}",
+                    shell_quote(&path(&s.restore_dir)),
+                    shell_quote(&path(&s.inited_dir))
+                ),
+            );
+        } else {
+            self.about(None).operator(
+                "Remove the mount directory",
+                format!("rmdir {}", shell_quote(&path(&s.inited_dir))),
+            );
+        }
 
         self.section("13.8");
         self.coda_rs(

@@ -387,7 +387,8 @@ impl Runbook {
                     &root.chosen().dump,
                     &cell.coda_dir,
                 );
-                compare_others(&mut b, root, &cell.coda_dir);
+                let others: Vec<&CellReplica> = root.others().collect();
+                b.compare(&root.name, &others, &cell.coda_dir);
                 if !root_has_tmp_link {
                     let tmp = cell.coda_dir.join("tmp");
                     b.about(Some(&cell.tmp_volume)).coda_rs(
@@ -404,15 +405,15 @@ impl Runbook {
             }
             None => &cell.volumes,
         };
+        b.about(None).mount_dir("13.4", s);
         for v in rest {
-            let into = v.name.under(&s.restore_dir);
+            let others: Vec<&CellReplica> = v.others().collect();
             b.about(Some(&v.name))
-                .restore(&v.name, &v.chosen().dump, &into);
-            compare_others(&mut b, v, &into);
+                .stage(&v.name, &v.chosen().dump, &others, s);
         }
 
         b.section("13.5");
-        b.on(client).mkdir_inited(s);
+        b.on(client).mount_dir("13.5", s);
         for v in rest {
             b.about(Some(&v.name)).mount(&v.name, &s.inited_dir);
         }
@@ -420,8 +421,9 @@ impl Runbook {
         b.section("13.6");
         b.on(client);
         for v in rest {
+            let others: Vec<&CellReplica> = v.others().collect();
             b.about(Some(&v.name))
-                .copy_and_verify(&v.name, &v.chosen().dump, s);
+                .populate(&v.name, &v.chosen().dump, &others, s);
         }
 
         let names: Vec<&VolumeName> = rest.iter().map(|v| &v.name).collect();
@@ -436,21 +438,5 @@ impl Runbook {
             steps: b.steps,
             cell: Some(cell),
         })
-    }
-}
-
-/// 13.4: each replica's dump other than the restored one, compared with
-/// what was restored into `tree`; a difference fails the step, which
-/// names it.
-fn compare_others(b: &mut Builder, v: &CellVolume, tree: &Path) {
-    for r in v.others() {
-        b.verify_against(
-            &format!(
-                "Compare the dump of {} on {} with the restored {} (differences are reported)",
-                r.name, r.host, v.name
-            ),
-            &r.dump,
-            tree,
-        );
     }
 }

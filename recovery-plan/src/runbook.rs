@@ -55,8 +55,16 @@ pub struct Settings {
     pub rvm_data: PathBuf,
     /// RVM data segment size (e.g. `256M`).
     pub rvm_data_size: String,
-    /// Where dumps are restored (manual: `/coda/tmp/restore`).
+    /// Where dumps are restored first on the two-step path
+    /// ([`Settings::staging`]; manual: `/coda/tmp/restore`).
     pub restore_dir: PathBuf,
+    /// The two-step path (`reinit init --staging DIR`): restore every dump
+    /// into `restore_dir`, then copy it into the recreated volume. Without
+    /// it each dump is restored straight into its recreated volume's mount
+    /// under `inited_dir`, so its data goes through venus once. Runbooks
+    /// written before this setting existed took the two-step path.
+    #[serde(default = "two_step")]
+    pub staging: bool,
     /// Where the recreated volumes are mounted (manual: `/coda/tmp/inited`).
     pub inited_dir: PathBuf,
     /// The operator's opt-in to replacing an existing RVM log and data
@@ -104,6 +112,11 @@ pub fn command_path(p: &Path) -> std::result::Result<&str, String> {
         ));
     }
     Ok(text)
+}
+
+/// The path runbooks without a `staging` setting took.
+fn two_step() -> bool {
+    true
 }
 
 /// [`command_path`] for the runbook setting `field`: an
@@ -216,14 +229,13 @@ impl Runbook {
         b.about(None).bldvldb();
 
         b.section("13.4");
-        b.on(client);
+        b.on(client).mount_dir("13.4", s);
         for v in &volumes {
-            b.about(Some(&v.name))
-                .restore(&v.name, &v.dump, &v.name.under(&s.restore_dir));
+            b.about(Some(&v.name)).stage(&v.name, &v.dump, &[], s);
         }
 
         b.section("13.5");
-        b.on(client).mkdir_inited(s);
+        b.on(client).mount_dir("13.5", s);
         for v in &volumes {
             b.about(Some(&v.name)).mount(&v.name, &s.inited_dir);
         }
@@ -231,7 +243,7 @@ impl Runbook {
         b.section("13.6");
         b.on(client);
         for v in &volumes {
-            b.about(Some(&v.name)).copy_and_verify(&v.name, &v.dump, s);
+            b.about(Some(&v.name)).populate(&v.name, &v.dump, &[], s);
         }
 
         let names: Vec<&VolumeName> = volumes.iter().map(|v| &v.name).collect();
@@ -294,6 +306,7 @@ pub(crate) mod tests {
             inited_dir: p("/coda/tmp/inited"),
             reformat_rvm: false,
             client: Some(HostName::new("client").unwrap()),
+            staging: false,
         }
     }
 

@@ -36,6 +36,7 @@ fn state_with_journal(dir: &Path, created: u64, journal: &[u8]) -> StateDir {
         inited_dir: p("/coda/tmp/inited"),
         reformat_rvm: false,
         client: None,
+        staging: true,
     };
     let runbook = Runbook::build(settings, &RecreatePlan::default(), created).unwrap();
     let state = StateDir::new(dir);

@@ -8,10 +8,12 @@
 //! Every expected command line below is written out by hand from the
 //! lists (spec §15.2-§15.4, the manual's chapter 13 and `pioctl.md` §6.3).
 
-use coda_rs_tests::read_golden;
+use std::path::Path;
+
+use coda_rs_tests::{read_golden, tree_state};
 use serde_json::Value;
 
-use crate::plan_support::{reinit, reinit_init_from, scratch, RVM_FLAGS};
+use crate::plan_support::{coda_rs, reinit, reinit_init_from, scratch, RVM_FLAGS};
 
 /// srv1 lists proj first (the root is not first in the lists), users on
 /// a second partition, a backup clone and a non-replicated volume.
@@ -59,11 +61,13 @@ impl Cell {
     }
 
     fn init(&self, state: &str, extra: &[&str]) -> std::process::Output {
+        self.init_into(state, "inited", extra)
+    }
+
+    fn init_into(&self, state: &str, inited: &str, extra: &[&str]) -> std::process::Output {
         let dirs = [
-            "--restore-dir",
-            "restore",
             "--inited-dir",
-            "inited",
+            inited,
             "--coda-dir",
             "coda",
             "--client",
@@ -190,8 +194,9 @@ fn a_two_server_list_gives_one_cell_runbook() {
         assert!(o < bldvldb);
     }
 
-    // 13.4: the root straight into the cell's root, then its tmp mount,
-    // then one restore per replicated volume, from the chosen replica.
+    // 13.4: the root straight into the cell's root, then its tmp mount;
+    // 13.6: one restore per replicated volume, from the chosen replica,
+    // straight into its mount.
     let root_restore = at(
         "cl1",
         &format!("coda-rs dump restore {r}/dumps/srv1/7f000001.01000001 --into {r}/coda"),
@@ -212,21 +217,19 @@ fn a_two_server_list_gives_one_cell_runbook() {
     // by the first replica in the VRList (srv2's).
     let proj = at(
         "cl1",
-        &format!("coda-rs dump restore {r}/dumps/srv1/7f000002.01000002 --into {r}/restore/proj"),
+        &format!("coda-rs dump restore {r}/dumps/srv1/7f000002.01000002 --into {r}/inited/proj"),
     );
     let users = at(
         "cl1",
-        &format!("coda-rs dump restore {r}/dumps/srv2/7f000003.02000003 --into {r}/restore/users"),
+        &format!("coda-rs dump restore {r}/dumps/srv2/7f000003.02000003 --into {r}/inited/users"),
     );
     at(
         "cl1",
-        &format!("coda-rs dump verify {r}/dumps/srv2/7f000002.02000002 --against {r}/restore/proj"),
+        &format!("coda-rs dump verify {r}/dumps/srv2/7f000002.02000002 --against {r}/inited/proj"),
     );
     at(
         "cl1",
-        &format!(
-            "coda-rs dump verify {r}/dumps/srv1/7f000003.01000003 --against {r}/restore/users"
-        ),
+        &format!("coda-rs dump verify {r}/dumps/srv1/7f000003.01000003 --against {r}/inited/users"),
     );
     assert!(bldvldb < root_restore && root_restore < mount_tmp);
     assert!(mount_tmp < proj && mount_tmp < users);
@@ -238,10 +241,6 @@ fn a_two_server_list_gives_one_cell_runbook() {
     // 13.5-13.7 once per replicated volume, by its replicated name.
     for v in ["proj", "users"] {
         at("cl1", &format!("coda-rs cfs mkmount {r}/inited/{v} {v}"));
-        at(
-            "cl1",
-            &format!("coda-rs copy --resume {r}/restore/{v} {r}/inited/{v}"),
-        );
         at("cl1", &format!("coda-rs cfs rmmount {r}/inited/{v}"));
     }
     at(
@@ -249,6 +248,11 @@ fn a_two_server_list_gives_one_cell_runbook() {
         &format!("coda-rs dump verify {r}/dumps/srv1/7f000002.01000002 --against {r}/inited/proj"),
     );
     at("cl1", "coda-rs cfs flushcache --yes");
+    at("cl1", &format!("rmdir {r}/inited"));
+    assert!(
+        !steps.iter().any(|(_, _, c)| c.contains(" copy ")),
+        "{steps:#?}"
+    );
     // No replica name is mounted, backup clones and the non-replicated
     // volume are left out and reported.
     assert!(!steps.iter().any(|(_, _, c)| (c.contains(" mkmount ")
@@ -304,15 +308,15 @@ fn status_shows_progress_per_server_and_per_volume() {
     assert_eq!(&hosts[1..], [("srv1".into(), 1, 11), ("srv2".into(), 0, 9)]);
     // Volumes: coda_root: 4 dump steps, 2 create_reps, restore, verify,
     // compare = 9; coda_root.tmp: createvol_rep and its mount = 2; proj
-    // and users: 4 dump steps, 2 create_reps, restore, compare, mount,
-    // copy, verify, unmount = 12.
+    // and users: 4 dump steps, 2 create_reps, mount, restore, compare,
+    // verify, unmount = 11.
     let volumes = groups(&status, "volumes");
     assert_eq!(
         volumes,
         [
             ("coda_root".into(), 2, 9),
-            ("proj".into(), 0, 12),
-            ("users".into(), 0, 12),
+            ("proj".into(), 0, 11),
+            ("users".into(), 0, 11),
             ("coda_root.tmp".into(), 0, 2),
         ]
     );
@@ -386,10 +390,10 @@ fn the_root_volume_comes_from_the_flag_or_the_vice_db() {
             "cl1",
             &format!("coda-rs cfs mkmount {r}/coda/tmp {root}.tmp"),
         );
-        // The other volumes are restored under the restore directory.
+        // The root is restored only into the cell's root.
         assert!(!steps
             .iter()
-            .any(|(_, _, c)| c.contains(&format!("--into {r}/restore/{root}"))));
+            .any(|(_, _, c)| c.contains(&format!("--into {r}/inited/{root}"))));
     }
     // A root name that cannot be a volume name: nothing is written.
     for bad in ["../x", "a b", "-x", ""] {
@@ -445,4 +449,90 @@ fn bad_host_arguments_are_usage_errors() {
     assert!(out.status.success(), "{out:?}");
     let steps = cell.steps("state");
     position(&steps, "srv2", "bldvldb.sh");
+}
+
+#[test]
+fn staging_gives_the_same_tree_as_restoring_straight_into_the_volume() {
+    let cell = Cell::new(BIG_VOLUME_LIST, VRLIST);
+    let r = cell.root.display().to_string();
+    // proj's chosen dump (srv1's) and the other replica's, identical.
+    for host in ["srv1", "srv2"] {
+        let id = if host == "srv1" {
+            "01000002"
+        } else {
+            "02000002"
+        };
+        std::fs::create_dir_all(cell.root.join("dumps").join(host)).unwrap();
+        std::fs::write(
+            cell.root.join(format!("dumps/{host}/7f000002.{id}")),
+            read_golden("dump", "server-a-full.dump"),
+        )
+        .unwrap();
+    }
+    assert!(cell.init_into("direct", "inited", &[]).status.success());
+    let out = cell.init_into("staged", "inited2", &["--staging", "stage"]);
+    assert!(out.status.success(), "{out:?}");
+    let staged = cell.steps("staged");
+    let at = |command: &str| position(&staged, "cl1", command);
+    // The two-step path: restore into the staging directory, compare the
+    // other replica there, copy, verify in the volume, remove both.
+    let restore = at(&format!(
+        "coda-rs dump restore {r}/dumps/srv1/7f000002.01000002 --into {r}/stage/proj"
+    ));
+    at(&format!(
+        "coda-rs dump verify {r}/dumps/srv2/7f000002.02000002 --against {r}/stage/proj"
+    ));
+    let copy = at(&format!(
+        "coda-rs copy --resume {r}/stage/proj {r}/inited2/proj"
+    ));
+    let verify = at(&format!(
+        "coda-rs dump verify {r}/dumps/srv1/7f000002.01000002 --against {r}/inited2/proj"
+    ));
+    at(&format!("rm -rf {r}/stage && rmdir {r}/inited2"));
+    assert!(restore < copy && copy < verify);
+    // Carry out proj's restore, compare, copy and verify steps of both
+    // runbooks into plain directories (no venus here; the paths hold no
+    // character that needs quoting).
+    for state in ["direct", "staged"] {
+        for (_, _, command) in cell.steps(state) {
+            let words: Vec<&str> = command.split(' ').collect();
+            // The mount directory, and a plain directory where venus would
+            // make the mount point of the new, empty volume.
+            if words.starts_with(&["mkdir", "-p"]) {
+                std::fs::create_dir_all(words[2]).unwrap();
+            }
+            if command.starts_with("coda-rs cfs mkmount ") && words[4] == "proj" {
+                std::fs::create_dir(words[3]).unwrap();
+            }
+            let ours = command.contains("/proj")
+                && (command.starts_with("coda-rs dump restore ")
+                    || command.starts_with("coda-rs dump verify ")
+                    || command.starts_with("coda-rs copy "));
+            if !ours {
+                continue;
+            }
+            let out = coda_rs()
+                .current_dir(&cell.root)
+                .args(&words[1..])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{command}: {out:?}");
+        }
+    }
+    // Everything equal, the mtime of the ACL file restore writes itself
+    // (stamped when written) aside.
+    let state = |dir: &str| {
+        let mut m = tree_state(&cell.root.join(dir), &[]);
+        {
+            let own = "..CodaACLs.yaml";
+            let v = m.get_mut(Path::new(own)).unwrap_or_else(|| panic!("{own}"));
+            let words: Vec<&str> = v.split(' ').collect();
+            let i = words.iter().position(|w| *w == "mtime").unwrap();
+            *v = [&words[..i], &words[i + 2..]].concat().join(" ");
+        }
+        m
+    };
+    let direct = state("inited/proj");
+    assert!(direct.len() > 80, "{direct:?}");
+    assert_eq!(state("inited2/proj"), direct);
 }

@@ -28,6 +28,10 @@ use volume_dump::mount_link::root_mount_link;
 use super::write_hint;
 use crate::exit;
 
+/// The staging directory a runbook names when it restores straight into
+/// the volumes (its cleanup does not touch it).
+const DEFAULT_STAGING: &str = "/coda/tmp/restore";
+
 /// Arguments of `reinit init`.
 #[derive(Args)]
 pub struct InitArgs {
@@ -88,13 +92,15 @@ pub struct InitArgs {
     /// Tape size for the dumplists of step 13.1 (fractions allowed: 1.5G).
     #[arg(long = "tape-size", value_name = "SIZE", default_value = "1.5G")]
     tape_size: String,
-    /// Where the dumps are restored (13.4).
-    #[arg(
-        long = "restore-dir",
-        value_name = "DIR",
-        default_value = "/coda/tmp/restore"
-    )]
-    restore_dir: PathBuf,
+    /// Take the two-step path: restore every dump into DIR (any directory:
+    /// local disk, or the manual's /coda/tmp/restore), then copy it into
+    /// the recreated volume. Without it each dump is restored straight into
+    /// its recreated volume (INITED_DIR/NAME), writing its data once.
+    #[arg(long, value_name = "DIR", conflicts_with = "restore_dir")]
+    staging: Option<PathBuf>,
+    /// The same as --staging DIR (the manual's name for the directory).
+    #[arg(long = "restore-dir", value_name = "DIR")]
+    restore_dir: Option<PathBuf>,
     /// Where the recreated volumes are mounted (13.5).
     #[arg(
         long = "inited-dir",
@@ -213,7 +219,12 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         rvm_log_size: rvm.log_size,
         rvm_data: path("--rvm-data", &rvm.data)?,
         rvm_data_size: rvm.data_size,
-        restore_dir: path("--restore-dir", &args.restore_dir)?,
+        restore_dir: match (&args.staging, &args.restore_dir) {
+            (Some(dir), _) => path("--staging", dir)?,
+            (None, Some(dir)) => path("--restore-dir", dir)?,
+            (None, None) => PathBuf::from(DEFAULT_STAGING),
+        },
+        staging: args.staging.is_some() || args.restore_dir.is_some(),
         inited_dir: path("--inited-dir", &args.inited_dir)?,
         reformat_rvm: args.reformat_rvm,
         client,

@@ -45,7 +45,10 @@ Lists naming several servers (a BigVolumeList, or --volume-list repeated)
 give one runbook for the cell unless --server HOST picks one: every step
 names its host, each replicated volume is recreated on every replica's
 server and restored once, from the replica dump with the latest backup date
-(DIR/HOST/<groupid>.<volid>); the root volume comes first. The lists are copied into the state directory, so the runbook stays valid
+(DIR/HOST/<groupid>.<volid>); the root volume comes first. Each dump is
+restored straight into its recreated volume (INITED_DIR/NAME), so its data
+goes through venus once; --staging DIR (or --restore-dir DIR) restores into
+DIR first and copies from there. The lists are copied into the state directory, so the runbook stays valid
 after the server's own copies are rebuilt. Use the RVM sizes the server had
 before: --server-conf takes rvm_log, rvm_data and rvm_data_length from
 server.conf, and the log size is read from the log itself unless given.
