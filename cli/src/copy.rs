@@ -206,6 +206,15 @@ fn map_error(e: tree_copy::Error) -> anyhow::Error {
             exit::refused(e.to_string())
         }
         E::SrcNotDir { .. } | E::BadPreserve(_) | E::NotCoda { .. } => exit::usage(e.to_string()),
+        // A source named on the command line that is not there.
+        E::Io {
+            ref path,
+            op: tree_copy::Op::Stat,
+            ref source,
+        } if source.kind() == std::io::ErrorKind::NotFound => exit::usage(format!(
+            "{}: No such file or directory (expected the root of a tree to copy)",
+            path.display()
+        )),
         other => anyhow::Error::new(other),
     }
 }

@@ -14,6 +14,7 @@
 
 use std::fmt;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Success.
@@ -93,6 +94,40 @@ pub fn as_usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
     Reclassed { code: USAGE, error }.into()
 }
 
+/// Checks an input file named on the command line before it is opened:
+/// a missing path, a path through a non-directory, or a directory where
+/// a file (or device) is expected is a usage error (exit 2, nothing was
+/// done), the same in every group: `PATH: what (expected WHAT)`, the
+/// system's text once. `-` (stdin) passes.
+pub fn input_file(path: &Path, expected: &str) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    let what = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "is a directory".to_string(),
+        Ok(_) => return Ok(()),
+        Err(e) => match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => errno_text(&e),
+            // Anything else (no permission, an I/O error) is for the open
+            // that follows to report.
+            _ => return Ok(()),
+        },
+    };
+    Err(usage(format!(
+        "{}: {what} (expected {expected})",
+        path.display()
+    )))
+}
+
+/// The system's text of an I/O error, without Rust's ` (os error N)`.
+fn errno_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    }
+}
+
 /// Prints a failed command's error as one `coda-rs: ...` line and maps it
 /// to the exit code; a broken pipe on stdout is not an error.
 pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
@@ -109,14 +144,20 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     ExitCode::from(code(&err))
 }
 
-/// The error and its causes on one line, outermost first.
+/// The error and its causes on one line, outermost first. A cause whose
+/// text its error already ends with (an error that prints its source and
+/// also returns it as its source) is printed once.
 fn line(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for (i, cause) in err.chain().enumerate() {
+        let text = cause.to_string();
         if i > 0 {
+            if line.ends_with(&text) {
+                continue;
+            }
             line.push_str(": ");
         }
-        line.push_str(&cause.to_string());
+        line.push_str(&text);
     }
     line
 }
@@ -225,6 +266,65 @@ mod tests {
             what: "is mounted on /srv".into(),
         };
         assert_eq!(code(&as_usage(refused)), REFUSED);
+    }
+
+    #[test]
+    fn an_error_that_prints_its_source_is_printed_once() {
+        #[derive(Debug)]
+        struct Prints(std::io::Error);
+        impl fmt::Display for Prints {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "/mnt/ro: creating the directory: {}", self.0)
+            }
+        }
+        impl std::error::Error for Prints {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let erofs = std::io::Error::from_raw_os_error(30);
+        let e = anyhow::Error::from(Prints(erofs)).context("dump restore");
+        assert_eq!(
+            line(&e),
+            "dump restore: /mnt/ro: creating the directory: \
+             Read-only file system (os error 30)"
+        );
+    }
+
+    #[test]
+    fn input_files_missing_or_directories_are_usage_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(input_file(&file, "a dump").is_ok());
+        assert!(input_file(Path::new("-"), "a dump").is_ok());
+        let missing = dir.path().join("missing");
+        let e = input_file(&missing, "a dump file").unwrap_err();
+        assert_eq!(code(&e), USAGE);
+        assert_eq!(
+            line(&e),
+            format!(
+                "{}: No such file or directory (expected a dump file)",
+                missing.display()
+            )
+        );
+        let e = input_file(dir.path(), "a dump file").unwrap_err();
+        assert_eq!(code(&e), USAGE);
+        assert_eq!(
+            line(&e),
+            format!(
+                "{}: is a directory (expected a dump file)",
+                dir.path().display()
+            )
+        );
+        let e = input_file(&file.join("below"), "a dump file").unwrap_err();
+        assert_eq!(
+            line(&e),
+            format!(
+                "{}: Not a directory (expected a dump file)",
+                file.join("below").display()
+            )
+        );
     }
 
     #[test]

@@ -86,6 +86,13 @@ impl Kind {
                     })
                 }
             }
+            // A file where the path needs a directory: the path is wrong,
+            // as when its parent is missing.
+            Err(e) if e.kind() == ErrorKind::NotADirectory => Err(Error::Target {
+                path: path.to_path_buf(),
+                what: "a component of the path is not a directory".into(),
+                expected: "an existing directory".into(),
+            }),
             Err(e) => Err(Error::io(path, "cannot inspect", e)),
         }
     }

@@ -3,7 +3,7 @@
 //! done by the `recovery-plan` crate; this module parses, calls and prints.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -109,6 +109,7 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let schedule = Schedule::new(&args.schedule).map_err(exit::as_usage)?;
+    lists_exist(&args.volume_list, &args.vrlist)?;
     let volumes = VolumeList::read_all(&args.volume_list)?;
     let vrlist = VrList::read(&args.vrlist)?;
     let plan = TapePlan::new(&volumes, &vrlist, tape_bytes, schedule)?;
@@ -149,7 +150,17 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The list files named on the command line are there (else exit 2,
+/// as for every input file, [`exit::input_file`]).
+fn lists_exist(volume_lists: &[PathBuf], vrlist: &Path) -> anyhow::Result<()> {
+    for p in volume_lists {
+        exit::input_file(p, "a VolumeList file")?;
+    }
+    exit::input_file(vrlist, "a VRList file")
+}
+
 fn recreate(args: RecreateArgs) -> anyhow::Result<ExitCode> {
+    lists_exist(&args.volume_list, &args.vrlist)?;
     let volumes = VolumeList::read_all(&args.volume_list)?.for_server(args.server.as_deref())?;
     let vrlist = VrList::read(&args.vrlist)?;
     let plan = RecreatePlan::new(&volumes, &vrlist);

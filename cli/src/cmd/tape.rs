@@ -6,6 +6,7 @@ use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::exit;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use volume_dump::restore::tape::inventory::{describe, list_tape};
@@ -45,6 +46,7 @@ pub fn run(cmd: TapeCommand) -> Result<ExitCode> {
 
 fn ls(a: LsArgs) -> Result<ExitCode> {
     let subject = a.source.display().to_string();
+    exit::input_file(&a.source, "a tape device or a file holding a tape file")?;
     let mut out = io::stdout().lock();
     if is_char_device(&a.source) {
         let mut dev = DeviceTape::open(&a.source).context(subject.clone())?;

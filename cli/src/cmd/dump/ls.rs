@@ -5,6 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::exit;
 use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::manifest::ManifestBuilder;
@@ -34,6 +35,7 @@ pub struct LsArgs {
 /// Runs `coda-rs dump ls`.
 pub fn run(a: LsArgs) -> Result<ExitCode> {
     let subject = a.dump.display().to_string();
+    exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
     let opts = ReadOptions { lenient: a.lenient };
     let mut r = DumpReader::with_options(input, opts).context(subject.clone())?;

@@ -53,6 +53,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
             a.out.display()
         )));
     }
+    exit::input_file(&a.full, super::DUMP_FILE)?;
     let read = ReadOptions { lenient: a.lenient };
     let mut incrementals = Vec::new();
     for p in &a.incrementals {
@@ -61,6 +62,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
                 "incremental dumps must be files (only FULL may be `-`)",
             ));
         }
+        exit::input_file(p, super::INCREMENTAL_FILE)?;
         let bytes = std::fs::read(p).with_context(|| p.display().to_string())?;
         let d = Dump::read(&bytes[..], read).with_context(|| p.display().to_string())?;
         incrementals.push(d);

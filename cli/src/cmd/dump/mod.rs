@@ -111,6 +111,11 @@ pub fn run(cmd: DumpCommand) -> Result<ExitCode> {
     }
 }
 
+/// What a dump argument must name (see [`exit::input_file`]).
+const DUMP_FILE: &str = "a dump file, or - for stdin";
+/// What an incremental dump argument must name.
+const INCREMENTAL_FILE: &str = "an incremental dump file";
+
 /// Reads the incrementals of a chain into memory (they are small): files
 /// only, none of them the full dump `full`.
 fn read_incrementals(paths: &[PathBuf], full: &Path, lenient: bool) -> Result<Vec<Dump>> {
@@ -127,6 +132,7 @@ fn read_incrementals(paths: &[PathBuf], full: &Path, lenient: bool) -> Result<Ve
                 p.display()
             )));
         }
+        exit::input_file(p, INCREMENTAL_FILE)?;
         let f = File::open(p).with_context(|| p.display().to_string())?;
         let d = Dump::read(
             BufReader::with_capacity(1 << 20, f),

@@ -141,6 +141,7 @@ impl RestoreArgs {
 /// Runs `coda-rs dump restore`.
 pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     let subject = a.source.display().to_string();
+    exit::input_file(&a.source, super::DUMP_FILE)?;
     let incs = read_incrementals(&a.incrementals, &a.source, a.lenient)?;
     let source = a.source()?;
     let total = if source.is_stdin() {

@@ -84,6 +84,7 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
         check_output(out, a.force)?;
     }
     let subject = a.dump.display().to_string();
+    exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
     let start = Instant::now();
     let mut reader = DumpReader::with_options(input, ReadOptions { lenient: a.lenient })

@@ -61,6 +61,7 @@ pub fn run(a: VerifyArgs) -> Result<ExitCode> {
         ));
     }
     let subject = a.dump.display().to_string();
+    exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
     let opts = VerifyOptions {
         read: ReadOptions { lenient: a.lenient },
@@ -91,6 +92,7 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     if !dir.is_dir() {
         return Err(exit::usage(format!("{}: not a directory", dir.display())));
     }
+    exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
     let acls = match a.acls {
         AclsArg::Auto if on_coda(dir) => coda_acl_reader(dir)?,
