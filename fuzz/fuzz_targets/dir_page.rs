@@ -3,7 +3,7 @@
 //!
 //! Input: raw page bytes, or a whole dump stream (the seeds `.ci/fuzz`
 //! gives every `dir_*` target), from which the first directory's pages are
-//! taken. More seeds: `cargo test -p coda-rs-tests --test dirpage_golden --
+//! taken. More seeds: `cargo test -p coda-rs-tests --test dirpage --
 //! --ignored` writes every golden directory's pages to
 //! `fuzz/corpus/dir_page/`.
 

@@ -182,3 +182,40 @@ pub fn hex(b: &[u8]) -> String {
     }
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[cfg(test)]
+mod suites {
+    //! `autotests = false`: a file in `tests/tests/` runs only if a suite in
+    //! `tests/suites/` includes it or `Cargo.toml` names it as a `[[test]]`.
+
+    use std::fs;
+    use std::path::Path;
+
+    #[test]
+    fn suites_list_every_test_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut listings = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        for e in fs::read_dir(root.join("suites")).unwrap() {
+            listings += &fs::read_to_string(e.unwrap().path()).unwrap();
+        }
+        let mut missing = Vec::new();
+        for e in fs::read_dir(root.join("tests")).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if !name.ends_with(".rs") {
+                continue;
+            }
+            let in_suite = format!("\"../tests/{name}\"");
+            let own = format!("path = \"tests/{name}\"");
+            let n = listings.matches(&in_suite).count() + listings.matches(&own).count();
+            if n != 1 {
+                missing.push(format!("{name} ({n} times)"));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "each tests/tests/*.rs must be included exactly once, by a \
+             tests/suites/<area>.rs `#[path = \"../tests/NAME.rs\"] mod NAME;` \
+             or a [[test]] in tests/Cargo.toml: {missing:?}"
+        );
+    }
+}

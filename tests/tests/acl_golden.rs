@@ -3,7 +3,7 @@
 //! manifests, and lists the same names and rights as the real
 //! `codadump2tar`'s `..CodaACLs.yaml`.
 
-mod dirpage_support;
+use crate::dirpage_support;
 
 use std::collections::BTreeMap;
 

@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-mod cfs_support;
+use crate::cfs_support;
 
 use cfs_ioctl::upcall::{encode_ioctl_reply, IoctlUpcall};
 use cfs_ioctl::virtual_file::{encode_request, parse_response, venus_path};

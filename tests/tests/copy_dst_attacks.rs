@@ -5,7 +5,7 @@
 //! descended into; the victims stay byte-identical with the same mode,
 //! owner and mtime, and the copy is faithful.
 
-mod copy_support;
+use crate::copy_support;
 
 use std::ffi::OsStr;
 use std::fs;

@@ -1,7 +1,7 @@
 //! `coda-rs copy` when things go wrong: unreadable files, a kill -9 in
 //! the middle, destinations that must be refused (issue 7 acceptance).
 
-mod copy_support;
+use crate::copy_support;
 
 use std::ffi::OsStr;
 use std::fs;

@@ -4,7 +4,7 @@
 //! run whose pairs alone would not fit is refused before anything is
 //! written, naming the numbers.
 
-mod copy_support;
+use crate::copy_support;
 
 use std::fs;
 use std::path::Path;

@@ -9,7 +9,7 @@
 //! naming the item, leaves no partial copy, copies nothing of the victim,
 //! and changes nothing outside the destination.
 
-mod copy_support;
+use crate::copy_support;
 
 use std::ffi::OsStr;
 use std::fs;

@@ -1,7 +1,7 @@
 //! `coda-rs copy` on generated trees: the copy must be identical to the
 //! source in every preserved attribute (issue 7 acceptance).
 
-mod copy_support;
+use crate::copy_support;
 
 use std::ffi::OsStr;
 use std::fs;

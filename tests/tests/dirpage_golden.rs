@@ -3,7 +3,7 @@
 //! rebuilt byte for byte by `DirBuilder` from its own entries in creation
 //! (first-blob) order, the 3-page `manyfiles` directory included.
 
-mod dirpage_support;
+use crate::dirpage_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -173,7 +173,7 @@ fn listings_match_the_manifests() {
 
 /// Writes every golden directory's pages to `fuzz/corpus/dir_page/` as
 /// seeds for the `dir_page` fuzz target. Run with
-/// `cargo test -p coda-rs-tests --test dirpage_golden -- --ignored`.
+/// `cargo test -p coda-rs-tests --test dirpage -- --ignored`.
 #[test]
 #[ignore = "writes the fuzz seed corpus; run on demand"]
 fn write_fuzz_seeds() {

@@ -1,7 +1,7 @@
 //! Directory pages: builder round trips (proptest), the builder's refusals
 //! and damaged pages (errors, never panics or endless loops). Spec §12.
 
-mod dirpage_support;
+use crate::dirpage_support;
 
 use std::collections::BTreeSet;
 

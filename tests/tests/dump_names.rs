@@ -8,7 +8,7 @@
 //! --tree` warns and `dump verify` reports an error. Dumps are built byte
 //! by byte (tests/hostile_support).
 
-mod hostile_support;
+use crate::hostile_support;
 
 use std::fs;
 

@@ -6,7 +6,7 @@
 //! outside the target, no tar left); `dump ls --tree` and `dump verify`
 //! warn and go on. Files with several names are hard links and stay fine.
 
-mod hostile_support;
+use crate::hostile_support;
 
 use std::fs;
 

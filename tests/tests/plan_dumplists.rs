@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-mod plan_support;
+use crate::plan_support;
 
 use plan_support::{coda_rs, plan, scratch};
 use recovery_plan::dumplist::Dumplist;

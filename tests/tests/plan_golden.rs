@@ -1,7 +1,7 @@
 //! `coda-rs plan recreate` and the VolumeList/VRList readers and writers
 //! against the real files in `golden/dump/` (spec `dump-format.md` §15).
 
-mod plan_support;
+use crate::plan_support;
 
 use coda_rs_tests::{golden, read_golden};
 use plan_support::{plan, scratch};

@@ -5,7 +5,7 @@
 //! malformed line); `reinit init` is a usage error (exit 2) and leaves the
 //! state directory as it was, or does not create it.
 
-mod plan_support;
+use crate::plan_support;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! of the runbook, which never carries `--force` and carries
 //! `--replace-rvm` only when the operator gave `--reformat-rvm`.
 
-mod plan_support;
+use crate::plan_support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

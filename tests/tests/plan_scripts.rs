@@ -6,7 +6,7 @@
 //! argument, unchanged, and no payload may run (its marker file must not
 //! appear).
 
-mod plan_support;
+use crate::plan_support;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

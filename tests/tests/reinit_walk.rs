@@ -2,7 +2,7 @@
 //! procedure 13.1-13.9 with `done` and `run`, each step in its own process,
 //! a process SIGKILLed in the middle of a step, and a torn journal write.
 
-mod plan_support;
+use crate::plan_support;
 mod reinit_cell;
 
 use std::path::PathBuf;

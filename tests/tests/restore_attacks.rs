@@ -7,7 +7,7 @@
 //! appeared outside the target, the exit code, and the one line that
 //! names the path.
 
-mod hostile;
+use crate::hostile;
 
 use std::fs;
 use std::os::unix::fs::{symlink, MetadataExt};

@@ -1,7 +1,7 @@
 //! `coda-rs dump restore` of the golden dump chains (spec §11.7): the
 //! restored trees must equal the golden manifests.
 
-mod restore_support;
+use crate::restore_support;
 
 use std::fs;
 

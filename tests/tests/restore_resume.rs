@@ -4,7 +4,7 @@
 //! a finished restore removes it); a second resume is refused and changes
 //! nothing.
 
-mod restore_support;
+use crate::restore_support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};

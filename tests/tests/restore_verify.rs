@@ -2,7 +2,7 @@
 //! correct restore; an altered byte, a missing file and a wrong mode are
 //! each reported, with exit status 1.
 
-mod restore_support;
+use crate::restore_support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

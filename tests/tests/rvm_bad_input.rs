@@ -2,7 +2,7 @@
 //! clear error line with the right exit code (cli-conventions.md) and
 //! leaves every target exactly as it was.
 
-mod rvm_support;
+use crate::rvm_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! `rdsinit -f` byte for byte outside the run-dependent bytes the golden
 //! README lists (golden/rvm/README.md (a), (b); spec §3.2, §4.3, §8.3.1).
 
-mod rvm_support;
+use crate::rvm_support;
 
 use coda_rs_tests::{coda_rs, read_golden, scratch};
 use rvm_support::{assert_same, golden_copy, u64_at, Mask};

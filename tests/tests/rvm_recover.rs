@@ -3,7 +3,7 @@
 //! status fields equal to `log.after`, quirk Q1 reproduced and rescued,
 //! quirk Q2 refused cleanly and recovered with `--data`, crash safety.
 
-mod rvm_support;
+use crate::rvm_support;
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,7 @@
 //! refused with exit 3 and left byte-identical (mode and mtime too) unless
 //! `--force`; ranges past the end are refused before anything is written.
 
-mod rvm_support;
+use crate::rvm_support;
 
 use std::path::{Path, PathBuf};
 

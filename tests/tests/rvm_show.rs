@@ -2,7 +2,7 @@
 //! golden log that has a `.showall.txt`, and `--json` lists the same
 //! records with what recovery does to each.
 
-mod rvm_support;
+use crate::rvm_support;
 
 use coda_rs_tests::{coda_rs, golden, scratch};
 use rvm_support::{golden_copy, strip_prompts};

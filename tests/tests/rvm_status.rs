@@ -1,7 +1,7 @@
 //! `coda-rs rvm status` prints what `rvmutl status` prints (spec §12.1) on
 //! every golden log, and `--json` carries the same values.
 
-mod rvm_support;
+use crate::rvm_support;
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! names of dots and tildes) convert, and Python's `tarfile`, which checks
 //! nothing, extracts them inside its target.
 
-mod hostile_support;
+use crate::hostile_support;
 
 use std::fs;
 use std::path::Path;

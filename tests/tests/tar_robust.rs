@@ -2,7 +2,7 @@
 //! (truncations, byte damage, directory cycles), `root_name`, and PAX
 //! headers for names the ustar fields cannot hold.
 
-mod hostile_support;
+use crate::hostile_support;
 
 use coda_rs_tests::{coda_rs, read_golden, scratch};
 use hostile_support::{build, dir, e, file, one_line_error, symlink, ROOT};

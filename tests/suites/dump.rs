@@ -1,0 +1,31 @@
+//! Volume dumps: reading, creating, merging, incrementals, names and shape checks.
+//!
+//! One test binary per area; each topic stays in its own file under
+//! `tests/tests/` (see `tests/Cargo.toml`).
+
+#[path = "../tests/dump_cli.rs"]
+mod dump_cli;
+#[path = "../tests/dump_create.rs"]
+mod dump_create;
+#[path = "../tests/dump_golden.rs"]
+mod dump_golden;
+#[path = "../tests/dump_merge.rs"]
+mod dump_merge;
+#[path = "../tests/dump_names.rs"]
+mod dump_names;
+#[path = "../tests/dump_props.rs"]
+mod dump_props;
+#[path = "../tests/dump_robust.rs"]
+mod dump_robust;
+#[path = "../tests/dump_shape.rs"]
+mod dump_shape;
+#[path = "../tests/incremental_golden.rs"]
+mod incremental_golden;
+#[path = "../tests/incremental_props.rs"]
+mod incremental_props;
+#[path = "../tests/incremental_tree.rs"]
+mod incremental_tree;
+
+// Helpers shared by the topics above.
+#[path = "../tests/hostile_support/mod.rs"]
+mod hostile_support;

@@ -1,0 +1,19 @@
+//! `coda-rs dump restore`: golden trees, attacks, resume, verify.
+//!
+//! One test binary per area; each topic stays in its own file under
+//! `tests/tests/` (see `tests/Cargo.toml`).
+
+#[path = "../tests/restore_attacks.rs"]
+mod restore_attacks;
+#[path = "../tests/restore_golden.rs"]
+mod restore_golden;
+#[path = "../tests/restore_resume.rs"]
+mod restore_resume;
+#[path = "../tests/restore_verify.rs"]
+mod restore_verify;
+
+// Helpers shared by the topics above.
+#[path = "../tests/hostile/mod.rs"]
+mod hostile;
+#[path = "../tests/restore_support/mod.rs"]
+mod restore_support;
