@@ -25,7 +25,15 @@ mod incremental_golden;
 mod incremental_props;
 #[path = "../tests/incremental_tree.rs"]
 mod incremental_tree;
+#[path = "../tests/merge_check.rs"]
+mod merge_check;
+#[path = "../tests/verify_acls.rs"]
+mod verify_acls;
+#[path = "../tests/verify_restore_pages.rs"]
+mod verify_restore_pages;
 
 // Helpers shared by the topics above.
 #[path = "../tests/hostile_support/mod.rs"]
 mod hostile_support;
+#[path = "../tests/restore_support/mod.rs"]
+mod restore_support;

@@ -7,10 +7,14 @@
 mod restore_attacks;
 #[path = "../tests/restore_golden.rs"]
 mod restore_golden;
+#[path = "../tests/restore_memory.rs"]
+mod restore_memory;
 #[path = "../tests/restore_resume.rs"]
 mod restore_resume;
 #[path = "../tests/restore_verify.rs"]
 mod restore_verify;
+#[path = "../tests/tool_files.rs"]
+mod tool_files;
 
 // Helpers shared by the topics above.
 #[path = "../tests/hostile/mod.rs"]

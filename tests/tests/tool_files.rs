@@ -5,7 +5,7 @@
 //! files) out and says so; `dump verify --against` reports one as a note,
 //! not a difference. Expected names come from the golden manifests.
 
-mod restore_support;
+use crate::restore_support;
 
 use std::collections::BTreeSet;
 use std::fs;

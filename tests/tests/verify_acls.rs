@@ -4,7 +4,7 @@
 //! directory (exit 1); an untouched restore, or one whose entries were only
 //! reordered, has 0 differences.
 
-mod restore_support;
+use crate::restore_support;
 
 use std::fs;
 use std::path::Path;
