@@ -7,5 +7,11 @@
 mod cli;
 #[path = "../tests/completions_man.rs"]
 mod completions_man;
+#[path = "../tests/completions_shells.rs"]
+mod completions_shells;
 #[path = "../tests/drill_cli.rs"]
 mod drill_cli;
+#[path = "../tests/help_text.rs"]
+mod help_text;
+#[path = "../tests/man_pages.rs"]
+mod man_pages;
