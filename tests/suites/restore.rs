@@ -3,6 +3,8 @@
 //! One test binary per area; each topic stays in its own file under
 //! `tests/tests/` (see `tests/Cargo.toml`).
 
+#[path = "../tests/new_file_modes.rs"]
+mod new_file_modes;
 #[path = "../tests/restore_attacks.rs"]
 mod restore_attacks;
 #[path = "../tests/restore_golden.rs"]

@@ -6,7 +6,7 @@
 //! restored trees must still equal the golden manifest, copies the source
 //! (mode bits, owner and group as the source has them).
 
-mod restore_support;
+use crate::restore_support;
 
 use std::ffi::CString;
 use std::fs;
