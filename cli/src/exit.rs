@@ -7,7 +7,8 @@
 //! in [`code`], the one place where classes become exit codes. Library
 //! errors know their class (`rvm::Error::class`,
 //! `recovery_plan::Error::class`, `volume_dump::Error::class`,
-//! `volume_dump::restore::RestoreError::class`, one `ErrorClass` type); errors the CLI
+//! `volume_dump::restore::RestoreError::class`, `tree_copy::Error::class`,
+//! one `ErrorClass` type); errors the CLI
 //! makes itself are [`Coded`] ([`usage`], [`refused`]); [`as_usage`] gives
 //! a library error the usage class where the command's argument was what
 //! was wrong.
@@ -189,6 +190,9 @@ fn code(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<volume_dump::restore::RestoreError>() {
             return of_class(e.class());
         }
+        if let Some(e) = cause.downcast_ref::<tree_copy::Error>() {
+            return of_class(e.class());
+        }
     }
     FAILURE
 }
@@ -251,6 +255,29 @@ mod tests {
             line(&anyhow::Error::from(merge()).context("full.dump")),
             "full.dump: stamps"
         );
+    }
+
+    #[test]
+    fn copy_classes_become_exit_codes() {
+        let full = tree_copy::Error::DstNotEmpty {
+            path: "/coda/tmp/inited/u.a".into(),
+        };
+        assert_eq!(code(&anyhow::Error::from(full)), REFUSED);
+        let preserve = "mode,colour".parse::<tree_copy::Preserve>().unwrap_err();
+        let preserve = anyhow::Error::from(preserve).context("copy");
+        assert_eq!(code(&preserve), USAGE);
+        assert_eq!(
+            line(&preserve),
+            "copy: --preserve: unknown attribute `colour` (expected mode, ownership, \
+             timestamps, links, xattr, acl or all)"
+        );
+        let pairs = tree_copy::parse_pairs("/a /b /c\n", "v.txt".as_ref()).unwrap_err();
+        assert_eq!(code(&anyhow::Error::from(pairs)), USAGE);
+        let pool = tree_copy::Error::ThreadPool {
+            jobs: 4,
+            message: "no memory".into(),
+        };
+        assert_eq!(code(&anyhow::Error::from(pool)), FAILURE);
     }
 
     #[test]

@@ -5,7 +5,6 @@
 
 mod cmd;
 mod completions;
-mod copy;
 mod drill;
 mod drill_sample;
 mod exit;
@@ -38,7 +37,7 @@ enum Command {
     #[command(subcommand, after_help = help::CFS)]
     Cfs(cmd::cfs::CfsCommand),
     /// Copy volume trees keeping everything, in parallel (restorevolumes).
-    Copy(copy::CopyArgs),
+    Copy(cmd::copy::CopyArgs),
     /// Backup and recreation planning from VolumeList and VRList.
     #[command(subcommand, after_help = help::PLAN)]
     Plan(cmd::plan::PlanCommand),
@@ -65,7 +64,7 @@ fn main() -> ExitCode {
         Command::Rvm(cmd) => cmd::rvm::run(cmd),
         Command::Dump(cmd) => cmd::dump::run(cmd),
         Command::Cfs(cmd) => cmd::cfs::run(cmd),
-        Command::Copy(args) => copy::run(args),
+        Command::Copy(args) => cmd::copy::run(args),
         Command::Plan(cmd) => cmd::plan::run(cmd),
         Command::Reinit(cmd) => cmd::reinit::run(cmd),
         Command::Drill(args) => drill::run(args),

@@ -69,6 +69,16 @@ pub enum Error {
         /// The soft limit on open files.
         limit: u64,
     },
+    /// A line of a pairs file ([`crate::parse_pairs`]) is not `SRC DST`.
+    #[error("{}:{line}: {fields} fields (expected `SRC DST`)", file.display())]
+    BadPairLine {
+        /// The pairs file.
+        file: PathBuf,
+        /// Its line number, from 1.
+        line: usize,
+        /// How many whitespace-separated fields the line has.
+        fields: usize,
+    },
     /// The worker thread pool could not be built.
     #[error("cannot start {jobs} worker threads: {message}")]
     ThreadPool {
@@ -77,6 +87,33 @@ pub enum Error {
         /// Rayon's explanation.
         message: String,
     },
+}
+
+/// What kind of failure an error is: the workspace's one error class
+/// (that of the `rvm` crate), so that a command-line tool maps every
+/// library's errors to exit codes in one place.
+pub use rvm::ErrorClass;
+
+impl Error {
+    /// How a command-line tool should report this error: a destination
+    /// that holds data or overlaps a tree is refused for safety; a bad
+    /// source, `--preserve` list, pairs file or non-Coda side for `--acls`
+    /// is a usage error; the rest are failures.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::DstNotEmpty { .. } | Error::DstInsideSrc { .. } | Error::DstOverlap { .. } => {
+                ErrorClass::Refused
+            }
+            Error::SrcNotDir { .. }
+            | Error::NotCoda { .. }
+            | Error::BadPreserve(_)
+            | Error::BadPairLine { .. } => ErrorClass::Usage,
+            Error::Io { .. }
+            | Error::Root(_)
+            | Error::TooManyPairs { .. }
+            | Error::ThreadPool { .. } => ErrorClass::Failure,
+        }
+    }
 }
 
 /// The step during which an item failed.

@@ -32,6 +32,7 @@ pub mod hook;
 pub mod links;
 pub mod meta;
 mod object;
+mod pairs;
 pub mod plan;
 pub mod report;
 pub mod resume;
@@ -45,8 +46,9 @@ use std::str::FromStr;
 
 pub use error::{Error, Failure, Op, Warning};
 pub use hook::{HookPoint, TestHook};
+pub use pairs::parse_pairs;
 pub use plan::Pair;
-pub use report::{NoProgress, Progress, Report};
+pub use report::{FailureView, NoProgress, Progress, Report, ReportView, WarningView};
 pub use run::{copy_pairs, copy_pairs_with};
 
 /// Which attributes the copy keeps besides content and file types.

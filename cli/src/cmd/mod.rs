@@ -2,6 +2,7 @@
 //! libraries, printing.
 
 pub mod cfs;
+pub mod copy;
 pub mod dump;
 pub mod plan;
 pub mod reinit;

@@ -3,7 +3,6 @@
 //! the `tree-copy` crate; this module parses, calls and prints.
 
 use std::io::{IsTerminal, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report};
+use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report, ReportView};
 
 use crate::exit;
 
@@ -109,9 +108,7 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         return Err(exit::usage("copy: the pairs file lists no `SRC DST` pair"));
     }
     let mut preserve = match &args.preserve {
-        Some(list) => list
-            .parse::<Preserve>()
-            .map_err(|e| exit::usage(e.to_string()))?,
+        Some(list) => list.parse::<Preserve>()?,
         None => Preserve::default(),
     };
     preserve.xattrs |= args.xattrs;
@@ -140,10 +137,7 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
     raise_open_file_limit();
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
     let start = Instant::now();
-    let report = match tree_copy::copy_pairs(&pairs, &opts, &bar) {
-        Ok(r) => r,
-        Err(e) => return Err(map_error(e)),
-    };
+    let report = tree_copy::copy_pairs(&pairs, &opts, &bar).map_err(missing_root)?;
     bar.bar.finish_and_clear();
     let elapsed = start.elapsed();
     print_outcome(&report, elapsed, &args)?;
@@ -199,15 +193,11 @@ fn raise_open_file_limit() {
     }
 }
 
-fn map_error(e: tree_copy::Error) -> anyhow::Error {
-    use tree_copy::Error as E;
+/// A source named on the command line that is not there is a usage
+/// error; every other error keeps its own class ([`crate::exit`]).
+fn missing_root(e: tree_copy::Error) -> anyhow::Error {
     match e {
-        E::DstNotEmpty { .. } | E::DstInsideSrc { .. } | E::DstOverlap { .. } => {
-            exit::refused(e.to_string())
-        }
-        E::SrcNotDir { .. } | E::BadPreserve(_) | E::NotCoda { .. } => exit::usage(e.to_string()),
-        // A source named on the command line that is not there.
-        E::Io {
+        tree_copy::Error::Io {
             ref path,
             op: tree_copy::Op::Stat,
             ref source,
@@ -219,34 +209,14 @@ fn map_error(e: tree_copy::Error) -> anyhow::Error {
     }
 }
 
-/// Reads a pairs file: one `SRC DST` per line, `#` comments.
+/// Reads a pairs file (`-`: stdin) and parses it ([`tree_copy::parse_pairs`]).
 fn read_pairs(file: &Path) -> anyhow::Result<Vec<Pair>> {
     let text = if file == Path::new("-") {
         std::io::read_to_string(std::io::stdin()).context("-: read pairs")?
     } else {
         std::fs::read_to_string(file).with_context(|| format!("{}: read pairs", file.display()))?
     };
-    let mut pairs = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [src, dst] = fields[..] else {
-            return Err(exit::usage(format!(
-                "{}:{}: {} fields (expected `SRC DST`)",
-                file.display(),
-                n + 1,
-                fields.len()
-            )));
-        };
-        pairs.push(Pair {
-            src: src.into(),
-            dst: dst.into(),
-        });
-    }
-    Ok(pairs)
+    Ok(tree_copy::parse_pairs(&text, file)?)
 }
 
 /// The progress bar (hidden when stderr is no terminal), plus the
@@ -356,32 +326,10 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
     }
     let _ = writeln!(err, "{line}");
     if args.json {
-        let doc = serde_json::json!({
-            "files": r.files,
-            "dirs": r.dirs,
-            "symlinks": r.symlinks,
-            "specials": r.specials,
-            "hard_links": r.hard_links,
-            "bytes": r.bytes,
-            "skipped": r.skipped,
-            "verified": r.verified,
-            "seconds": secs,
-            "stopped": r.stopped,
-            "dry_run": args.dry_run,
-            "left_out": r.left_out.iter().map(|p| human::lossy(p.as_os_str().as_bytes())).collect::<Vec<_>>(),
-            "failures": r.failures.iter().map(|f| serde_json::json!({
-                "path": human::lossy(f.path.as_os_str().as_bytes()),
-                "op": f.op.to_string(),
-                "errno": f.errno,
-                "message": f.message,
-            })).collect::<Vec<_>>(),
-            "warnings": r.warnings.iter().map(|w| serde_json::json!({
-                "path": human::lossy(w.path.as_os_str().as_bytes()),
-                "message": w.message,
-            })).collect::<Vec<_>>(),
-        });
+        let view = ReportView::new(r, secs, args.dry_run);
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{doc}")?;
+        serde_json::to_writer(&mut out, &view)?;
+        writeln!(out)?;
     }
     Ok(())
 }
