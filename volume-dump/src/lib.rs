@@ -64,6 +64,7 @@ mod header;
 pub mod incremental;
 mod index;
 mod input;
+pub mod kind;
 pub mod manifest;
 pub mod merge;
 mod model;

@@ -7,6 +7,7 @@ use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
+use crate::kind::{self, Kind, Sniffed};
 use crate::restore::tape::{DeviceTape, TapeReader};
 use crate::tar::TarStream;
 
@@ -65,6 +66,19 @@ impl Source {
             (None, true) => Box::new(io::stdin().lock()),
             (None, false) => Box::new(File::open(&self.path)?),
         };
+        let Sniffed {
+            kind,
+            gzip,
+            reader: input,
+        } = kind::decompress(input)?;
+        let want = if self.tar_member.is_some() {
+            Kind::Tar
+        } else {
+            Kind::VolumeDump
+        };
+        if let Some(why) = wrong_kind(kind, gzip, want) {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+        }
         let Some(name) = &self.tar_member else {
             return Ok(input);
         };
@@ -77,6 +91,25 @@ impl Source {
         tar.find(name)?;
         Ok(Box::new(Member(tar)))
     }
+}
+
+/// Why a stream of `kind` (decoded from gzip when `gzip`) is not the
+/// `want` it should be; `None` when it may be (an unknown or empty stream
+/// goes to the parser, which names the byte that is wrong).
+fn wrong_kind(kind: Kind, gzip: bool, want: Kind) -> Option<String> {
+    if kind == want || matches!(kind, Kind::Unknown | Kind::Empty) {
+        return None;
+    }
+    let want_is = want.describe();
+    let hint = match (kind.decompressor(), kind, want) {
+        // A compressed stream inside gzip is left to the parser's error.
+        (Some(cat), ..) => format!("; decompress it first: {cat} FILE | coda-rs ... -"),
+        (None, Kind::Tar, Kind::VolumeDump) => "; name the dump inside it with --tar-member".into(),
+        _ => String::new(),
+    };
+    let gz = if gzip { ", gzip-compressed" } else { "" };
+    let is = kind.describe();
+    Some(format!("this is {is}{gz} (expected {want_is}{hint})"))
 }
 
 /// True when `path` is a character device (a tape drive).

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use crate::exit;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use volume_dump::kind::Kind;
 use volume_dump::restore::tape::inventory::{describe, list_tape};
 use volume_dump::restore::tape::DeviceTape;
 use volume_dump::source::is_char_device;
@@ -54,7 +55,14 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
     } else {
         let f = File::open(&a.source).context(subject.clone())?;
         writeln!(out, "file 0:")?;
-        describe(BufReader::new(f), &mut out).context(subject)?;
+        let kind = describe(BufReader::new(f), &mut out).context(subject.clone())?;
+        if !matches!(kind, Kind::Tar | Kind::VolumeDump) {
+            out.flush()?;
+            return Err(anyhow::anyhow!(
+                "{subject}: this is {} (expected a tape file: a tar archive or a volume dump)",
+                kind.describe()
+            ));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

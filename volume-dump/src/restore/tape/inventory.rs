@@ -5,7 +5,8 @@
 use std::io::{self, Read, Write};
 
 use super::{TapeDevice, TapeReader};
-use crate::tar::{is_tar_header, TarStream};
+use crate::kind::{self, Kind};
+use crate::tar::TarStream;
 use crate::text::{lossy, utc};
 use crate::DumpReader;
 
@@ -41,41 +42,44 @@ pub fn list_tape<T: TapeDevice, W: Write>(
 
 /// Writes what one tape file (read from `r` to its end) holds: a tar
 /// archive's members, one line each (a `TAPELABEL`'s text below it, a
-/// regular member's dump header after it); or a dump's header; or `(not a
-/// dump)`, `(empty)`.
-pub fn describe<R: Read, W: Write>(mut r: R, out: &mut W) -> io::Result<()> {
-    let mut head = Vec::with_capacity(512);
-    (&mut r).take(512).read_to_end(&mut head)?;
-    if is_tar_header(&head) {
-        let mut tar = TarStream::new(io::Cursor::new(head).chain(r));
-        while let Some(m) = tar.next_member()? {
-            let base = m.name.rsplit('/').next().unwrap_or("");
-            write!(out, "  {}  {} bytes", m.name, m.size)?;
-            if base == "TAPELABEL" {
-                let mut text = Vec::new();
-                tar.data().take(MAX_LABEL).read_to_end(&mut text)?;
-                writeln!(out, "  label:")?;
-                for line in String::from_utf8_lossy(&text).lines() {
-                    writeln!(out, "    {line}")?;
+/// regular member's dump header after it); or a dump's header; or what
+/// else it is (`(not a dump: an RVM log)`), `(empty)`. Gzip-compressed
+/// data is decoded on the fly and listed with `(gzip-compressed)` first.
+/// Returns what the data is: [`Kind::Tar`] and [`Kind::VolumeDump`] are
+/// what tape files hold.
+pub fn describe<R: Read, W: Write>(r: R, out: &mut W) -> io::Result<Kind> {
+    let sniffed = kind::decompress(Box::new(r))?;
+    if sniffed.gzip {
+        writeln!(out, "  (gzip-compressed)")?;
+    }
+    let mut r = sniffed.reader;
+    match sniffed.kind {
+        Kind::Tar => {
+            let mut tar = TarStream::new(r);
+            while let Some(m) = tar.next_member()? {
+                let base = m.name.rsplit('/').next().unwrap_or("");
+                write!(out, "  {}  {} bytes", m.name, m.size)?;
+                if base == "TAPELABEL" {
+                    let mut text = Vec::new();
+                    tar.data().take(MAX_LABEL).read_to_end(&mut text)?;
+                    writeln!(out, "  label:")?;
+                    for line in String::from_utf8_lossy(&text).lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                } else if m.typeflag == b'0' || m.typeflag == 0 {
+                    writeln!(out, "{}", dump_summary(tar.data()))?;
+                } else {
+                    writeln!(out)?;
                 }
-            } else if m.typeflag == b'0' || m.typeflag == 0 {
-                writeln!(out, "{}", dump_summary(tar.data()))?;
-            } else {
-                writeln!(out)?;
             }
         }
-        return Ok(());
+        Kind::Empty => writeln!(out, "  (empty)")?,
+        Kind::VolumeDump | Kind::Unknown => {
+            writeln!(out, "  {}", dump_summary(&mut r).trim_start())?
+        }
+        other => writeln!(out, "  (not a dump: {})", other.describe())?,
     }
-    let len = head.len();
-    writeln!(
-        out,
-        "  {}",
-        dump_summary(io::Cursor::new(head).chain(r)).trim_start()
-    )?;
-    if len == 0 {
-        writeln!(out, "  (empty)")?;
-    }
-    Ok(())
+    Ok(sniffed.kind)
 }
 
 /// `  dump of NAME (ID), full|incremental level N, backup DATE`, or
