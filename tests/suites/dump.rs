@@ -27,6 +27,8 @@ mod incremental_golden;
 mod incremental_props;
 #[path = "../tests/incremental_tree.rs"]
 mod incremental_tree;
+#[path = "../tests/input_kinds.rs"]
+mod input_kinds;
 #[path = "../tests/merge_check.rs"]
 mod merge_check;
 #[path = "../tests/verify_acls.rs"]
