@@ -8,8 +8,8 @@
 //! errors know their class (`rvm::Error::class`,
 //! `recovery_plan::Error::class`, `volume_dump::Error::class`,
 //! `volume_dump::restore::RestoreError::class`, `tree_copy::Error::class`,
-//! one `ErrorClass` type); errors the CLI
-//! makes itself are [`Coded`] ([`usage`], [`refused`]); [`as_usage`] gives
+//! `drill::Error::class`, one `ErrorClass` type); errors the CLI makes
+//! itself are [`Coded`] ([`usage`], [`refused`]); [`as_usage`] gives
 //! a library error the usage class where the command's argument was what
 //! was wrong.
 
@@ -191,6 +191,9 @@ fn code(err: &anyhow::Error) -> u8 {
             return of_class(e.class());
         }
         if let Some(e) = cause.downcast_ref::<tree_copy::Error>() {
+            return of_class(e.class());
+        }
+        if let Some(e) = cause.downcast_ref::<drill::Error>() {
             return of_class(e.class());
         }
     }

@@ -5,8 +5,6 @@
 
 mod cmd;
 mod completions;
-mod drill;
-mod drill_sample;
 mod exit;
 mod help;
 mod man;
@@ -45,7 +43,7 @@ enum Command {
     #[command(subcommand, after_help = help::REINIT)]
     Reinit(cmd::reinit::ReinitCommand),
     /// Rehearse the whole recovery on built-in data (no Coda server needed).
-    Drill(drill::DrillArgs),
+    Drill(cmd::drill::DrillArgs),
     /// Backup tapes: tape files, tar members, labels.
     #[command(subcommand, after_help = help::TAPE)]
     Tape(cmd::tape::TapeCommand),
@@ -67,7 +65,7 @@ fn main() -> ExitCode {
         Command::Copy(args) => cmd::copy::run(args),
         Command::Plan(cmd) => cmd::plan::run(cmd),
         Command::Reinit(cmd) => cmd::reinit::run(cmd),
-        Command::Drill(args) => drill::run(args),
+        Command::Drill(args) => cmd::drill::run(args),
         Command::Tape(cmd) => cmd::tape::run(cmd),
         Command::Completions(args) => completions::completions(args, Cli::command()),
         Command::Man(args) => man::run(args, Cli::command()),

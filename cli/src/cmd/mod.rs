@@ -3,6 +3,7 @@
 
 pub mod cfs;
 pub mod copy;
+pub mod drill;
 pub mod dump;
 pub mod plan;
 pub mod reinit;

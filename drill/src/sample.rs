@@ -7,10 +7,14 @@
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
 use beneath::{Access, FileKind, Root};
 
-use crate::drill::{Size, DATE_FULL, DATE_INCR};
+use crate::{Error, Result, Size};
+
+/// Date of the full dump's state (header stamps, spec §8.3).
+pub const DATE_FULL: u32 = 1_700_000_000;
+/// Date of the incremental's state.
+pub const DATE_INCR: u32 = 1_700_086_400;
 
 /// A deterministic pseudo-random generator (xorshift64*).
 struct Rng(u64);
@@ -45,15 +49,22 @@ impl Rng {
 const SIZES: [usize; 8] = [0, 100, 700, 1500, 4096, 9000, 16384, 30000];
 
 /// What a generation or change did.
-#[derive(Default)]
-pub(crate) struct Tally {
-    dirs: u64,
-    files: u64,
-    symlinks: u64,
-    hard_links: u64,
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Directories made.
+    pub dirs: u64,
+    /// Files written.
+    pub files: u64,
+    /// Symlinks made.
+    pub symlinks: u64,
+    /// Hard links made.
+    pub hard_links: u64,
+    /// Bytes written.
     pub bytes: u64,
-    removed: u64,
-    renamed: u64,
+    /// Files and trees removed.
+    pub removed: u64,
+    /// Renames.
+    pub renamed: u64,
 }
 
 impl std::fmt::Display for Tally {
@@ -95,7 +106,7 @@ impl Work<'_> {
         let (d, n) = self.0.parent(rel)?;
         let mut f = d.create_file(n, 0o644)?;
         f.write_all(data)
-            .map_err(|e| anyhow!("{}: cannot write: {e}", d.path().join(n).display()))?;
+            .map_err(Error::io(d.path().join(n), "cannot write"))?;
         t.files += 1;
         t.bytes += data.len() as u64;
         Ok(())
@@ -113,7 +124,7 @@ impl Work<'_> {
         let mut f = self.open(rel, Access::Write)?;
         f.set_len(0)
             .and_then(|()| f.write_all(data))
-            .map_err(|e| anyhow!("{}: cannot write: {e}", self.0.path().join(rel).display()))?;
+            .map_err(Error::io(self.0.path().join(rel), "cannot write"))?;
         t.files += 1;
         t.bytes += data.len() as u64;
         Ok(())
@@ -123,7 +134,7 @@ impl Work<'_> {
         let mut v = Vec::new();
         self.open(rel, Access::Read)?
             .read_to_end(&mut v)
-            .map_err(|e| anyhow!("{}: cannot read: {e}", self.0.path().join(rel).display()))?;
+            .map_err(Error::io(self.0.path().join(rel), "cannot read"))?;
         Ok(v)
     }
 
@@ -184,7 +195,7 @@ impl Work<'_> {
 
 /// Generates the sample volume tree at `rel` (which must not exist) in the
 /// working directory `work`.
-pub(crate) fn generate(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
+pub fn generate(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
     let w = Work(work);
     let mut rng = Rng(0x00c0_da00_d811_0001);
     let mut t = Tally::default();
@@ -264,7 +275,7 @@ pub(crate) fn generate(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
 
 /// Changes the tree at `rel`: modifies, adds, deletes and renames files,
 /// removes a directory tree, adds a directory, changes modes.
-pub(crate) fn change(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
+pub fn change(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
     let w = Work(work);
     let mut rng = Rng(0x00c0_da00_d811_0002);
     let mut t = Tally::default();
@@ -288,7 +299,7 @@ pub(crate) fn change(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
     let mut f = w.open(&readme, Access::Write)?;
     f.seek(std::io::SeekFrom::End(0))
         .and_then(|_| f.write_all(b"Changed after the full dump.\n"))
-        .map_err(|e| anyhow!("{}: cannot append: {e}", readme.display()))?;
+        .map_err(Error::io(work.path().join(&readme), "cannot append"))?;
     t.bytes += 29;
     // Delete files and a whole directory tree.
     w.remove(&rel.join("empty"))?;
@@ -328,13 +339,17 @@ pub(crate) fn change(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
 
 /// Flips one byte in the middle of file `rel` of the working directory,
 /// keeping its mode and mtime, as silent corruption would.
-pub(crate) fn corrupt(work: &Root, rel: &Path) -> Result<()> {
+pub fn corrupt(work: &Root, rel: &Path) -> Result<()> {
     let (d, n) = work.parent(rel)?;
     let st = d.stat(n)?;
     d.set_mode_at(n, 0o600)?;
     let mut f = d.open_file(n, Access::ReadWrite)?;
     let shown = d.path().join(n);
-    let io = |e: std::io::Error| anyhow!("{}: {e}", shown.display());
+    let io = |e: std::io::Error| Error::Io {
+        path: shown.clone(),
+        what: "cannot corrupt",
+        source: e,
+    };
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes).map_err(io)?;
     let mid = bytes.len() / 2;
