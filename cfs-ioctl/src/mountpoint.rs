@@ -91,6 +91,21 @@ pub fn check_coda(mountpoint: &Path) -> Result<()> {
     Ok(())
 }
 
+/// True when `dir` (or, for a path not there yet, its nearest existing
+/// ancestor; `.` for a relative path with none) is on a Coda mount.
+pub fn on_coda(dir: &Path) -> bool {
+    let mut p = dir;
+    loop {
+        if p.exists() {
+            return check_coda(p).is_ok();
+        }
+        match p.parent() {
+            Some(q) if !q.as_os_str().is_empty() => p = q,
+            _ => return check_coda(Path::new(".")).is_ok(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,12 @@
 //! * the `..CodaACLs.yaml` file ([`ACL_FILE`], spec §11.5) that holds a
 //!   tree's ACLs beside it: written by `dump to-tar` and `dump restore`
 //!   ([`yaml::directory_item`]), read by `dump create` and `dump
-//!   incremental` ([`yaml::parse_acl_yaml`]).
+//!   incremental` ([`yaml::parse_acl_yaml`]);
+//! * venus's, on a Coda mount ([`venus`]: setacl for the restore, getacl
+//!   for `verify --against`).
 
 mod text;
+pub mod venus;
 pub mod yaml;
 
 pub use text::{

@@ -1,7 +1,6 @@
 //! `coda-rs dump`: volume dump streams (codareaddump, codamergedump,
 //! codadump2tar, volutil restore's checks), one file per command.
 
-mod coda_acls;
 mod create;
 mod ls;
 mod merge;
@@ -152,6 +151,14 @@ fn in_stream(e: RestoreError, dump: &str) -> anyhow::Error {
         RestoreError::Dump(e) => anyhow::Error::new(e).context(dump.to_string()),
         e => e.into(),
     }
+}
+
+/// A client of the venus at the discovered mount, for ACLs on a Coda
+/// mount (`--acls coda`, or `auto` on one).
+fn venus() -> Result<cfs_ioctl::Client> {
+    let mnt = cfs_ioctl::mountpoint::discover(None);
+    cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
+        .with_context(|| mnt.display().to_string())
 }
 
 /// Now, in Unix seconds (0 for a clock set before 1970), as dumps record

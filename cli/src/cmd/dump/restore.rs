@@ -4,17 +4,19 @@
 use std::io::{self, BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use cfs_ioctl::mountpoint::on_coda;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use volume_dump::acl::venus::VenusAcls;
 use volume_dump::restore::{restore_chain, AclMode, Progress, RestoreOptions};
 use volume_dump::source::{is_char_device, Source, TapeOptions};
 use volume_dump::view::RestoreView;
 use volume_dump::ReadOptions;
 
-use super::coda_acls::{coda_acls, on_coda};
 use super::{in_stream, read_incrementals};
 use crate::cmd::print_json;
 use crate::exit;
@@ -122,8 +124,8 @@ impl RestoreArgs {
             force: self.force,
             resume: self.resume,
             acls: match self.acls {
-                AclsArg::Auto if on_coda(&self.into) => coda_acls()?,
-                AclsArg::Coda => coda_acls()?,
+                AclsArg::Auto if on_coda(&self.into) => venus_acls()?,
+                AclsArg::Coda => venus_acls()?,
                 AclsArg::Auto | AclsArg::Yaml => AclMode::Yaml,
                 AclsArg::Skip => AclMode::Skip,
             },
@@ -194,4 +196,9 @@ fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     b
+}
+
+/// ACLs set through venus (the setacl pioctl) at the discovered mount.
+fn venus_acls() -> Result<AclMode> {
+    Ok(AclMode::Set(Rc::new(VenusAcls::new(super::venus()?))))
 }

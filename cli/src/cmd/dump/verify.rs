@@ -4,9 +4,12 @@
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use anyhow::{Context, Result};
+use cfs_ioctl::mountpoint::on_coda;
 use clap::Args;
+use volume_dump::acl::venus::VenusAclReader;
 use volume_dump::restore::{leftover_journal_files, verify_against, AgainstOptions};
 use volume_dump::source::Source;
 use volume_dump::verify::acls::AclCheck;
@@ -14,7 +17,6 @@ use volume_dump::verify::{verify, Severity, VerifyOptions};
 use volume_dump::view::{write_against, write_verify, AgainstView, FatalView, VerifyView};
 use volume_dump::ReadOptions;
 
-use super::coda_acls::{coda_acl_reader, on_coda};
 use super::restore::AclsArg;
 use super::{in_stream, read_incrementals};
 use crate::cmd::print_json;
@@ -95,8 +97,8 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
     let acls = match a.acls {
-        AclsArg::Auto if on_coda(dir) => coda_acl_reader(dir)?,
-        AclsArg::Coda => coda_acl_reader(dir)?,
+        AclsArg::Auto if on_coda(dir) => venus_acl_reader(dir)?,
+        AclsArg::Coda => venus_acl_reader(dir)?,
         AclsArg::Auto | AclsArg::Yaml => AclCheck::Yaml,
         AclsArg::Skip => AclCheck::Skip,
     };
@@ -134,4 +136,11 @@ fn exit_status(ok: bool) -> ExitCode {
     } else {
         ExitCode::from(exit::FAILURE)
     }
+}
+
+/// ACLs read through venus (the getacl pioctl) at the discovered mount.
+fn venus_acl_reader(dir: &Path) -> Result<AclCheck> {
+    let reader =
+        VenusAclReader::new(super::venus()?, dir).with_context(|| dir.display().to_string())?;
+    Ok(AclCheck::Get(Rc::new(reader)))
 }

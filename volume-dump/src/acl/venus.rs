@@ -1,58 +1,32 @@
-//! Directory ACLs restored through venus: [`CodaAcls`] implements the
-//! restore's [`AclSetter`] with cfs-ioctl's setacl pioctl, and
-//! [`CodaAclReader`] `verify --against`'s [`AclGetter`] with its getacl
-//! pioctl (they bridge the two libraries, so they live in the binary).
+//! Directory ACLs through venus: [`VenusAcls`] is the restore's
+//! [`AclSetter`] over cfs-ioctl's setacl pioctl, and [`VenusAclReader`]
+//! `verify --against`'s [`AclGetter`] over its getacl pioctl.
 
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
-use anyhow::{Context, Result};
-use volume_dump::acl::{Acl, AclEntry, Rights};
-use volume_dump::restore::{AclMode, AclSetter, HeldDir};
-use volume_dump::verify::acls::{AclCheck, AclGetter};
-
-/// True when `dir` (or its nearest existing ancestor) is on a Coda mount.
-pub fn on_coda(dir: &Path) -> bool {
-    let mut p = dir;
-    loop {
-        if p.exists() {
-            return cfs_ioctl::mountpoint::check_coda(p).is_ok();
-        }
-        match p.parent() {
-            Some(q) if !q.as_os_str().is_empty() => p = q,
-            _ => return cfs_ioctl::mountpoint::check_coda(Path::new(".")).is_ok(),
-        }
-    }
-}
-
-/// ACLs set through venus (the setacl pioctl) at the discovered mount.
-pub fn coda_acls() -> Result<AclMode> {
-    let mnt = cfs_ioctl::mountpoint::discover(None);
-    let client = cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
-        .with_context(|| mnt.display().to_string())?;
-    Ok(AclMode::Set(Rc::new(CodaAcls::new(client))))
-}
-
-/// ACLs read through venus (the getacl pioctl) for `verify --against
-/// dir`, at the discovered mount.
-pub fn coda_acl_reader(dir: &Path) -> Result<AclCheck> {
-    let mnt = cfs_ioctl::mountpoint::discover(None);
-    let client = cfs_ioctl::Client::connect(&mnt, cfs_ioctl::TransportKind::default())
-        .with_context(|| mnt.display().to_string())?;
-    // Venus resolves absolute paths; the admin's may be relative.
-    let root = std::fs::canonicalize(dir).with_context(|| dir.display().to_string())?;
-    Ok(AclCheck::Get(Rc::new(CodaAclReader { client, root })))
-}
+use crate::acl::{Acl, AclEntry, Rights};
+use crate::restore::{AclSetter, HeldDir};
+use crate::verify::acls::AclGetter;
 
 /// [`AclGetter`] over a cfs-ioctl client: getacl with follow = 0 on the
 /// compared tree's absolute path joined with a directory's relative path.
-struct CodaAclReader {
+pub struct VenusAclReader {
     client: cfs_ioctl::Client,
     root: PathBuf,
 }
 
-impl AclGetter for CodaAclReader {
+impl VenusAclReader {
+    /// Reads the ACLs of the tree at `dir` through `client`; venus
+    /// resolves absolute paths, so `dir` is made absolute first (the
+    /// error is that of `canonicalize`).
+    pub fn new(client: cfs_ioctl::Client, dir: &Path) -> std::io::Result<Self> {
+        let root = std::fs::canonicalize(dir)?;
+        Ok(VenusAclReader { client, root })
+    }
+}
+
+impl AclGetter for VenusAclReader {
     fn get_acl(&self, rel: &Path) -> std::result::Result<Acl, String> {
         let path = if rel.as_os_str().is_empty() {
             self.root.clone()
@@ -81,16 +55,17 @@ impl AclGetter for CodaAclReader {
 /// setacl, the fid venus gives for the path (getfid) must hash to the inode
 /// number of the directory the restore holds open (`coda_f2i`), else the
 /// directory changed under us and nothing is set.
-struct CodaAcls {
+pub struct VenusAcls {
     client: cfs_ioctl::Client,
     /// The target's absolute path and venus's realm number for it, learnt
     /// from the target directory itself on the first call.
     target: OnceCell<(PathBuf, u32)>,
 }
 
-impl CodaAcls {
-    fn new(client: cfs_ioctl::Client) -> Self {
-        CodaAcls {
+impl VenusAcls {
+    /// Sets ACLs through `client`, checking each directory's fid first.
+    pub fn new(client: cfs_ioctl::Client) -> Self {
+        VenusAcls {
             client,
             target: OnceCell::new(),
         }
@@ -122,7 +97,7 @@ impl CodaAcls {
     }
 }
 
-impl AclSetter for CodaAcls {
+impl AclSetter for VenusAcls {
     fn set_acl(&self, dir: &HeldDir<'_>, acl_text: &[u8]) -> std::result::Result<(), String> {
         let acl = cfs_ioctl::Acl::parse(acl_text).map_err(|e| format!("ACL text: {e}"))?;
         let (abs, realm) = self.target(dir)?;
@@ -155,10 +130,10 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::rc::Rc;
 
+    use crate::restore::{restore_chain, AclMode, RestoreOptions};
     use cfs_ioctl::{Client, Opcode, Pioctl, Transport};
-    use volume_dump::restore::{restore_chain, AclMode, RestoreOptions};
 
-    use super::CodaAcls;
+    use super::VenusAcls;
 
     /// A transport that records every pioctl and answers as a venus
     /// would on a file system whose inode numbers are `coda_f2i` of the
@@ -219,7 +194,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let into = t.path().join("vol");
         let opts = RestoreOptions {
-            acls: AclMode::Set(Rc::new(CodaAcls::new(client))),
+            acls: AclMode::Set(Rc::new(VenusAcls::new(client))),
             ..RestoreOptions::default()
         };
         let full = std::fs::File::open(golden("server-a-full.dump")).unwrap();
@@ -282,7 +257,7 @@ mod tests {
                 swapped: swapped.iter().cloned().collect(),
             }));
             let opts = RestoreOptions {
-                acls: AclMode::Set(Rc::new(CodaAcls::new(client))),
+                acls: AclMode::Set(Rc::new(VenusAcls::new(client))),
                 ..RestoreOptions::default()
             };
             let full = std::fs::File::open(golden("server-a-full.dump")).unwrap();
@@ -340,8 +315,8 @@ mod tests {
 
     #[test]
     fn verify_against_reads_acls_through_getacl() {
-        use volume_dump::restore::{verify_against, AgainstOptions};
-        use volume_dump::verify::acls::AclCheck;
+        use crate::restore::{verify_against, AgainstOptions};
+        use crate::verify::acls::AclCheck;
 
         let dir = tempfile::tempdir().unwrap();
         let into = dir.path().canonicalize().unwrap().join("vol");
@@ -374,7 +349,7 @@ mod tests {
             calls: calls.clone(),
             acls,
         }));
-        let reader = super::CodaAclReader {
+        let reader = super::VenusAclReader {
             client,
             root: into.clone(),
         };
