@@ -34,6 +34,7 @@ pub mod getfid;
 pub mod mountpoint;
 mod opcode;
 mod pioctl;
+pub mod recording;
 pub mod servers;
 pub mod upcall;
 pub mod view;

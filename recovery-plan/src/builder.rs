@@ -2,7 +2,7 @@
 //! steps: numbered per section, each with the host that carries it out and
 //! the volume it concerns.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cell::CellReplica;
 use crate::names::{HostName, VolumeName};
@@ -18,6 +18,7 @@ pub(crate) struct Builder {
     n: usize,
     host: Option<HostName>,
     volume: Option<VolumeName>,
+    writes: Option<PathBuf>,
 }
 
 impl Builder {
@@ -40,6 +41,12 @@ impl Builder {
         self
     }
 
+    /// The next step (only that one) writes into or beneath `dir`.
+    pub(crate) fn writing(&mut self, dir: &Path) -> &mut Self {
+        self.writes = Some(dir.to_path_buf());
+        self
+    }
+
     fn push(&mut self, title: &str, action: Action) {
         self.n += 1;
         self.steps.push(Step {
@@ -49,6 +56,7 @@ impl Builder {
             action,
             host: self.host.clone(),
             volume: self.volume.clone(),
+            writes: self.writes.take(),
         });
     }
 
@@ -158,7 +166,7 @@ impl Builder {
 
     /// 13.4: restore `dump` into `into`.
     pub(crate) fn restore(&mut self, name: &VolumeName, dump: &Path, into: &Path) {
-        self.coda_rs(
+        self.writing(into).coda_rs(
             &format!("Restore the dump of {name}"),
             vec![
                 "dump".into(),
@@ -186,7 +194,7 @@ impl Builder {
 
     /// 13.5: the directory the recreated volumes are mounted in.
     pub(crate) fn mkdir_inited(&mut self, s: &Settings) {
-        self.operator(
+        self.writing(&s.inited_dir).operator(
             "Create the mount directory for the recreated volumes",
             format!("mkdir -p {}", shell_quote(&path(&s.inited_dir))),
         );
@@ -194,7 +202,7 @@ impl Builder {
 
     /// 13.5: mount volume `name` as `dir/name`.
     pub(crate) fn mount(&mut self, name: &VolumeName, dir: &Path) {
-        self.coda_rs(
+        self.writing(&name.under(dir)).coda_rs(
             &format!("Mount the recreated {name}"),
             vec![
                 "cfs".into(),
@@ -243,7 +251,7 @@ impl Builder {
     ) {
         let mounted = name.under(&s.inited_dir);
         if s.staging {
-            self.coda_rs(
+            self.writing(&mounted).coda_rs(
                 &format!("Copy {name} into the recreated volume"),
                 vec![
                     "copy".into(),
@@ -279,14 +287,16 @@ impl Builder {
     pub(crate) fn finish(&mut self, names: &[&VolumeName], s: &Settings) {
         self.section("13.7");
         for name in names {
-            self.about(Some(name)).coda_rs(
-                &format!("Unmount {name}"),
-                vec![
-                    "cfs".into(),
-                    "rmmount".into(),
-                    path(&name.under(&s.inited_dir)),
-                ],
-            );
+            self.about(Some(name))
+                .writing(&name.under(&s.inited_dir))
+                .coda_rs(
+                    &format!("Unmount {name}"),
+                    vec![
+                        "cfs".into(),
+                        "rmmount".into(),
+                        path(&name.under(&s.inited_dir)),
+                    ],
+                );
         }
         if s.staging {
             self.about(None).operator(
@@ -298,7 +308,7 @@ impl Builder {
                 ),
             );
         } else {
-            self.about(None).operator(
+            self.about(None).writing(&s.inited_dir).operator(
                 "Remove the mount directory",
                 format!("rmdir {}", shell_quote(&path(&s.inited_dir))),
             );

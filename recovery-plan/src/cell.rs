@@ -391,7 +391,7 @@ impl Runbook {
                 b.compare(&root.name, &others, &cell.coda_dir);
                 if !root_has_tmp_link {
                     let tmp = cell.coda_dir.join("tmp");
-                    b.about(Some(&cell.tmp_volume)).coda_rs(
+                    b.about(Some(&cell.tmp_volume)).writing(&tmp).coda_rs(
                         &format!("Mount {} as {}", cell.tmp_volume, path(&tmp)),
                         vec![
                             "cfs".into(),

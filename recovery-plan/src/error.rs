@@ -210,6 +210,53 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// `reinit run --all` reached a step of another host and has no
+    /// remote shell to run it there.
+    RemoteHost {
+        /// The step.
+        step: StepId,
+        /// Its host.
+        host: crate::names::HostName,
+        /// Its command line.
+        command: String,
+        /// The command that records it once carried out.
+        then: String,
+    },
+    /// A step's program is not on the machine that was to run it.
+    CommandMissing {
+        /// The step.
+        step: StepId,
+        /// What is missing, in words.
+        what: String,
+        /// The host to run it on by hand, if the step names one.
+        host: Option<crate::names::HostName>,
+        /// The command line to run by hand.
+        command: String,
+        /// The command that records it once carried out.
+        then: String,
+    },
+    /// A step that is asked about (or re-run) only with `--yes`.
+    NeedsYes {
+        /// The step.
+        step: StepId,
+        /// Why.
+        why: String,
+    },
+    /// The operator answered no.
+    Declined {
+        /// The step.
+        step: StepId,
+    },
+    /// A step writes where venus should receive the data, and venus does
+    /// not serve that place (nothing was written).
+    NotCoda {
+        /// The step.
+        step: StepId,
+        /// Where it writes.
+        path: PathBuf,
+        /// What the check found.
+        why: String,
+    },
     /// A step's command ran and failed (recorded as failed).
     StepFailed {
         /// The step.
@@ -346,6 +393,37 @@ impl fmt::Display for Error {
             Error::Launch { step, program, .. } => {
                 write!(f, "step {step}: run {}", program.display())
             }
+            Error::RemoteHost {
+                step,
+                host,
+                command,
+                then,
+            } => write!(
+                f,
+                "step {step}: runs on {host}: run `{command}` there, then: {then} \
+                 (or give --remote-shell 'ssh -oBatchMode=yes')"
+            ),
+            Error::CommandMissing {
+                step,
+                what,
+                host,
+                command,
+                then,
+            } => {
+                write!(f, "step {step}: {what}: run `{command}` by hand")?;
+                if let Some(h) = host {
+                    write!(f, " on {h}")?;
+                }
+                write!(f, ", then: {then}")
+            }
+            Error::NeedsYes { step, why } => write!(f, "step {step}: {why}"),
+            Error::Declined { step } => write!(f, "step {step}: not run (answered no)"),
+            Error::NotCoda { step, path, why } => write!(
+                f,
+                "step {step}: {}: not on a Coda mount served by venus ({why}): \
+                 is venus running? is /coda mounted? (nothing was written)",
+                path.display()
+            ),
             Error::StepFailed {
                 step,
                 command,
@@ -385,7 +463,9 @@ impl Error {
             | Error::DumplistsExist { .. }
             | Error::OutOfOrder { .. }
             | Error::AlreadyDone { .. }
-            | Error::RunningElsewhere { .. } => ErrorClass::Refused,
+            | Error::RunningElsewhere { .. }
+            | Error::NeedsYes { .. }
+            | Error::NotCoda { .. } => ErrorClass::Refused,
             Error::RvmSize(e) => e.class(),
             Error::Write(e) if e.is_refusal() => ErrorClass::Refused,
             Error::Syntax { .. }
@@ -396,6 +476,9 @@ impl Error {
             | Error::Invalid { .. }
             | Error::State { .. }
             | Error::Launch { .. }
+            | Error::RemoteHost { .. }
+            | Error::CommandMissing { .. }
+            | Error::Declined { .. }
             | Error::StepFailed { .. } => ErrorClass::Failure,
         }
     }

@@ -185,6 +185,7 @@ mod tests {
             action,
             host: None,
             volume: None,
+            writes: None,
         }
     }
 

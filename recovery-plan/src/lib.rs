@@ -17,7 +17,10 @@
 //!   the checked transitions); [`journal`]: its crash-safe persistence in
 //!   the state directory; [`run`]: the transitions applied under the
 //!   journal's lock; [`executor`]: the seam that carries a step out;
-//!   [`status`]: what `reinit status` shows.
+//!   [`status`]: what `reinit status` shows; [`walk`]: the runbook
+//!   executor of `reinit run` (hosts, remote shell, questions, resumed
+//!   restores), with [`venus`], its check that venus serves the place a
+//!   step writes to.
 //! * [`server_conf`] and [`rvm_settings`]: the RVM settings of
 //!   `server.conf`, and those of the runbook's RVM step.
 //! * [`names`]: the checked volume names, partitions and host names that
@@ -55,7 +58,9 @@ pub mod step;
 pub mod tape_plan;
 mod text;
 pub mod time;
+pub mod venus;
 pub mod volume_list;
 pub mod vrlist;
+pub mod walk;
 
 pub use error::{Error, ErrorClass, Result, Warning};

@@ -214,6 +214,12 @@ pub struct Step {
     /// cell runbook, the replica in a one-server runbook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<VolumeName>,
+    /// The directory the step writes into or beneath, if one: a restore's
+    /// target, a copy's destination, a mount point made or removed.
+    /// `reinit run` checks it is on a Coda mount where it has to be
+    /// ([`crate::venus`]) before the step starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<std::path::PathBuf>,
 }
 
 impl fmt::Display for Step {

@@ -259,7 +259,11 @@ fn without_reformat_rvm_the_step_refuses_to_overwrite_data() {
                 .mode()
         };
         let modes: Vec<u32> = victims.iter().map(|v| mode(v)).collect();
-        let out = reinit(root, root.join("state"), &["run", "13.2.2", "--force"]);
+        let out = reinit(
+            root,
+            root.join("state"),
+            &["run", "13.2.2", "--force", "--yes"],
+        );
         assert_eq!(out.status.code(), Some(1), "{victims:?}: {out:?}");
         let after = snapshot(root);
         for v in victims {
@@ -325,7 +329,11 @@ fn with_reformat_rvm_the_step_replaces_only_rvm_or_zeros() {
             }
         }
         let before = snapshot(root);
-        let out = reinit(root, root.join("state"), &["run", "13.2.2", "--force"]);
+        let out = reinit(
+            root,
+            root.join("state"),
+            &["run", "13.2.2", "--force", "--yes"],
+        );
         let after = snapshot(root);
         if ok {
             assert!(out.status.success(), "{log:?}/{data:?}: {out:?}");

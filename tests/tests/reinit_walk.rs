@@ -198,7 +198,7 @@ fn walk_every_step_one_process_each() {
         let (_, kind, command) = steps.iter().find(|(i, _, _)| *i == id).unwrap().clone();
         assert_eq!(id, steps[done].0, "next must be the first step not done");
         if kind == "coda-rs" && runnable_here(&command, rvm) {
-            let out = s.reinit(&["run", &id]);
+            let out = s.reinit(&["run", &id, "--yes"]);
             if command.contains("7f000001.01000004") && !failed_once {
                 // proj's dump is truncated: the run fails, is recorded as
                 // failed, and the position does not move.

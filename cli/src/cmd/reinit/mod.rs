@@ -9,9 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use recovery_plan::executor::Commands;
 use recovery_plan::journal::{Journal, StateDir};
 use recovery_plan::progress::{Marking, ProcTable, Progress};
 use recovery_plan::runbook::Runbook;
@@ -19,8 +17,10 @@ use recovery_plan::shell::reinit_command;
 use recovery_plan::status::StatusReport;
 
 mod init;
+mod run;
 
 pub use init::InitArgs;
+pub use run::RunArgs;
 
 /// `coda-rs reinit` subcommands.
 #[derive(Subcommand)]
@@ -77,15 +77,27 @@ Examples:
   coda-rs reinit done 13.2.1 --state /root/reinit
   coda-rs reinit done 13.3.1 13.3.2 13.3.3 --state /root/reinit")]
     Done(DoneArgs),
-    /// Carry out a coda-rs step and record its outcome.
+    /// Carry out a coda-rs step, or every remaining step, and record the
+    /// outcomes.
     #[command(after_help = "\
 Examples:
   coda-rs reinit run 13.2.2 --state /root/reinit
   coda-rs reinit run \"$(coda-rs reinit next --id --state /root/reinit)\" \\
       --state /root/reinit
+  coda-rs reinit run --all --state /root/reinit --remote-shell 'ssh -oBatchMode=yes'
+  coda-rs reinit run 13.2.2 --dry-run --state /root/reinit
 
-Only coda-rs steps can be run; the outcome (exit status, times) is
-recorded. Steps for the server's own tools are marked with `done`.")]
+`run STEP` runs one coda-rs step here; `run --all` carries out every
+remaining step in order until only steps done by hand remain: coda-rs
+steps directly, operator steps (volutil, startserver, ...) with sh -c,
+steps of another host through --remote-shell (else it stops naming the host
+and the command). It asks before each operator step and before destructive
+steps (RVM reformat, rmmount, flushcache) unless --yes; without a terminal
+it stops instead. A step that writes beneath the Coda mount first checks
+that venus serves it (is venus running? is /coda mounted?). An interrupted
+restore is resumed (--resume) when its journal matches the dump. A failed
+step stops the run; the same command again continues with it. The
+outcome (exit status, times) of every step is recorded.")]
     Run(RunArgs),
 }
 
@@ -125,21 +137,6 @@ pub struct DoneArgs {
     force: bool,
 }
 
-/// Arguments of `reinit run`.
-#[derive(Args)]
-pub struct RunArgs {
-    /// Step id, e.g. 13.2.2.
-    #[arg(value_name = "STEP")]
-    step: String,
-    /// State directory written by `reinit init`.
-    #[arg(long, value_name = "DIR")]
-    state: PathBuf,
-    /// Run it even though earlier steps are not done, again when done, or
-    /// while the journal names a live process for it.
-    #[arg(long)]
-    force: bool,
-}
-
 /// Runs `coda-rs reinit ...`.
 pub fn run(cmd: ReinitCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -147,7 +144,7 @@ pub fn run(cmd: ReinitCommand) -> anyhow::Result<ExitCode> {
         ReinitCommand::Status(args) => status(args),
         ReinitCommand::Next(args) => next(args),
         ReinitCommand::Done(args) => done(args),
-        ReinitCommand::Run(args) => run_step(args),
+        ReinitCommand::Run(args) => run::run(args),
     }
 }
 
@@ -166,7 +163,11 @@ fn write_hint(
 }
 
 /// `next: ID TITLE`, or that every step is done.
-fn write_next(out: &mut impl Write, runbook: &Runbook, journal: &Journal) -> std::io::Result<()> {
+pub(crate) fn write_next(
+    out: &mut impl Write,
+    runbook: &Runbook,
+    journal: &Journal,
+) -> std::io::Result<()> {
     match journal.next(runbook) {
         Some(s) => writeln!(out, "next: {} {}", s.id, s.title),
         None => writeln!(out, "all {} steps are done", runbook.steps.len()),
@@ -239,25 +240,5 @@ fn done(args: DoneArgs) -> anyhow::Result<ExitCode> {
     if let Some(j) = journal {
         write_next(&mut out, &runbook, &j)?;
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_step(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let state = StateDir::new(&args.state);
-    let exe = std::env::current_exe().context("find the coda-rs executable")?;
-    let mut coda_rs = Commands::coda_rs(exe);
-    let claim = state.claim(&args.step, args.force, &coda_rs, &ProcTable)?;
-    let step = claim.step().clone();
-    let _ = writeln!(
-        std::io::stderr(),
-        "coda-rs: step {}: {}",
-        step.id,
-        step.action.command_line()
-    );
-    let journal = claim.carry_out(&mut coda_rs)?;
-    let (runbook, _) = state.open()?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}: done ({})", step.id, step.title)?;
-    write_next(&mut out, &runbook, &journal)?;
     Ok(ExitCode::SUCCESS)
 }
