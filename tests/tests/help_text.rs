@@ -93,6 +93,8 @@ fn only_the_commands_that_ask_take_yes() {
         vec!["cfs", "flushcache"],
         vec!["cfs", "flushobject"],
         vec!["cfs", "flushvolume"],
+        // Asks before operator and destructive steps (issue 16).
+        vec!["reinit", "run"],
     ];
     let all = all_commands();
     assert!(all.len() > 30, "{all:?}");
