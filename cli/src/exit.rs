@@ -203,12 +203,39 @@ fn code(err: &anyhow::Error) -> u8 {
 /// Prints a clap parse error (or help/version) and returns exit code 2 for
 /// real usage errors, 0 for `--help`/`--version`.
 pub fn clap_error(e: clap::Error) -> ExitCode {
+    if let Some(line) = value_error_line(&e) {
+        let _ = writeln!(std::io::stderr(), "coda-rs: {line}");
+        return ExitCode::from(USAGE);
+    }
     let _ = e.print();
     if e.use_stderr() {
         ExitCode::from(USAGE)
     } else {
         ExitCode::from(SUCCESS)
     }
+}
+
+/// A value our own parser refused (a size, a volume id), as one line
+/// `FLAG: what (expected …)` like every other error; `None` for clap's
+/// other errors (unknown flags, missing arguments), which clap prints with
+/// its usage hint.
+fn value_error_line(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let source = std::error::Error::source(e)?;
+    let arg = match e.get(ContextKind::InvalidArg)? {
+        ContextValue::String(s) => s.clone(),
+        _ => return None,
+    };
+    // `--block-size <BYTES>` is named `--block-size`; a positional
+    // `<SIZE>` is named `SIZE`.
+    let name = match arg.split_once(' ') {
+        Some((flag, _)) if flag.starts_with('-') => flag.to_string(),
+        _ => arg.trim_matches(|c| c == '<' || c == '>').to_string(),
+    };
+    Some(format!("{name}: {source}"))
 }
 
 #[cfg(test)]

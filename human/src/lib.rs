@@ -12,7 +12,10 @@
 mod size;
 mod time;
 
-pub use size::{rate, size};
+pub use size::{
+    parse_size, parse_size_fraction, rate, size, Meaning, SizeError, Unit, SIZE_EXPECTED,
+    SIZE_FRACTION_EXPECTED, UNITS,
+};
 pub use time::{now, utc};
 
 /// Raw bytes (a name, an ACL, a message read from a dump or a device) as

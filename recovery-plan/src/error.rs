@@ -79,13 +79,9 @@ pub enum Error {
         /// Every group that lists it.
         groups: Vec<u32>,
     },
-    /// A tape size such as `1.5G` could not be understood.
-    BadSize {
-        /// The text given.
-        text: String,
-        /// Why it was rejected.
-        reason: &'static str,
-    },
+    /// A tape size such as `1.5G` does not follow the size grammar
+    /// ([`human::parse_size_fraction`]).
+    BadSize(human::SizeError),
     /// A value that a writer cannot represent in its format.
     Invalid {
         /// What the value belongs to.
@@ -290,7 +286,10 @@ impl fmt::Display for Error {
                  (expected at most {tape_bytes} bytes per volume)"
             ),
             Error::AmbiguousReplica { name, id, groups } => {
-                write!(f, "volume {name} ({id:x}): listed as a replica by VRList groups ")?;
+                write!(
+                    f,
+                    "volume {name} ({id:x}): listed as a replica by VRList groups "
+                )?;
                 for (i, g) in groups.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
@@ -299,10 +298,7 @@ impl fmt::Display for Error {
                 }
                 f.write_str(" (expected exactly one group per replica)")
             }
-            Error::BadSize { text, reason } => write!(
-                f,
-                "size `{text}`: {reason} (expected bytes or a number with a K/M/G/T suffix, e.g. 20M, 1.5G)"
-            ),
+            Error::BadSize(e) => write!(f, "{e} (expected {})", human::SIZE_FRACTION_EXPECTED),
             Error::Invalid {
                 subject,
                 what,
@@ -451,7 +447,7 @@ impl Error {
     /// malformed list: nothing was done).
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::BadSize { .. }
+            Error::BadSize(_)
             | Error::MissingSetting { .. }
             | Error::LogSizeUnknown { .. }
             | Error::Argument { .. }

@@ -15,3 +15,5 @@ mod drill_cli;
 mod help_text;
 #[path = "../tests/man_pages.rs"]
 mod man_pages;
+#[path = "../tests/size_flags.rs"]
+mod size_flags;

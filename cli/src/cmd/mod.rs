@@ -18,3 +18,27 @@ pub fn print_json(out: &mut impl Write, doc: &impl serde::Serialize) -> anyhow::
     writeln!(out)?;
     Ok(())
 }
+
+/// A `--block-size` (or other byte count) value: the workspace's one size
+/// grammar ([`human::parse_size`]), its refusals with what was expected.
+pub fn size_arg(text: &str) -> Result<usize, SizeArgError> {
+    let bytes = human::parse_size(text).map_err(SizeArgError)?;
+    usize::try_from(bytes).map_err(|_| {
+        SizeArgError(human::SizeError::TooLarge {
+            text: text.to_string(),
+        })
+    })
+}
+
+/// Why [`size_arg`] refused a value: the grammar's reason and what it
+/// expects, as every other size's error line has them.
+#[derive(Debug)]
+pub struct SizeArgError(human::SizeError);
+
+impl std::fmt::Display for SizeArgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (expected {})", self.0, human::SIZE_EXPECTED)
+    }
+}
+
+impl std::error::Error for SizeArgError {}

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use recovery_plan::dumplist::Schedule;
 use recovery_plan::recreate::RecreatePlan;
-use recovery_plan::size::parse_tape_size;
+use recovery_plan::size::tape_size_argument;
 use recovery_plan::tape_plan::TapePlan;
 use recovery_plan::volume_list::VolumeList;
 use recovery_plan::vrlist::VrList;
@@ -102,7 +102,7 @@ pub fn run(cmd: PlanCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
-    let tape_bytes = parse_tape_size(&args.tape_size)?;
+    let tape_bytes = tape_size_argument("--tape-size", &args.tape_size)?;
     if tape_bytes == 0 {
         return Err(exit::usage(
             "--tape-size: 0 bytes (expected a positive size)",

@@ -34,7 +34,7 @@ pub struct LsArgs {
     /// A tape device, or a file holding one tape file.
     pub source: PathBuf,
     /// Read records of exactly this many bytes (default: detect).
-    #[arg(long)]
+    #[arg(long, value_name = "BYTES", value_parser = crate::cmd::size_arg)]
     pub block_size: Option<usize>,
 }
 

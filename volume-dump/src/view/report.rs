@@ -256,15 +256,13 @@ impl RestoreView {
             );
         }
         format!(
-            "{}: restored {} directories, {} files, {} symlinks, {} hard links, {} bytes in {:.2} s ({:.1} MB/s){}",
+            "{}: restored {} directories, {} files, {} symlinks, {} hard links, {}{}",
             self.into,
             self.directories,
             self.files,
             self.symlinks,
             self.hard_links,
-            self.bytes,
-            self.seconds,
-            self.bytes as f64 / 1e6 / self.seconds.max(1e-9),
+            bytes_time_rate(self.bytes, self.seconds),
             if self.resumed_objects > 0 {
                 format!(", {} objects already done", self.resumed_objects)
             } else {
@@ -314,12 +312,6 @@ impl TarView {
 
     /// The one-line summary: counts, then bytes, time and rate.
     pub fn line(&self) -> String {
-        let mb = self.tar_bytes as f64 / 1e6;
-        let rate = if self.seconds > 0.0 {
-            mb / self.seconds
-        } else {
-            0.0
-        };
         let mut line = format!(
             "{}: {} directories, {} files, {} symlinks, {} hard links",
             self.output, self.directories, self.files, self.symlinks, self.hard_links
@@ -330,10 +322,68 @@ impl TarView {
         if self.pax_headers > 0 {
             line.push_str(&format!(", {} PAX headers", self.pax_headers));
         }
-        line.push_str(&format!(
-            "; {} bytes in {:.2} s ({rate:.0} MB/s)",
-            self.tar_bytes, self.seconds
-        ));
+        line.push_str("; ");
+        line.push_str(&bytes_time_rate(self.tar_bytes, self.seconds));
         line
+    }
+}
+
+/// `N bytes (SIZE) in S s (RATE)` of a summary line, in the units every
+/// command prints (`human`: KiB, MiB/s); the rate is left out when no time
+/// was measured.
+fn bytes_time_rate(bytes: u64, seconds: f64) -> String {
+    let mut s = format!("{bytes} bytes");
+    if bytes >= 1024 {
+        s.push_str(&format!(" ({})", human::size(bytes)));
+    }
+    s.push_str(&format!(" in {seconds:.2} s"));
+    if let Some(rate) = human::rate(bytes, seconds) {
+        s.push_str(&format!(" ({rate})"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Summary lines speak the units of cli-conventions.md (powers of
+    /// 1024, `MiB/s`), never `MB/s`.
+    #[test]
+    fn summaries_in_iec_units() {
+        let r = RestoreView {
+            already_complete: false,
+            bytes: 3 << 20,
+            directories: 2,
+            files: 5,
+            hard_links: 1,
+            into: "/r".into(),
+            resumed_objects: 0,
+            seconds: 2.0,
+            symlinks: 0,
+            unnamed: 0,
+            warnings: vec![],
+        };
+        assert_eq!(
+            r.line(),
+            "/r: restored 2 directories, 5 files, 0 symlinks, 1 hard links, 3145728 bytes (3.00 MiB) in 2.00 s (1.50 MiB/s)"
+        );
+        let t = TarView {
+            data_bytes: 0,
+            directories: 1,
+            dump: "d".into(),
+            files: 0,
+            hard_links: 0,
+            output: "x.tar".into(),
+            pax_headers: 0,
+            seconds: 0.0,
+            symlinks: 0,
+            tar_bytes: 512,
+            unnamed: 0,
+        };
+        assert_eq!(
+            t.line(),
+            "x.tar: 1 directories, 0 files, 0 symlinks, 0 hard links; 512 bytes in 0.00 s"
+        );
     }
 }

@@ -54,7 +54,7 @@ pub struct RestoreArgs {
     #[arg(long, value_name = "N")]
     pub tape_file: Option<u32>,
     /// Read tape records of exactly this many bytes (default: detect).
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = crate::cmd::size_arg)]
     pub block_size: Option<usize>,
     /// SOURCE is a tar archive: restore the dump in its member NAME (whole
     /// name or last component).
