@@ -1,128 +1,175 @@
 //! Shared helpers for the coda-rs criterion benchmarks.
 
 /// Generated volume dumps for the `dump_rw` and `tar_convert` benchmarks
-/// (recipes from `shared/golden/dump/README.md`).
+/// (recipes from `shared/golden/dump/README.md`), built from the drill's
+/// sample [`Recipe`](drill::sample::Recipe): the same generator and
+/// pseudo-random source the drill writes its sample tree with.
 pub mod dumpgen {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    use drill::sample::{Node, Recipe};
     use volume_dump::dirpage::DirBuilder;
     use volume_dump::{
         Data, Dump, DumpHeader, Index, IndexEntry, IndexHeader, VersionVector, Vnode, VnodeClass,
         VolumeDiskData,
     };
 
-    const SIZES: [usize; 8] = [0, 100, 700, 1500, 4096, 9000, 16384, 30000];
+    /// Vnode types (spec §8.5).
+    const FILE: u8 = 1;
+    const DIR: u8 = 2;
+    const SYMLINK: u8 = 3;
 
-    /// A pseudo-random byte source (xorshift), so data does not compress.
-    struct Rng(u64);
+    /// The mtime of objects the recipe leaves as made.
+    const MADE: u32 = 1_700_000_000;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn fill(&mut self, n: usize) -> Vec<u8> {
-            let mut v = Vec::with_capacity(n + 8);
-            while v.len() < n {
-                v.extend_from_slice(&self.next().to_le_bytes());
-            }
-            v.truncate(n);
-            v
-        }
-    }
-
-    fn vnode(vnode: u32, unique: u32, ty: u8, length: u32, parent: (u32, u32)) -> Vnode {
+    fn vnode(fid: (u32, u32), ty: u8, mode: u16, length: u32, parent: (u32, u32)) -> Vnode {
         Vnode {
-            vnode,
-            unique,
+            vnode: fid.0,
+            unique: fid.1,
             vnode_type: ty,
-            mode: if ty == 2 { 0o755 } else { 0o644 },
-            links: if ty == 2 { 2 } else { 1 },
+            mode,
+            links: if ty == DIR { 2 } else { 1 },
             length,
             data_version: 1,
             version_vector: VersionVector {
                 versions: [1, 0, 0, 0, 0, 0, 0, 0],
                 store_host: 0xc000_0202,
-                store_unique: unique,
+                store_unique: fid.1,
                 flags: 0,
             },
-            mtime: 1_700_000_000,
+            mtime: MADE,
             author: 1000,
             owner: 1000,
             parent_vnode: parent.0,
             parent_unique: parent.1,
-            acl: (ty == 2).then(|| b"1\n0\nSystem:Administrators\t127\n".to_vec()),
+            acl: (ty == DIR).then(|| b"1\n0\nSystem:Administrators\t127\n".to_vec()),
+        }
+    }
+
+    /// A directory being built.
+    struct Dir {
+        fid: (u32, u32),
+        parent: (u32, u32),
+        pages: DirBuilder,
+        mtime: u32,
+    }
+
+    /// The volume being built from the recipe's nodes.
+    struct Volume {
+        unique: u32,
+        dirs: Vec<Dir>,
+        dir_of: HashMap<PathBuf, usize>,
+        small: Vec<(Vnode, Data)>,
+        file_of: HashMap<PathBuf, usize>,
+    }
+
+    impl Volume {
+        fn new() -> Volume {
+            Volume {
+                unique: 2,
+                dirs: vec![Dir {
+                    fid: (1, 1),
+                    parent: (0, 0),
+                    pages: DirBuilder::new((1, 1), (1, 1)),
+                    mtime: MADE,
+                }],
+                dir_of: HashMap::from([(PathBuf::new(), 0)]),
+                small: Vec::new(),
+                file_of: HashMap::new(),
+            }
+        }
+
+        /// Enters `path` in its directory as `vnode` with a new
+        /// uniquifier; returns the fid and the directory's.
+        fn enter(&mut self, path: &Path, vnode: u32) -> ((u32, u32), (u32, u32)) {
+            let parent = path.parent().unwrap_or(Path::new(""));
+            let d = &mut self.dirs[self.dir_of[parent]];
+            let fid = (vnode, self.unique);
+            self.unique += 1;
+            let name = path.file_name().expect("a named entry");
+            d.pages
+                .create(name.as_encoded_bytes(), fid.0, fid.1)
+                .expect("the recipe's names fit");
+            (fid, d.fid)
+        }
+
+        /// A file or symlink vnode holding `data`.
+        fn object(&mut self, path: PathBuf, ty: u8, mode: u32, data: Vec<u8>, mtime: Option<u64>) {
+            let v = VnodeClass::Small.vnode_of_slot(self.small.len() as u32);
+            let (fid, parent) = self.enter(&path, v);
+            let mut vn = vnode(fid, ty, mode as u16, data.len() as u32, parent);
+            vn.mtime = mtime.map_or(MADE, |m| m as u32);
+            self.file_of.insert(path, self.small.len());
+            self.small.push((vn, Data::File(data)));
+        }
+
+        fn add(&mut self, node: Node) {
+            match node {
+                Node::Dir(path) => {
+                    let v = VnodeClass::Large.vnode_of_slot(self.dirs.len() as u32);
+                    let (fid, parent) = self.enter(&path, v);
+                    self.dir_of.insert(path, self.dirs.len());
+                    self.dirs.push(Dir {
+                        fid,
+                        parent,
+                        pages: DirBuilder::new(fid, parent),
+                        mtime: MADE,
+                    });
+                }
+                Node::File {
+                    path,
+                    data,
+                    mode,
+                    mtime,
+                } => self.object(path, FILE, mode, data, mtime),
+                Node::Symlink { path, target } => {
+                    self.object(path, SYMLINK, 0o777, target.as_bytes().to_vec(), None)
+                }
+                Node::HardLink { path, to } => {
+                    let i = self.file_of[&to];
+                    let (v, u) = (self.small[i].0.vnode, self.small[i].0.unique);
+                    let parent = path.parent().unwrap_or(Path::new(""));
+                    let d = &mut self.dirs[self.dir_of[parent]];
+                    let name = path.file_name().expect("a named entry");
+                    d.pages
+                        .create(name.as_encoded_bytes(), v, u)
+                        .expect("the recipe's names fit");
+                    self.small[i].0.links += 1;
+                }
+                Node::DirTime { path, mtime } => {
+                    let i = self.dir_of[&path];
+                    self.dirs[i].mtime = mtime as u32;
+                }
+            }
         }
     }
 
     /// Builds a dump with `dirs` directories of `per_dir` files each and
-    /// `big` 4 MiB files in the root.
+    /// `big` 4 MiB files in the root ([`Recipe::flat`]).
     pub fn generate(dirs: u32, per_dir: u32, big: u32) -> Vec<u8> {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut unique = 2u32;
-        let mut large = Vec::new();
-        let mut small = Vec::new();
-        let mut root = DirBuilder::new((1, 1), (1, 1));
-        let mut file_slot = 0u32;
-        let mut add_file = |dir: &mut DirBuilder,
-                            parent: (u32, u32),
-                            name: String,
-                            size: usize,
-                            rng: &mut Rng,
-                            unique: &mut u32| {
-            let v = VnodeClass::Small.vnode_of_slot(file_slot);
-            file_slot += 1;
-            dir.create(name.as_bytes(), v, *unique).unwrap();
-            let data = rng.fill(size);
-            small.push(IndexEntry::Vnode(
-                vnode(v, *unique, 1, size as u32, parent),
-                Data::File(data),
-            ));
-            *unique += 1;
-        };
-        for i in 0..big {
-            add_file(
-                &mut root,
-                (1, 1),
-                format!("big-{i:03}.bin"),
-                4 << 20,
-                &mut rng,
-                &mut unique,
-            );
-        }
-        for d in 0..dirs {
-            let dv = VnodeClass::Large.vnode_of_slot(d + 1);
-            let du = unique;
-            unique += 1;
-            root.create(format!("dir-{d:03}").as_bytes(), dv, du)
-                .unwrap();
-            let mut dir = DirBuilder::new((dv, du), (1, 1));
-            for f in 0..per_dir {
-                let size = SIZES[(rng.next() % 8) as usize];
-                add_file(
-                    &mut dir,
-                    (dv, du),
-                    format!("file-{f:04}.dat"),
-                    size,
-                    &mut rng,
-                    &mut unique,
-                );
-            }
-            let pages = dir.into_bytes();
-            large.push(IndexEntry::Vnode(
-                vnode(dv, du, 2, pages.len() as u32, (1, 1)),
-                Data::DirPages(pages),
-            ));
-        }
-        let pages = root.into_bytes();
-        large.insert(
-            0,
-            IndexEntry::Vnode(
-                vnode(1, 1, 2, pages.len() as u32, (0, 0)),
-                Data::DirPages(pages),
-            ),
-        );
+        let mut vol = Volume::new();
+        Recipe::flat(dirs as usize, per_dir as usize, big as usize)
+            .play(&mut |n| {
+                vol.add(n);
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap();
+        let large: Vec<IndexEntry> = vol
+            .dirs
+            .into_iter()
+            .map(|d| {
+                let pages = d.pages.into_bytes();
+                let mut v = vnode(d.fid, DIR, 0o755, pages.len() as u32, d.parent);
+                v.mtime = d.mtime;
+                IndexEntry::Vnode(v, Data::DirPages(pages))
+            })
+            .collect();
+        let small: Vec<IndexEntry> = vol
+            .small
+            .into_iter()
+            .map(|(v, d)| IndexEntry::Vnode(v, d))
+            .collect();
         let header = DumpHeader {
             volume_id: 0x0100_0102,
             parent_id: 0x0100_0101,
@@ -139,7 +186,7 @@ pub mod dumpgen {
             partition: b"/vicepa".to_vec(),
             in_service: 1,
             blessed: 1,
-            uniquifier: unique,
+            uniquifier: vol.unique,
             volume_type: 2,
             parent_id: header.parent_id,
             week_use: vec![0; 7],
@@ -159,5 +206,30 @@ pub mod dumpgen {
             small: index(small, 256),
         };
         dump.write(Vec::new()).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use volume_dump::{Dump, ReadOptions};
+
+    #[test]
+    fn the_recipe_gives_the_directories_files_and_big_files_asked_for() {
+        for (dirs, per_dir, big) in [(3, 5, 1), (1, 0, 0), (0, 0, 2), (12, 9, 0)] {
+            let bytes = super::dumpgen::generate(dirs, per_dir, big);
+            let dump = Dump::read(&bytes[..], ReadOptions::default()).unwrap();
+            // The root and one vnode a directory; one a file.
+            assert_eq!(dump.large.entries.len() as u32, 1 + dirs);
+            assert_eq!(dump.small.entries.len() as u32, dirs * per_dir + big);
+            let big_files = dump
+                .small
+                .entries
+                .iter()
+                .filter(
+                    |e| matches!(e, volume_dump::IndexEntry::Vnode(v, _) if v.length == 4 << 20),
+                )
+                .count() as u32;
+            assert_eq!(big_files, big, "{dirs} {per_dir} {big}");
+        }
     }
 }

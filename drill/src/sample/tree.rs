@@ -1,4 +1,4 @@
-//! The drill's sample volume: a deterministic tree generated, then
+//! The drill's sample volume on disk: the [`Recipe`] tree generated, then
 //! changed, inside the drill's working directory. Every write goes through
 //! the beneath layer, relative to the working directory's fd: nothing is
 //! created, rewritten, moved or re-moded through a symlink (the sample
@@ -9,86 +9,10 @@ use std::path::{Path, PathBuf};
 
 use beneath::{Access, FileKind, Root};
 
+use super::recipe::{Node, Recipe, SIZES};
+use super::rng::Rng;
+use super::{Tally, DATE_INCR};
 use crate::{Error, Result, Size};
-
-/// Date of the full dump's state (header stamps, spec §8.3).
-pub const DATE_FULL: u32 = 1_700_000_000;
-/// Date of the incremental's state.
-pub const DATE_INCR: u32 = 1_700_086_400;
-
-/// A deterministic pseudo-random generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let v = self.next().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = vec![0u8; n];
-        self.fill(&mut v);
-        v
-    }
-}
-
-/// File sizes of the sample (those of the "mixed" benchmark recipe).
-const SIZES: [usize; 8] = [0, 100, 700, 1500, 4096, 9000, 16384, 30000];
-
-/// What a generation or change did.
-#[derive(Debug, Default)]
-pub struct Tally {
-    /// Directories made.
-    pub dirs: u64,
-    /// Files written.
-    pub files: u64,
-    /// Symlinks made.
-    pub symlinks: u64,
-    /// Hard links made.
-    pub hard_links: u64,
-    /// Bytes written.
-    pub bytes: u64,
-    /// Files and trees removed.
-    pub removed: u64,
-    /// Renames.
-    pub renamed: u64,
-}
-
-impl std::fmt::Display for Tally {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} directories, {} files, {} symlinks, {} hard links, {} bytes written",
-            self.dirs, self.files, self.symlinks, self.hard_links, self.bytes
-        )?;
-        if self.removed + self.renamed > 0 {
-            write!(f, "; {} removed, {} renamed", self.removed, self.renamed)?;
-        }
-        Ok(())
-    }
-}
-
-fn shape(size: Size) -> (usize, usize, usize, usize, usize) {
-    // (top directories, subdirectories each, files per directory,
-    //  large files, large file size)
-    match size {
-        Size::Small => (5, 3, 12, 3, 1 << 20),
-        Size::Medium => (20, 4, 25, 12, 4 << 20),
-    }
-}
 
 /// Writes beneath the drill's working directory; paths are relative to it.
 struct Work<'a>(&'a Root);
@@ -193,83 +117,35 @@ impl Work<'_> {
     }
 }
 
-/// Generates the sample volume tree at `rel` (which must not exist) in the
-/// working directory `work`.
+/// Generates the drill's sample volume tree of `size` at `rel` (which
+/// must not exist) in the working directory `work`.
 pub fn generate(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
     let w = Work(work);
-    let mut rng = Rng(0x00c0_da00_d811_0001);
     let mut t = Tally::default();
-    let (tops, subs, per_dir, larges, large_size) = shape(size);
     w.mkdir(rel, &mut t)?;
-    let mut mtime = u64::from(DATE_FULL) - 86_400;
-    let mut dirs = Vec::new();
-    for i in 0..tops {
-        let top = rel.join(match i {
-            0 => "Ünïcödé répertoire".to_string(),
-            1 => "日本語のフォルダ".to_string(),
-            _ => format!("dir-{i:02}"),
-        });
-        w.mkdir(&top, &mut t)?;
-        dirs.push(top.clone());
-        for j in 0..subs {
-            let sub = top.join(format!("sub-{j}"));
-            w.mkdir(&sub, &mut t)?;
-            dirs.push(sub.clone());
-            if j == 0 {
-                let deeper = sub.join("deeper");
-                let deepest = deeper.join("deepest");
-                w.mkdir(&deeper, &mut t)?;
-                w.mkdir(&deepest, &mut t)?;
-                dirs.push(deeper);
-                dirs.push(deepest);
+    Recipe::drill(size).play(&mut |node| match node {
+        Node::Dir(p) => w.mkdir(&rel.join(p), &mut t),
+        Node::File {
+            path,
+            data,
+            mode,
+            mtime,
+        } => {
+            let p = rel.join(path);
+            w.create(&p, &data, &mut t)?;
+            if mode != 0o644 {
+                w.chmod(&p, mode)?;
+            }
+            match mtime {
+                Some(m) => w.set_mtime(&p, m),
+                None => Ok(()),
             }
         }
-    }
-    for (d, dir) in dirs.iter().enumerate() {
-        for k in 0..per_dir {
-            let name = match (d % 7, k) {
-                (0, 1) => "café.txt".to_string(),
-                (1, 2) => "naïve résumé.md".to_string(),
-                (2, 3) => "emoji-😀.bin".to_string(),
-                _ => format!("file-{k:03}.dat"),
-            };
-            let n = SIZES[rng.below(SIZES.len() as u64) as usize];
-            let p = dir.join(name);
-            w.create(&p, &rng.bytes(n), &mut t)?;
-            if k % 5 == 4 {
-                w.chmod(&p, 0o755)?;
-            }
-            mtime += 37;
-            w.set_mtime(&p, mtime)?;
-        }
-        w.symlink(&dir.join("link-to-first"), "file-000.dat", &mut t)?;
-    }
-    for k in 0..larges {
-        let p = rel.join(format!("large-{k}.bin"));
-        w.create(&p, &rng.bytes(large_size + k * 4097), &mut t)?;
-        mtime += 101;
-        w.set_mtime(&p, mtime)?;
-    }
-    let readme = rel.join("README");
-    w.create(
-        &readme,
-        b"A Coda volume made up by coda-rs drill.\n",
-        &mut t,
-    )?;
-    w.hard_link(&readme, &rel.join("README.hardlink"), &mut t)?;
-    w.create(&rel.join("empty"), b"", &mut t)?;
-    w.symlink(
-        &rel.join("absolute-link"),
-        "/coda/example.org/some/where",
-        &mut t,
-    )?;
-    w.symlink(&rel.join("dangling-link"), "no-such-file", &mut t)?;
-    // Directory times last, deepest first, once their entries exist.
-    for dir in dirs.iter().rev() {
-        mtime += 3;
-        w.set_mtime(dir, mtime)?;
-    }
-    w.set_mtime(rel, mtime + 3)?;
+        Node::Symlink { path, target } => w.symlink(&rel.join(path), target, &mut t),
+        Node::HardLink { path, to } => w.hard_link(&rel.join(to), &rel.join(path), &mut t),
+        Node::DirTime { path, mtime } if path.as_os_str().is_empty() => w.set_mtime(rel, mtime),
+        Node::DirTime { path, mtime } => w.set_mtime(&rel.join(path), mtime),
+    })?;
     Ok(t)
 }
 
@@ -277,9 +153,9 @@ pub fn generate(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
 /// removes a directory tree, adds a directory, changes modes.
 pub fn change(work: &Root, rel: &Path, size: Size) -> Result<Tally> {
     let w = Work(work);
-    let mut rng = Rng(0x00c0_da00_d811_0002);
+    let mut rng = Rng::new(0x00c0_da00_d811_0002);
     let mut t = Tally::default();
-    let (tops, _, _, _, _) = shape(size);
+    let tops = Recipe::drill(size).tops;
     let now = u64::from(DATE_INCR);
     // Modify every third file of a subdirectory of the second top
     // directory in place, and one byte in the middle of a large file.
