@@ -240,3 +240,239 @@ fn a_read_only_target_exits_1_from_every_group() {
     }
     let _ = std::process::Command::new("umount").arg(&ro).status();
 }
+
+/// Writes `src` gzip-compressed to `dst` with the system's gzip.
+fn gzip(src: &Path, dst: &Path) {
+    let out = std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(src)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(dst, out.stdout).unwrap();
+}
+
+/// Runs `args` and checks a wrong kind of file: exit 1, one line
+/// `coda-rs: SUBJECT: this is IS (expected WANT…`, nothing on stdout
+/// (but `tape ls`'s listing).
+fn wrong_kind(args: &[String], subject: &Path, is: &str, want: &str) {
+    let out = coda_rs().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let what = format!("{args:?}: {err}");
+    assert_eq!(out.status.code(), Some(1), "{what}");
+    assert_eq!(err.lines().count(), 1, "{what}");
+    assert!(
+        err.starts_with(&format!(
+            "coda-rs: {}: this is {is} (expected {want}",
+            subject.display()
+        )),
+        "{what}"
+    );
+    // `tape ls` lists each tape file as it reads it, this one included.
+    if args[0] != "tape" {
+        assert!(out.stdout.is_empty(), "{what}");
+    }
+}
+
+/// A file of the wrong kind, both ways: an RVM log (plain or gzipped)
+/// given to every dump reader is named an RVM log; a volume dump, a tar,
+/// a data segment (plain or gzipped) given to every RVM reader is named
+/// for what it is. The same exit code (1) and message form on both sides.
+#[test]
+fn a_file_of_the_wrong_kind_is_named_for_what_it_is() {
+    let t = scratch();
+    let out = t.path().join("out");
+    std::fs::create_dir_all(out.join("t")).unwrap();
+    let log = golden("rvm", "crash1.log.after");
+    let log_gz = t.path().join("LOG.gz");
+    gzip(&log, &log_gz);
+    for (input, is) in [
+        (log.clone(), "an RVM log"),
+        (log_gz.clone(), "an RVM log, gzip-compressed"),
+    ] {
+        for args in readers(&input, &out) {
+            match (args[0].as_str(), args[1].as_str()) {
+                // The RVM readers read logs; the plan readers read lists.
+                ("rvm", _) | ("plan", _) => continue,
+                ("tape", _) => wrong_kind(&args, &input, is, "a tape file"),
+                _ => wrong_kind(&args, &input, is, "a volume dump"),
+            }
+            assert!(!out.join("r").exists() && !out.join("x.tar").exists());
+            assert!(!out.join("m.dump").exists() && !out.join("m2.dump").exists());
+        }
+    }
+    let dump = golden("dump", "server-a-full.dump");
+    let dump_gz = t.path().join("a.dump.gz");
+    gzip(&dump, &dump_gz);
+    let data_gz = golden("rvm", "crash1.data.after.gz");
+    let tar = golden("dump", "server-a-full.tar");
+    for (input, is) in [
+        (&dump, "a volume dump"),
+        (&dump_gz, "a volume dump, gzip-compressed"),
+        (&tar, "a tar archive"),
+        (&data_gz, "an RVM data segment, gzip-compressed"),
+    ] {
+        let i = s(input);
+        for args in [
+            vec!["rvm", "status", &i],
+            vec!["rvm", "show", &i],
+            vec!["rvm", "show", "--json", &i],
+            vec!["rvm", "recover", &i, "--dry-run"],
+        ] {
+            let args: Vec<String> = args.iter().map(|x| x.to_string()).collect();
+            wrong_kind(&args, input, is, "an RVM log");
+        }
+    }
+}
+
+/// A gzip-compressed dump is no mistake: every dump reader takes it and
+/// does what it does with the plain dump (the same exit code and stdout;
+/// a restore from it verifies against the plain dump).
+#[test]
+fn a_gzip_dump_reads_as_the_dump_in_every_group() {
+    let t = scratch();
+    let dump = golden("dump", "server-a-full.dump");
+    let gz = t.path().join("a.dump.gz");
+    gzip(&dump, &gz);
+    for sub in [
+        vec!["dump", "ls"],
+        vec!["dump", "verify"],
+        vec!["tape", "ls"],
+    ] {
+        let plain = coda_rs().args(&sub).arg(&dump).output().unwrap();
+        let z = coda_rs().args(&sub).arg(&gz).output().unwrap();
+        assert_eq!(plain.status.code(), Some(0), "{sub:?}");
+        assert_eq!(z.status.code(), Some(0), "{sub:?}: {:?}", z);
+        if sub == ["dump", "ls"] {
+            assert_eq!(plain.stdout, z.stdout, "{sub:?}");
+        }
+    }
+    let r = t.path().join("r");
+    let out = coda_rs()
+        .args(["dump", "restore"])
+        .arg(&gz)
+        .arg("--into")
+        .arg(&r)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = coda_rs()
+        .args(["dump", "verify"])
+        .arg(&dump)
+        .arg("--against")
+        .arg(&r)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let m = t.path().join("m.dump");
+    let out = coda_rs()
+        .args(["dump", "merge"])
+        .arg(&m)
+        .arg(&gz)
+        .arg(golden("dump", "server-b-incr.dump"))
+        .output()
+        .unwrap();
+    let plain_m = t.path().join("pm.dump");
+    let plain = coda_rs()
+        .args(["dump", "merge"])
+        .arg(&plain_m)
+        .arg(&dump)
+        .arg(golden("dump", "server-b-incr.dump"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), plain.status.code(), "{out:?} {plain:?}");
+    if plain_m.exists() {
+        assert_eq!(std::fs::read(&m).unwrap(), std::fs::read(&plain_m).unwrap());
+    }
+}
+
+/// No root where root is needed: as an ordinary user (uid 65534 through
+/// setpriv), every writer aimed at a root-owned directory, and every
+/// reader of a device, fails the same way: exit 1, one line naming the
+/// path, the system's "Permission denied" once, nothing created.
+#[test]
+fn no_root_where_root_is_needed_fails_the_same_way_in_every_group() {
+    if !is_root() {
+        eprintln!("skipped: needs root to run a command as another user");
+        return;
+    }
+    let has_setpriv = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_setpriv {
+        eprintln!("skipped: no setpriv");
+        return;
+    }
+    let t = scratch();
+    // The ordinary user may read the inputs but write nothing in `root`.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = t.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dump = s(&golden("dump", "server-a-full.dump"));
+    let vr = s(&golden("dump", "VRList.sample"));
+    let vl = s(&golden("dump", "VolumeList.sample"));
+    let src = s(&coda_rs_tests::repo_root().join("human"));
+    // A block device only root may open (loop devices are 0660 root:disk).
+    let dev = PathBuf::from("/dev/loop0");
+    let p = |n: &str| root.join(n);
+    let v = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let cases: Vec<(Vec<String>, PathBuf)> = vec![
+        (
+            v(&["dump", "restore", &dump, "--into", &s(&p("r"))]),
+            p("r"),
+        ),
+        (
+            v(&["dump", "to-tar", &dump, "-o", &s(&p("x.tar"))]),
+            p("x.tar"),
+        ),
+        (
+            v(&["dump", "merge", &s(&p("m.dump")), &dump, &dump]),
+            p("m.dump"),
+        ),
+        (v(&["copy", &src, &s(&p("c"))]), p("c")),
+        (v(&["rvm", "init-log", &s(&p("LOG")), "1M"]), p("LOG")),
+        (
+            v(&[
+                "plan",
+                "dumplists",
+                "--volume-list",
+                &vl,
+                "--vrlist",
+                &vr,
+                "--tape-size",
+                "1G",
+                "-o",
+                &s(&p("dl")),
+            ]),
+            p("dl"),
+        ),
+    ];
+    let mut cases = cases;
+    if dev.exists() {
+        cases.push((v(&["rvm", "status", &s(&dev)]), dev.clone()));
+        cases.push((v(&["tape", "ls", &s(&dev)]), dev.clone()));
+        cases.push((v(&["dump", "ls", &s(&dev)]), dev.clone()));
+    }
+    for (args, subject) in &cases {
+        let out = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(coda_rs_tests::coda_rs_path())
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let what = format!("{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        assert_eq!(err.lines().count(), 1, "{what}");
+        assert!(
+            err.starts_with(&format!("coda-rs: {}: ", subject.display())),
+            "{what}"
+        );
+        assert_eq!(err.matches("Permission denied").count(), 1, "{what}");
+        assert!(out.stdout.is_empty(), "{what}");
+    }
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
+}

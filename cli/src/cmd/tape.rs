@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use crate::exit;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use volume_dump::kind::Kind;
+use volume_dump::kind::{self, Kind};
 use volume_dump::restore::tape::inventory::{describe, list_tape};
 use volume_dump::restore::tape::DeviceTape;
 use volume_dump::source::is_char_device;
@@ -58,9 +58,16 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
         let kind = describe(BufReader::new(f), &mut out).context(subject.clone())?;
         if !matches!(kind, Kind::Tar | Kind::VolumeDump) {
             out.flush()?;
+            // Named as every dump reader names it: ", gzip-compressed"
+            // when the file was (describe told the content's kind).
+            let mut head = [0u8; 2];
+            let gz = File::open(&a.source)
+                .and_then(|mut f| io::Read::read_exact(&mut f, &mut head))
+                .is_ok_and(|()| kind::sniff(&head) == Kind::Gzip);
             return Err(anyhow::anyhow!(
-                "{subject}: this is {} (expected a tape file: a tar archive or a volume dump)",
-                kind.describe()
+                "{subject}: this is {}{} (expected a tape file: a tar archive or a volume dump)",
+                kind.describe(),
+                if gz { ", gzip-compressed" } else { "" }
             ));
         }
     }

@@ -63,8 +63,12 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
             ));
         }
         exit::input_file(p, super::INCREMENTAL_FILE)?;
-        let bytes = std::fs::read(p).with_context(|| p.display().to_string())?;
-        let d = Dump::read(&bytes[..], read).with_context(|| p.display().to_string())?;
+        // Through Source, as FULL is: gzip is read, other kinds are named.
+        let input = Source::file(p)
+            .open()
+            .with_context(|| p.display().to_string())?;
+        let input = std::io::BufReader::with_capacity(1 << 20, input);
+        let d = Dump::read(input, read).with_context(|| p.display().to_string())?;
         incrementals.push(d);
     }
     let mut out = output::create(&a.out, false)?;

@@ -8,10 +8,10 @@ mod restore;
 mod to_tar;
 mod verify;
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use volume_dump::source::Source;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -132,7 +132,11 @@ fn read_incrementals(paths: &[PathBuf], full: &Path, lenient: bool) -> Result<Ve
             )));
         }
         exit::input_file(p, INCREMENTAL_FILE)?;
-        let f = File::open(p).with_context(|| p.display().to_string())?;
+        // Through Source, as the full dump is: gzip is read, other kinds
+        // are named.
+        let f = Source::file(p)
+            .open()
+            .with_context(|| p.display().to_string())?;
         let d = Dump::read(
             BufReader::with_capacity(1 << 20, f),
             ReadOptions { lenient },

@@ -7,7 +7,7 @@ mod format;
 mod read;
 mod recover;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -63,8 +63,53 @@ pub fn run(cmd: RvmCommand) -> anyhow::Result<ExitCode> {
         RvmCommand::InitLog(a) => format::init_log(a),
         RvmCommand::InitData(a) => format::init_data(a),
         RvmCommand::Init(a) => format::init(a),
-        RvmCommand::Status(a) => read::status(a),
-        RvmCommand::Show(a) => read::show(a),
-        RvmCommand::Recover(a) => recover::recover(a),
+        RvmCommand::Status(a) => {
+            let log = a.log().to_path_buf();
+            read::status(a).map_err(|e| named_kind(&log, e))
+        }
+        RvmCommand::Show(a) => {
+            let log = a.log().to_path_buf();
+            read::show(a).map_err(|e| named_kind(&log, e))
+        }
+        RvmCommand::Recover(a) => {
+            let log = a.log().to_path_buf();
+            recover::recover(a).map_err(|e| named_kind(&log, e))
+        }
     }
+}
+
+/// An input that holds no RVM log where its status block should be, named
+/// for what it is (a volume dump, a tar, a data segment, compressed data),
+/// as `dump` names an RVM log given to it: `PATH: this is a volume dump
+/// (expected an RVM log)`, exit 1. The rvm crate cannot depend on
+/// volume-dump (which knows the other kinds), so the binary asks
+/// volume-dump's sniffer when rvm reports a bad status block. Any other
+/// error, or a file of no known kind, is returned as it was.
+fn named_kind(log: &Path, err: anyhow::Error) -> anyhow::Error {
+    use volume_dump::kind::{self, Kind};
+    if !matches!(err.downcast_ref(), Some(rvm::Error::Corrupt { .. })) {
+        return err;
+    }
+    let Ok(file) = std::fs::File::open(log) else {
+        return err;
+    };
+    let Ok(seen) = kind::decompress(Box::new(file)) else {
+        return err;
+    };
+    let is = seen.kind.describe();
+    let why = match (seen.kind, seen.gzip) {
+        (Kind::Unknown | Kind::Empty, _) | (Kind::RvmLog, false) => return err,
+        (Kind::RvmLog, true) => {
+            "this is an RVM log, gzip-compressed (expected an uncompressed RVM log; zcat it into a file first)".to_string()
+        }
+        (k, gz) => {
+            let gz = if gz { ", gzip-compressed" } else { "" };
+            let hint = k
+                .decompressor()
+                .map(|cat| format!("; {cat} it into a file first"))
+                .unwrap_or_default();
+            format!("this is {is}{gz} (expected an RVM log{hint})")
+        }
+    };
+    anyhow::anyhow!("{}: {why}", log.display())
 }

@@ -21,6 +21,20 @@ pub struct StatusArgs {
     json: bool,
 }
 
+impl StatusArgs {
+    /// The log's path.
+    pub fn log(&self) -> &std::path::Path {
+        &self.log.log
+    }
+}
+
+impl ShowArgs {
+    /// The log's path.
+    pub fn log(&self) -> &std::path::Path {
+        &self.log.log
+    }
+}
+
 /// `coda-rs rvm show`.
 #[derive(Args)]
 pub struct ShowArgs {

@@ -39,6 +39,13 @@ pub struct RecoverArgs {
     test_abort_after: Option<String>,
 }
 
+impl RecoverArgs {
+    /// The log's path.
+    pub fn log(&self) -> &std::path::Path {
+        &self.log.log
+    }
+}
+
 /// `rvm recover`.
 pub fn recover(a: RecoverArgs) -> anyhow::Result<ExitCode> {
     let mut map = Vec::new();
