@@ -10,6 +10,11 @@
 //! [`crate::Client::connect`] on that directory (or beneath it) then
 //! talks to the recorder, without the statfs check, and the recorder
 //! answers getfid with a fixed FID and every other request with no bytes.
+//! It also does to the namespace what venus would, so that a program
+//! working on the mount finds what it expects: mkmount makes the mount
+//! point appear as an empty directory, and rmmount moves the mount point
+//! aside into the directory `<log>.rmmount/` (where a test finds what
+//! was written into the volume).
 //! [`crate::mountpoint::check_coda`] is not affected: programs that
 //! decide by it how to write (a restore's ACL mode) still see a plain
 //! directory. Without both variables the crate behaves as if this module
@@ -87,6 +92,30 @@ impl Recording {
     }
 }
 
+impl Recording {
+    /// What venus does to the namespace for mkmount and rmmount (see the
+    /// module documentation); best effort, as it is only a stand-in.
+    fn namespace(&self, p: &Pioctl) {
+        let Some(parent) = &p.path else { return };
+        let end = |stop: u8| p.input.iter().position(|&b| b == stop || b == 0);
+        if p.opcode == Opcode::ADD_MT_PT {
+            if let Some(n) = end(b'/') {
+                let name = std::ffi::OsStr::from_bytes(&p.input[..n]);
+                let _ = std::fs::create_dir(parent.join(name));
+            }
+        } else if p.opcode == Opcode::AFS_DELETE_MT_PT {
+            if let Some(n) = end(0) {
+                let name = std::ffi::OsStr::from_bytes(&p.input[..n]);
+                let mut aside = self.log.clone().into_os_string();
+                aside.push(".rmmount");
+                let aside = PathBuf::from(aside);
+                let _ = std::fs::create_dir_all(&aside);
+                let _ = std::fs::rename(parent.join(name), aside.join(name));
+            }
+        }
+    }
+}
+
 impl Transport for Recording {
     fn mountpoint(&self) -> &Path {
         &self.mountpoint
@@ -104,6 +133,7 @@ impl Transport for Recording {
             })?;
         // One write per line: lines of concurrent processes do not mix.
         let _ = f.write_all(&line);
+        self.namespace(pioctl);
         if pioctl.opcode == Opcode::GETFID {
             let reply = GetFidReply {
                 fid: FID,
@@ -141,6 +171,18 @@ mod tests {
             "{text}"
         );
         std::fs::create_dir(dir.path().join("coda")).unwrap();
+        // mkmount makes the mount point, rmmount moves it aside.
+        let coda = dir.path().join("coda");
+        r.call(&Pioctl::mkmount(&coda.join("v"), "vol").unwrap())
+            .unwrap();
+        assert!(coda.join("v").is_dir());
+        std::fs::write(coda.join("v/f"), b"x").unwrap();
+        r.call(&Pioctl::rmmount(&coda.join("v")).unwrap()).unwrap();
+        assert!(!coda.join("v").exists());
+        assert_eq!(
+            std::fs::read(dir.path().join("log.rmmount/v/f")).unwrap(),
+            b"x"
+        );
         assert!(r.covers(&dir.path().join("coda/a/b")));
         assert!(r.covers(&dir.path().join("coda")));
         assert!(!r.covers(dir.path()));

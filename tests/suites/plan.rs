@@ -15,6 +15,8 @@ mod plan_props;
 mod plan_reinit_rvm;
 #[path = "../tests/plan_scripts.rs"]
 mod plan_scripts;
+#[path = "../tests/reinit_run.rs"]
+mod reinit_run;
 #[path = "../tests/reinit_walk.rs"]
 mod reinit_walk;
 

@@ -3,7 +3,7 @@
 //! a process SIGKILLed in the middle of a step, and a torn journal write.
 
 use crate::plan_support;
-mod reinit_cell;
+pub(crate) mod reinit_cell;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -17,7 +17,7 @@ use crate::plan_support::{coda_rs, reinit, reinit_init_from, scratch, RVM_FLAGS}
 
 /// srv1 lists proj first (the root is not first in the lists), users on
 /// a second partition, a backup clone and a non-replicated volume.
-const BIG_VOLUME_LIST: &str = "\
+pub(crate) const BIG_VOLUME_LIST: &str = "\
 P/vicepa Hsrv1 T5adf280 F4b8959c
 P/vicepb Hsrv1 T5adf280 F4b8959c
 Wproj.0 I1000002 H1 P/vicepa m0 M0 U10 W1000002 C6b07c902 D6b07c902 B6b07c9a0 A0
@@ -33,7 +33,7 @@ Wusers.1 I2000003 H2 P/vicepa m0 M0 U10 W2000003 C6b07c902 D6b07c902 B6b07c950 A
 
 /// proj and users list srv2's replica first: proj.0 (srv1) still wins by
 /// its later backup date, users is a tie that srv2's replica wins.
-const VRLIST: &str = "\
+pub(crate) const VRLIST: &str = "\
 coda_root 7f000001 2 01000001 02000001 0 0 0 0 0 0
 proj 7f000002 2 02000002 01000002 0 0 0 0 0 0
 users 7f000003 2 02000003 01000003 0 0 0 0 0 0
@@ -519,20 +519,20 @@ fn staging_gives_the_same_tree_as_restoring_straight_into_the_volume() {
             assert!(out.status.success(), "{command}: {out:?}");
         }
     }
-    // Everything equal, the mtime of the ACL file restore writes itself
-    // (stamped when written) aside.
-    let state = |dir: &str| {
-        let mut m = tree_state(&cell.root.join(dir), &[]);
-        {
-            let own = "..CodaACLs.yaml";
-            let v = m.get_mut(Path::new(own)).unwrap_or_else(|| panic!("{own}"));
-            let words: Vec<&str> = v.split(' ').collect();
-            let i = words.iter().position(|w| *w == "mtime").unwrap();
-            *v = [&words[..i], &words[i + 2..]].concat().join(" ");
-        }
-        m
-    };
+    let state = |dir: &str| volume_tree(&cell.root.join(dir));
     let direct = state("inited/proj");
     assert!(direct.len() > 80, "{direct:?}");
     assert_eq!(state("inited2/proj"), direct);
+}
+
+/// What a restored volume's tree holds ([`tree_state`]), the mtime of the
+/// ACL file restore writes itself (stamped when written) aside.
+pub(crate) fn volume_tree(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, String> {
+    let mut m = tree_state(dir, &[]);
+    let own = "..CodaACLs.yaml";
+    let v = m.get_mut(Path::new(own)).unwrap_or_else(|| panic!("{own}"));
+    let words: Vec<&str> = v.split(' ').collect();
+    let i = words.iter().position(|w| *w == "mtime").unwrap();
+    *v = [&words[..i], &words[i + 2..]].concat().join(" ");
+    m
 }
