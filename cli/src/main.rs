@@ -9,6 +9,7 @@ mod exit;
 mod help;
 mod man;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -7,6 +7,8 @@
 mod new_file_modes;
 #[path = "../tests/restore_attacks.rs"]
 mod restore_attacks;
+#[path = "../tests/restore_checkpoints.rs"]
+mod restore_checkpoints;
 #[path = "../tests/restore_golden.rs"]
 mod restore_golden;
 #[path = "../tests/restore_memory.rs"]

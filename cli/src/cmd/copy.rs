@@ -2,7 +2,7 @@
 //! step, §13.6 of the re-initialisation procedure). The work is done by
 //! the `tree-copy` crate; this module parses, calls and prints.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report, ReportView};
 
 use crate::exit;
+use crate::progress;
 
 /// Test hook: fail reading source files whose path ends with this.
 const ENV_FAIL_READ: &str = "CODA_RS_TEST_FAIL_READ";
@@ -135,10 +135,10 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         hook: race_hook(),
     };
     raise_open_file_limit();
-    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let bar = Bar::new(args.quiet);
     let start = Instant::now();
     let report = tree_copy::copy_pairs(&pairs, &opts, &bar).map_err(missing_root)?;
-    bar.bar.finish_and_clear();
+    bar.meter.finish();
     let elapsed = start.elapsed();
     print_outcome(&report, elapsed, &args)?;
     Ok(ExitCode::from(if report.ok() {
@@ -219,32 +219,26 @@ fn read_pairs(file: &Path) -> anyhow::Result<Vec<Pair>> {
     Ok(tree_copy::parse_pairs(&text, file)?)
 }
 
-/// The progress bar (hidden when stderr is no terminal), plus the
+/// The progress display (a spinner while the sources are walked, then a
+/// bar of the bytes to copy; hidden when stderr is no terminal), plus the
 /// kill-after test hook.
 struct Bar {
-    bar: ProgressBar,
+    meter: progress::Meter,
     items: AtomicU64,
+    total_items: AtomicU64,
+    bytes: AtomicU64,
     kill_after: Option<u64>,
 }
 
 impl Bar {
-    fn new(visible: bool) -> Bar {
-        let bar = if visible {
-            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            b.set_message("scanning");
-            b
-        } else {
-            ProgressBar::hidden()
-        };
+    fn new(quiet: bool) -> Bar {
+        let meter = progress::Meter::new(None, quiet);
+        meter.show(0, || "scanning".into());
         Bar {
-            bar,
+            meter,
             items: AtomicU64::new(0),
+            total_items: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
             kill_after: std::env::var(ENV_KILL_AFTER)
                 .ok()
                 .and_then(|s| s.parse().ok()),
@@ -254,18 +248,16 @@ impl Bar {
 
 impl Progress for Bar {
     fn scanned(&self, items: u64, bytes: u64) {
-        self.bar.set_length(bytes);
-        self.bar.set_message(format!("0/{items} items"));
+        self.total_items.store(items, Ordering::Relaxed);
+        self.meter.set_total(Some(bytes));
     }
 
     fn item_done(&self, bytes: u64) {
         let done = self.items.fetch_add(1, Ordering::Relaxed) + 1;
-        self.bar.inc(bytes);
-        if !self.bar.is_hidden() {
-            let total = self.bar.message();
-            let total = total.split('/').nth(1).unwrap_or("").to_string();
-            self.bar.set_message(format!("{done}/{total}"));
-        }
+        let copied = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        self.meter.show(copied, || {
+            format!("{done}/{} items", self.total_items.load(Ordering::Relaxed))
+        });
         if self.kill_after.is_some_and(|n| done >= n) {
             // Test hook: die as `kill -9` would, mid-copy.
             let _ = rustix::process::kill_process(

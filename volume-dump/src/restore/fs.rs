@@ -8,6 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use beneath::{FileKind, Root};
 
@@ -120,6 +121,7 @@ pub(crate) fn restore<R: Read>(
         skip,
         since_checkpoint: 0,
         bytes_since_checkpoint: 0,
+        last_checkpoint: Instant::now(),
         handed: 0,
         summary: RestoreSummary::default(),
         progress,
@@ -224,6 +226,8 @@ struct FsWriter<'p> {
     skip: u64,
     since_checkpoint: u64,
     bytes_since_checkpoint: u64,
+    /// When the last journal update was asked for.
+    last_checkpoint: Instant,
     handed: u64,
     summary: RestoreSummary,
     progress: &'p mut dyn FnMut(&Progress),
@@ -247,6 +251,7 @@ impl FsWriter<'_> {
         });
         self.since_checkpoint = 0;
         self.bytes_since_checkpoint = 0;
+        self.last_checkpoint = Instant::now();
         Ok(())
     }
 
@@ -443,6 +448,7 @@ impl Sink for FsWriter<'_> {
         self.bytes_since_checkpoint += len;
         if self.since_checkpoint >= self.opts.journal_every.max(1)
             || self.bytes_since_checkpoint >= self.opts.journal_bytes
+            || self.last_checkpoint.elapsed() >= self.opts.journal_interval
         {
             self.checkpoint(obj.ordinal + 1, obj.fid)?;
         }

@@ -149,10 +149,15 @@ pub struct RestoreOptions {
     /// Writer threads for small files (at least 1).
     pub workers: usize,
     /// Write the journal after this many objects (and after every
-    /// [`RestoreOptions::journal_bytes`] bytes).
+    /// [`RestoreOptions::journal_bytes`] bytes, and once
+    /// [`RestoreOptions::journal_interval`] has passed).
     pub journal_every: u64,
     /// Write the journal after this many data bytes.
     pub journal_bytes: u64,
+    /// Write the journal when this long has passed since the last one
+    /// (at the next object), so that a slow restore of few objects (large
+    /// files, a tape) loses little when it is stopped.
+    pub journal_interval: std::time::Duration,
     /// Flush the target file system (syncfs) before each journal write, so
     /// the journal never claims data that a power loss could take back.
     pub sync: bool,
@@ -172,6 +177,7 @@ impl Default for RestoreOptions {
             workers: 4,
             journal_every: 2048,
             journal_bytes: 256 << 20,
+            journal_interval: std::time::Duration::from_secs(5),
             sync: false,
             abort_after_objects: None,
         }

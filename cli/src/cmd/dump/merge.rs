@@ -15,6 +15,7 @@ use volume_dump::{Dump, ReadOptions};
 
 use crate::exit;
 use crate::output;
+use crate::progress;
 
 /// `coda-rs dump merge`.
 #[derive(Args)]
@@ -75,12 +76,15 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     let input = Source::file(&a.full)
         .open()
         .with_context(|| a.full.display().to_string())?;
+    let meter = progress::Meter::new(progress::file_total(&a.full), false);
+    let input = progress::Counting::new(input, &meter);
     let opts = MergeOptions {
         read,
         check_stamps: !a.ignore_stamps,
     };
-    let report = merge(input, &incrementals, &mut out, opts)
-        .with_context(|| a.full.display().to_string())?;
+    let report = merge(input, &incrementals, &mut out, opts);
+    meter.finish();
+    let report = report.with_context(|| a.full.display().to_string())?;
     for w in &report.warnings {
         eprintln!("coda-rs: warning: {w}");
     }

@@ -1,7 +1,7 @@
 //! `coda-rs dump restore`: a dump chain restored into a directory tree,
 //! resumably (spec §11.7).
 
-use std::io::{self, BufReader, IsTerminal};
+use std::io::{self, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -10,7 +10,6 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use cfs_ioctl::mountpoint::on_coda;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use volume_dump::acl::venus::VenusAcls;
 use volume_dump::restore::{restore_chain, AclMode, Progress, RestoreOptions};
 use volume_dump::source::{is_char_device, Source, TapeOptions};
@@ -20,6 +19,7 @@ use volume_dump::ReadOptions;
 use super::{in_stream, read_incrementals};
 use crate::cmd::print_json;
 use crate::exit;
+use crate::progress;
 
 /// Test hook: the restore kills itself (SIGKILL) after this many objects.
 const ENV_ABORT_AFTER: &str = "CODA_RS_TEST_ABORT_AFTER_VNODES";
@@ -81,6 +81,9 @@ pub struct RestoreArgs {
     /// Objects between journal updates.
     #[arg(long, default_value_t = 2048, hide = true)]
     pub journal_every: u64,
+    /// Seconds between journal updates (also at the next object after).
+    #[arg(long, default_value_t = 5, hide = true)]
+    pub journal_seconds: u64,
     /// Skip the check of the incrementals' ordering stamps (spec §8.3).
     #[arg(long)]
     pub no_stamp_check: bool,
@@ -131,6 +134,7 @@ impl RestoreArgs {
             },
             workers: usize::from(self.workers),
             journal_every: self.journal_every.max(1),
+            journal_interval: std::time::Duration::from_secs(self.journal_seconds),
             sync: self.sync,
             abort_after_objects: std::env::var(ENV_ABORT_AFTER)
                 .ok()
@@ -146,20 +150,17 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     exit::input_file(&a.source, super::DUMP_FILE)?;
     let incs = read_incrementals(&a.incrementals, &a.source, a.lenient)?;
     let source = a.source()?;
-    let total = if source.is_stdin() {
+    let total = if source.tape.is_some() || source.tar_member.is_some() {
         None
     } else {
-        std::fs::metadata(&a.source).ok().map(|m| m.len())
+        progress::file_total(&a.source)
     };
     let input = source.open().context(subject.clone())?;
     let opts = a.options()?;
-    let bar = progress_bar(total, a.quiet);
+    let meter = progress::Meter::new(total, a.quiet);
     let start = Instant::now();
     let mut on_progress = |p: &Progress| {
-        if !bar.is_hidden() {
-            bar.set_position(p.stream_bytes);
-            bar.set_message(format!("{} objects", p.objects));
-        }
+        meter.show(p.stream_bytes, || format!("{} objects", p.objects));
     };
     let result = restore_chain(
         BufReader::with_capacity(1 << 20, input),
@@ -168,7 +169,7 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
         &opts,
         &mut on_progress,
     );
-    bar.finish_and_clear();
+    meter.finish();
     let s = result.map_err(|e| in_stream(e, &subject))?;
     let view = RestoreView::new(&s, &a.into, start.elapsed().as_secs_f64());
     for w in &s.warnings {
@@ -180,22 +181,6 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
         eprintln!("{}", view.line());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A bar on a terminal's stderr (bytes of `total`, rate, ETA, objects),
-/// else a hidden one.
-fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
-    if quiet || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    b.set_style(
-        ProgressStyle::with_template(
-            "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    b
 }
 
 /// ACLs set through venus (the setacl pioctl) at the discovered mount.

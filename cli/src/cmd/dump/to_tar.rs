@@ -19,6 +19,7 @@ use volume_dump::{DumpReader, ReadOptions};
 use crate::cmd::print_json;
 use crate::exit;
 use crate::output;
+use crate::progress;
 
 /// Output buffer for headers and small files. File data arrives in the
 /// reader's 256 KiB chunks, which are larger and so bypass this buffer
@@ -86,6 +87,8 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
     let subject = a.dump.display().to_string();
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
+    let meter = progress::Meter::new(progress::file_total(&a.dump), a.quiet);
+    let input = progress::Counting::new(input, &meter);
     let start = Instant::now();
     let mut reader = DumpReader::with_options(input, ReadOptions { lenient: a.lenient })
         .context(subject.clone())?;
@@ -104,6 +107,7 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
             s
         }
     };
+    meter.finish();
     let secs = start.elapsed().as_secs_f64();
     let target = to_file.map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
     let view = TarView::new(&summary, &subject, &target, secs);

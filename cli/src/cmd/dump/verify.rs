@@ -21,6 +21,7 @@ use super::restore::AclsArg;
 use super::{in_stream, read_incrementals};
 use crate::cmd::print_json;
 use crate::exit;
+use crate::progress;
 
 /// `coda-rs dump verify`.
 #[derive(Args)]
@@ -65,12 +66,16 @@ pub fn run(a: VerifyArgs) -> Result<ExitCode> {
     let subject = a.dump.display().to_string();
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
+    let meter = progress::Meter::new(progress::file_total(&a.dump), false);
+    let input = progress::Counting::new(input, &meter);
     let opts = VerifyOptions {
         read: ReadOptions { lenient: a.lenient },
         restore_checks: a.restore_checks,
     };
     let mut out = io::stdout().lock();
-    let rep = match verify(input, opts) {
+    let rep = verify(input, opts);
+    meter.finish();
+    let rep = match rep {
         Ok(rep) => rep,
         Err(e) => {
             if a.json {
@@ -96,6 +101,8 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     }
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
+    let meter = progress::Meter::new(progress::file_total(&a.dump), false);
+    let input = progress::Counting::new(input, &meter);
     let acls = match a.acls {
         AclsArg::Auto if on_coda(dir) => venus_acl_reader(dir)?,
         AclsArg::Coda => venus_acl_reader(dir)?,
@@ -107,8 +114,9 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
         acls,
         ..AgainstOptions::default()
     };
-    let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts)
-        .map_err(|e| in_stream(e, &subject))?;
+    let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts);
+    meter.finish();
+    let diffs = diffs.map_err(|e| in_stream(e, &subject))?;
     // A leftover journal is the restore's, not the volume's: a note.
     let note = "a restore journal: that restore did not finish (dump restore --resume \
                 continues it); not a difference";

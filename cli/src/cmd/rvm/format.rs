@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use rvm::heap::HeapParams;
 use rvm::init::{InitOptions, InitPlan, InitSizes};
 use rvm::{InitDataReport, InitLogReport, Timeval};
+
+use crate::progress;
 
 /// What a formatter may overwrite, and what it reports (every formatter).
 #[derive(Args)]
@@ -94,21 +95,17 @@ fn timed<T>(
     quiet: bool,
     step: impl FnOnce(&mut dyn FnMut(u64, u64)) -> rvm::Result<T>,
 ) -> rvm::Result<(T, f64)> {
-    let bar = ProgressBar::hidden();
-    if !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_message(label.to_string());
-    }
+    let meter = progress::Meter::new(None, quiet);
+    let mut known = None;
     let start = Instant::now();
     let r = step(&mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
+        if known != Some(total) {
+            meter.set_total(Some(total));
+            known = Some(total);
+        }
+        meter.show(done, || label.to_string());
     })?;
-    bar.finish_and_clear();
+    meter.finish();
     Ok((r, start.elapsed().as_secs_f64()))
 }
 
