@@ -222,9 +222,7 @@ impl Dir {
     pub fn open_read(&self, name: impl AsRef<OsStr>) -> Result<(File, Stat), Error> {
         let name = name.as_ref();
         match self.open_regular(name, OFlags::RDONLY | OFlags::NOATIME) {
-            Err(Error::Io { source, .. })
-                if source.raw_os_error() == Some(Errno::PERM.raw_os_error()) =>
-            {
+            Err(Error::Io { source, .. }) if Errno::from_io_error(&source) == Some(Errno::PERM) => {
                 self.open_regular(name, OFlags::RDONLY)
             }
             r => r,

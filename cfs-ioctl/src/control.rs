@@ -1,6 +1,6 @@
 //! Transport T2: the legacy `ioctl(2)` on `<mnt>/.CONTROL` (spec §4).
 
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -86,6 +86,50 @@ unsafe impl rustix::ioctl::Ioctl for ControlCall<'_> {
     }
 }
 
+/// The Coda pioctl `nr` on `path` through the control file open as
+/// `control`: `input` goes to venus, its answer into `out` (the kernel
+/// copies back all of `out`, zero-filled past venus's bytes). Both
+/// lengths must fit `u16` (callers keep them within [`MAX_BUFFER`]).
+#[doc(alias = "PIOCTL")]
+#[doc(alias = "_VICEIOCTL")]
+fn ioctl_pioctl(
+    control: &File,
+    nr: u8,
+    path: &CStr,
+    follow: bool,
+    input: &[u8],
+    out: &mut [u8],
+) -> std::result::Result<(), Errno> {
+    let (Ok(in_size), Ok(out_size)) = (u16::try_from(input.len()), u16::try_from(out.len())) else {
+        return Err(Errno::INVAL);
+    };
+    let mut data = PioctlData {
+        path: path.as_ptr(),
+        follow: c_int::from(follow),
+        vi: ViceIoctl {
+            input: if input.is_empty() {
+                std::ptr::null()
+            } else {
+                input.as_ptr()
+            },
+            output: if out.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                out.as_mut_ptr()
+            },
+            in_size,
+            out_size,
+        },
+    };
+    let call = ControlCall {
+        request: legacy_request(nr),
+        data: &mut data,
+    };
+    // SAFETY: `data` points at `path`, `input` and `out`, all borrowed for
+    // the call and of the sizes recorded in `data` (see `ControlCall`).
+    unsafe { rustix::ioctl::ioctl(control, call) }
+}
+
 /// Transport T2: `ioctl(2)` on `<mnt>/.CONTROL`; the kernel resolves the
 /// path and forwards a `CODA_IOCTL` upcall to venus (spec §4).
 ///
@@ -126,47 +170,27 @@ impl Transport for ControlIoctl {
                 });
             }
         }
-        // in_size is a u16 in ViceIoctl; MAX_BUFFER keeps it in range.
-        let in_size = pioctl.input.len() as u16;
         // A NULL path means the mount point itself (spec §4.3).
         let target = pioctl.path.as_deref().unwrap_or(&self.mountpoint);
         let c_path = CString::new(target.as_os_str().as_bytes()).map_err(|_| Error::NulInPath {
             path: target.to_path_buf(),
         })?;
         let mut out = vec![0u8; usize::from(pioctl.out_size)];
-        let mut data = PioctlData {
-            path: c_path.as_ptr(),
-            follow: c_int::from(pioctl.follow),
-            vi: ViceIoctl {
-                input: if pioctl.input.is_empty() {
-                    std::ptr::null()
-                } else {
-                    pioctl.input.as_ptr()
-                },
-                output: if out.is_empty() {
-                    std::ptr::null_mut()
-                } else {
-                    out.as_mut_ptr()
-                },
-                in_size,
-                out_size: pioctl.out_size,
-            },
-        };
-
         let control =
             File::open(self.mountpoint.join(CONTROL_FILE)).map_err(|e| Error::Pioctl {
                 op,
                 stage: Stage::OpenControl,
                 errno: Errno::from_io_error(&e).unwrap_or(Errno::IO),
             })?;
-        let call = ControlCall {
-            request: legacy_request(op.0),
-            data: &mut data,
-        };
-        // SAFETY: `data` points at `c_path`, `pioctl.input` and `out`, all
-        // of which outlive the call and have the sizes recorded in `data`.
-        let result = unsafe { rustix::ioctl::ioctl(&control, call) };
-        result.map_err(|errno| Error::Pioctl {
+        ioctl_pioctl(
+            &control,
+            op.0,
+            &c_path,
+            pioctl.follow,
+            &pioctl.input,
+            &mut out,
+        )
+        .map_err(|errno| Error::Pioctl {
             op,
             stage: Stage::Ioctl,
             errno,

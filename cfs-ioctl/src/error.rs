@@ -128,7 +128,7 @@ impl Error {
 }
 
 fn strerror(errno: Errno) -> std::io::Error {
-    std::io::Error::from_raw_os_error(errno.raw_os_error())
+    errno.into()
 }
 
 impl fmt::Display for Error {

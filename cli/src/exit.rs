@@ -105,28 +105,19 @@ pub fn input_file(path: &Path, expected: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     let what = match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => "is a directory".to_string(),
+        Ok(m) if m.is_dir() => "is a directory",
         Ok(_) => return Ok(()),
-        Err(e) => match e.kind() {
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => errno_text(&e),
-            // Anything else (no permission, an I/O error) is for the open
-            // that follows to report.
-            _ => return Ok(()),
-        },
+        // The system's texts for ENOENT and ENOTDIR.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "No such file or directory",
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => "Not a directory",
+        // Anything else (no permission, an I/O error) is for the open
+        // that follows to report.
+        Err(_) => return Ok(()),
     };
     Err(usage(format!(
         "{}: {what} (expected {expected})",
         path.display()
     )))
-}
-
-/// The system's text of an I/O error, without Rust's ` (os error N)`.
-fn errno_text(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(i) if text.ends_with(')') => text[..i].to_string(),
-        _ => text,
-    }
 }
 
 /// Prints a failed command's error as one `coda-rs: ...` line and maps it

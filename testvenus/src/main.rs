@@ -19,6 +19,7 @@
 //! It is test code: it answers only what the scenario needs and panics on
 //! setup errors.
 
+mod sys;
 mod world;
 
 use std::ffi::CString;
@@ -34,8 +35,6 @@ use world::{hex, link_target, node, unhex, Venus, PIOCTL_VNODE, REALM, VDIR, VLN
 
 /// `VC_MAXMSGSIZE`: the largest message on /dev/cfs0.
 const MAX_MSG: usize = 8552;
-/// `CIOC_KERNEL_VERSION`.
-const CIOC_KERNEL_VERSION: libc::c_ulong = 0xc008_630a;
 /// The whole run must finish within this time.
 const DEADLINE: Duration = Duration::from_secs(90);
 
@@ -514,9 +513,10 @@ fn main() {
         .open("/dev/cfs0")
         .expect("open /dev/cfs0");
     let fd = dev.as_raw_fd();
-    let mut version: libc::size_t = 0;
-    // SAFETY: CIOC_KERNEL_VERSION writes one size_t through the pointer.
-    let rc = unsafe { libc::ioctl(fd, CIOC_KERNEL_VERSION as _, &mut version) };
+    let (rc, version) = match sys::ioctl_cioc_kernel_version(&dev) {
+        Ok(version) => (0, version),
+        Err(errno) => (-errno.raw_os_error(), 0),
+    };
     log.line(&format!("KERNEL_VERSION rc={rc} version={version}"));
 
     // SAFETY: the process is single-threaded here; the child only runs

@@ -149,7 +149,7 @@ pub fn apply_at(
 }
 
 fn is_eperm(e: &beneath::Error) -> bool {
-    matches!(e, beneath::Error::Io { source, .. } if source.raw_os_error() == Some(Errno::PERM.raw_os_error()))
+    matches!(e, beneath::Error::Io { source, .. } if Errno::from_io_error(source) == Some(Errno::PERM))
 }
 
 /// Root gives the copy the source's owner and group; others keep what

@@ -184,7 +184,7 @@ impl Copier<'_> {
         if let Some(suffix) = &self.opts.fail_read_suffix {
             use std::os::unix::ffi::OsStrExt;
             if src.as_os_str().as_bytes().ends_with(suffix.as_bytes()) {
-                let eio = std::io::Error::from_raw_os_error(Errno::IO.raw_os_error());
+                let eio = std::io::Error::from(Errno::IO);
                 return Err(Failure::io(&src, Op::Read, &eio));
             }
         }
@@ -373,7 +373,7 @@ impl Copier<'_> {
             }
             Err(beneath::Error::Io { source, .. })
                 if matches!(
-                    source.raw_os_error().map(Errno::from_raw_os_error),
+                    Errno::from_io_error(&source),
                     Some(Errno::XDEV | Errno::PERM | Errno::MLINK | Errno::OPNOTSUPP)
                 ) =>
             {

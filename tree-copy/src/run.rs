@@ -131,7 +131,7 @@ fn prepare_roots(pairs: &[Resolved], existing: Existing, dry_run: bool) -> Resul
                 return Err(Error::Io {
                     path: dst.clone(),
                     op: Op::Mkdir,
-                    source: io::Error::from_raw_os_error(Errno::NOTDIR.raw_os_error()),
+                    source: Errno::NOTDIR.into(),
                 })
             }
             Ok(_) => {

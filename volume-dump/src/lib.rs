@@ -75,6 +75,7 @@ mod removed;
 pub mod restore;
 pub mod source;
 mod source_tree;
+mod sys;
 pub mod tag;
 pub mod tar;
 pub mod text;

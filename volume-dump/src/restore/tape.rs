@@ -12,11 +12,13 @@
 //! buffer is too short, `EINVAL` for a read outside the drive's block
 //! limits, fixed-block mode, `MTBSR`, `MTFSF`, filemarks, end of data.
 
-use std::ffi::{c_int, c_long};
 use std::fs::File;
 use std::io::{self, Read};
 
+use rustix::io::Errno;
+
 use super::RestoreError;
+use crate::sys::{ioctl_mtiocget_block_size, ioctl_mtioctop, MtOpcode};
 
 /// Largest record read first: larger than any block size drives use by
 /// default (Linux `st` limits records to the driver buffer, normally at
@@ -25,12 +27,10 @@ pub const DEFAULT_READ_SIZE: usize = 1024 * 1024;
 /// Largest record accepted at all.
 pub const MAX_RECORD: usize = 16 * 1024 * 1024;
 
-/// `ENOMEM`: the record is larger than the read buffer.
-const ENOMEM: i32 = 12;
-/// `EIO`: end of data, or a record the drive cannot read in its mode.
-const EIO: i32 = 5;
-/// `EINVAL`: a read size outside the drive's block limits.
-const EINVAL: i32 = 22;
+/// The errno of an I/O error, if it has one.
+fn errno(e: &io::Error) -> Option<Errno> {
+    Errno::from_io_error(e)
+}
 
 mod emulator;
 pub mod inventory;
@@ -59,46 +59,6 @@ pub struct DeviceTape {
     file: File,
 }
 
-/// `struct mtop` of `<sys/mtio.h>`: `short mt_op; int mt_count;`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-struct MtOp {
-    op: i16,
-    count: i32,
-}
-
-const _: () = assert!(std::mem::size_of::<MtOp>() == 8);
-
-/// `struct mtget` of `<sys/mtio.h>` (five `long`s, two `int`s); only the
-/// block size is used, the other fields give the layout.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-#[allow(dead_code)]
-struct MtGet {
-    kind: c_long,
-    resid: c_long,
-    /// Block size (bits 0..24) and density (bits 24..32).
-    dsreg: c_long,
-    gstat: c_long,
-    erreg: c_long,
-    fileno: c_int,
-    blkno: c_int,
-}
-
-const _: () = assert!(
-    std::mem::size_of::<MtGet>()
-        == 5 * std::mem::size_of::<c_long>() + 2 * std::mem::size_of::<c_int>()
-);
-
-/// `MTIOCTOP` = `_IOW('m', 1, struct mtop)`.
-const MTIOCTOP: rustix::ioctl::Opcode = rustix::ioctl::opcode::write::<MtOp>(b'm', 1);
-/// `MTIOCGET` = `_IOR('m', 2, struct mtget)`.
-const MTIOCGET: rustix::ioctl::Opcode = rustix::ioctl::opcode::read::<MtGet>(b'm', 2);
-const MTFSF: i16 = 1;
-const MTBSR: i16 = 4;
-/// `MT_ST_BLKSIZE_MASK`: the block size in `mt_dsreg` (0: variable).
-const BLKSIZE_MASK: c_long = 0xff_ffff;
-
 impl DeviceTape {
     /// Opens a tape device for reading.
     pub fn open(path: &std::path::Path) -> io::Result<Self> {
@@ -107,24 +67,10 @@ impl DeviceTape {
         })
     }
 
-    fn op(&self, op: i16, count: u32) -> io::Result<()> {
+    fn op(&self, op: MtOpcode, count: u32) -> io::Result<()> {
         let count = i32::try_from(count)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "count too large"))?;
-        // SAFETY: MTIOCTOP takes a pointer to a `struct mtop`, which `MtOp`
-        // reproduces (repr(C), size checked above); the kernel only reads it.
-        let setter = unsafe { rustix::ioctl::Setter::<MTIOCTOP, MtOp>::new(MtOp { op, count }) };
-        // SAFETY: the opcode and argument type match (see above); `file` is
-        // an open descriptor.
-        unsafe { rustix::ioctl::ioctl(&self.file, setter) }.map_err(io::Error::from)
-    }
-
-    fn status(&self) -> io::Result<MtGet> {
-        // SAFETY: MTIOCGET writes one `struct mtget`, which `MtGet`
-        // reproduces (repr(C), size checked above).
-        let getter = unsafe { rustix::ioctl::Getter::<MTIOCGET, MtGet>::new() };
-        // SAFETY: the opcode and output type match (see above); `file` is
-        // an open descriptor.
-        unsafe { rustix::ioctl::ioctl(&self.file, getter) }.map_err(io::Error::from)
+        Ok(ioctl_mtioctop(&self.file, op, count)?)
     }
 }
 
@@ -133,14 +79,13 @@ impl TapeDevice for DeviceTape {
         self.file.read(buf)
     }
     fn forward_files(&mut self, count: u32) -> io::Result<()> {
-        self.op(MTFSF, count)
+        self.op(MtOpcode::ForwardFiles, count)
     }
     fn back_records(&mut self, count: u32) -> io::Result<()> {
-        self.op(MTBSR, count)
+        self.op(MtOpcode::BackRecords, count)
     }
     fn fixed_block_size(&mut self) -> Option<usize> {
-        let size = self.status().ok()?.dsreg & BLKSIZE_MASK;
-        (size > 0).then_some(size as usize)
+        ioctl_mtiocget_block_size(&self.file).ok()?
     }
 }
 
@@ -248,7 +193,7 @@ impl<T: TapeDevice> TapeReader<T> {
                     self.end = n;
                     return Ok(true);
                 }
-                Err(e) if e.raw_os_error() == Some(ENOMEM) => {
+                Err(e) if errno(&e) == Some(Errno::NOMEM) => {
                     let at = self.bytes;
                     if self.forced || self.buf.len() >= MAX_RECORD {
                         return Err(io::Error::other(format!(
@@ -271,13 +216,13 @@ impl<T: TapeDevice> TapeReader<T> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let hint = match (e.raw_os_error(), self.dev.fixed_block_size()) {
-                        (Some(EIO), Some(b)) => format!(
+                    let hint = match (errno(&e), self.dev.fixed_block_size()) {
+                        (Some(Errno::IO), Some(b)) => format!(
                             " (the drive is in fixed-block mode with {b}-byte blocks and cannot \
                              read a record of another size so: set variable-block mode, e.g. \
                              `mt setblk 0`)"
                         ),
-                        (Some(EINVAL), _) => format!(
+                        (Some(Errno::INVAL), _) => format!(
                             " (the drive refused a {}-byte read: outside its block size limits)",
                             self.buf.len()
                         ),

@@ -4,7 +4,9 @@
 
 use std::io;
 
-use super::{TapeDevice, EINVAL, EIO, ENOMEM};
+use rustix::io::Errno;
+
+use super::TapeDevice;
 
 /// A tape in memory: tape files made of records, a filemark after each
 /// file, then end of data. Behaves like the Linux `st` driver: at end of
@@ -49,8 +51,8 @@ impl Default for TapeEmulator {
     }
 }
 
-fn os_error(code: i32) -> io::Error {
-    io::Error::from_raw_os_error(code)
+fn os_error(errno: Errno) -> io::Error {
+    errno.into()
 }
 
 impl TapeEmulator {
@@ -76,7 +78,7 @@ impl TapeEmulator {
     /// Fixed-block mode: whole `block`-byte records up to the filemark.
     fn read_fixed(&mut self, block: usize, buf: &mut [u8]) -> io::Result<usize> {
         if buf.len() < block {
-            return Err(os_error(EINVAL));
+            return Err(os_error(Errno::INVAL));
         }
         let records = &self.files[self.file];
         let mut got = 0;
@@ -84,7 +86,7 @@ impl TapeEmulator {
             if rec.len() != block {
                 // st: "Incorrect block size", and it spaces back.
                 return if got == 0 {
-                    Err(os_error(EIO))
+                    Err(os_error(Errno::IO))
                 } else {
                     Ok(got)
                 };
@@ -137,7 +139,7 @@ impl TapeDevice for TapeEmulator {
         if self.file >= self.files.len() {
             // End of data: st returns 0 once (blank check), then EIO.
             if std::mem::replace(&mut self.eod_seen, true) {
-                return Err(os_error(EIO));
+                return Err(os_error(Errno::IO));
             }
             return Ok(0);
         }
@@ -145,7 +147,7 @@ impl TapeDevice for TapeEmulator {
             return self.read_fixed(block, buf);
         }
         if buf.len() < self.limits.0 || buf.len() > self.limits.1 {
-            return Err(os_error(EINVAL));
+            return Err(os_error(Errno::INVAL));
         }
         match self.files[self.file].get(self.record) {
             None => {
@@ -157,7 +159,7 @@ impl TapeDevice for TapeEmulator {
                 self.record += 1;
                 if rec.len() > buf.len() {
                     self.enomem_reads += 1;
-                    return Err(os_error(ENOMEM));
+                    return Err(os_error(Errno::NOMEM));
                 }
                 buf[..rec.len()].copy_from_slice(rec);
                 Ok(rec.len())
@@ -168,7 +170,7 @@ impl TapeDevice for TapeEmulator {
     fn forward_files(&mut self, count: u32) -> io::Result<()> {
         for _ in 0..count {
             if self.file >= self.files.len() {
-                return Err(os_error(EIO));
+                return Err(os_error(Errno::IO));
             }
             self.file += 1;
             self.record = 0;
@@ -179,7 +181,7 @@ impl TapeDevice for TapeEmulator {
     fn back_records(&mut self, count: u32) -> io::Result<()> {
         self.back_spaces += 1;
         if (count as usize) > self.record {
-            return Err(os_error(EIO));
+            return Err(os_error(Errno::IO));
         }
         self.record -= count as usize;
         Ok(())
