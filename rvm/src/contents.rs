@@ -19,9 +19,12 @@ use rustix::io::Errno;
 use crate::claim::Claim;
 use crate::device::{Target, FILL_CHUNK};
 use crate::error::{Error, Result};
-use crate::log_device::{PROBE_LEN, RAW_RESERVED};
 use crate::segment::SegmentHeader;
+use crate::status::RAW_RESERVED;
 use crate::status::{StatusBlock, STATUS_SIZE};
+
+/// How much of a device must be zero for it to count as unused.
+pub const PROBE_LEN: u64 = 1 << 20;
 
 /// How a formatter treats a target that already holds something.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -5,23 +5,21 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use crate::claim::Claim;
+pub use crate::contents::PROBE_LEN;
 use crate::contents::{check_overwrite, Overwrite, Role};
 use crate::device::{self, Target};
 use crate::error::{Error, Result};
 use crate::in_use::Identity;
+pub use crate::status::RAW_RESERVED;
 use crate::status::{StatusBlock, STATUS_SIZE};
 use crate::uname::Timeval;
 
-/// Bytes reserved at the start of a raw partition (spec §3.1).
-pub const RAW_RESERVED: u64 = 8192;
 /// First record byte of a file log.
 pub const FILE_LOG_START: u64 = STATUS_SIZE as u64;
 /// First record byte of a raw log.
 pub const RAW_LOG_START: u64 = RAW_RESERVED + STATUS_SIZE as u64;
 /// Smallest record area `rvmutl` accepts is anything above one sector.
 pub const MIN_LOG_SIZE: u64 = 513;
-/// How much of a device must be zero for it to count as unused.
-pub const PROBE_LEN: u64 = 1 << 20;
 
 /// An open log device.
 #[derive(Debug)]

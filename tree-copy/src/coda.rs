@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use cfs_ioctl::{mountpoint, Acl, Client, Transport, ViceFid, VirtualFile, CODA_SUPER_MAGIC};
 
+use crate::error::{Failure, Op};
 use crate::links::ObjectId;
 
 /// A failed request to venus.
@@ -33,6 +34,18 @@ impl From<cfs_ioctl::Error> for VenusError {
         VenusError {
             errno,
             message: e.to_string(),
+        }
+    }
+}
+
+impl Failure {
+    /// A failure reported by venus.
+    pub fn venus(path: impl Into<PathBuf>, op: Op, err: &VenusError) -> Failure {
+        Failure {
+            path: path.into(),
+            op,
+            errno: err.errno,
+            message: err.message.clone(),
         }
     }
 }

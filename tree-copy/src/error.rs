@@ -215,16 +215,6 @@ impl Failure {
         }
     }
 
-    /// A failure reported by venus.
-    pub fn venus(path: impl Into<PathBuf>, op: Op, err: &crate::coda::VenusError) -> Failure {
-        Failure {
-            path: path.into(),
-            op,
-            errno: err.errno,
-            message: err.message.clone(),
-        }
-    }
-
     /// A failure from the beneath-the-root layer. The message names the
     /// path the layer refused (a symlink in the way, ...) when that is not
     /// the item itself.

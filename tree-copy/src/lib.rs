@@ -31,6 +31,7 @@ pub mod error;
 pub mod hook;
 pub mod links;
 pub mod meta;
+mod node;
 mod object;
 mod pairs;
 pub mod plan;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::walk::{Entry, Kind};
+use crate::node::{Entry, Kind};
 
 /// The identity of a source object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,7 +65,7 @@ pub fn primaries(ids: impl Iterator<Item = Option<ObjectId>>) -> Vec<Option<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::walk::{Meta, Time};
+    use crate::node::{Meta, Time};
     use std::path::PathBuf;
 
     fn entry(kind: Kind, dev: u64, ino: u64, nlink: u64) -> Entry {

@@ -15,7 +15,7 @@ use rustix::fs::{Gid, Mode, Timespec, Timestamps, Uid};
 use rustix::io::Errno;
 
 use crate::error::{Failure, Op};
-use crate::walk::{Meta, Time};
+use crate::node::{Meta, Time};
 use crate::Preserve;
 
 /// True when this process may give files away (chown to any owner).

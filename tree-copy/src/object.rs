@@ -16,11 +16,11 @@ use rustix::io::Errno;
 use crate::data::{self, DataError};
 use crate::error::{Failure, Op};
 use crate::meta;
+use crate::node::{Kind, Meta};
 use crate::plan::Action;
 use crate::resume::{self, State};
 use crate::run::{add, Copier, DONE, PENDING, SKIPPED};
 use crate::verify::{self, Side};
-use crate::walk::{Kind, Meta};
 use crate::Existing;
 
 /// The destination directory and name of one item.

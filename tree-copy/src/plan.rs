@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Op};
 use crate::links;
-use crate::walk::{Entry, Kind, Meta};
+use crate::node::{Entry, Kind, Meta};
 
 /// One tree to copy: `dst` becomes a copy of `src`.
 #[derive(Debug, Clone, PartialEq, Eq)]

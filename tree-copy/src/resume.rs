@@ -9,7 +9,7 @@
 
 use beneath::Stat;
 
-use crate::walk::{Kind, Meta};
+use crate::node::{Kind, Meta};
 
 /// What the destination holds for one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,10 +13,11 @@ use rustix::io::Errno;
 use crate::coda::{RealmOf, SystemVenus, Venus};
 use crate::error::{Error, Failure, Op, Warning};
 use crate::links::ObjectId;
+use crate::node::Meta;
 use crate::plan::{self, Action, Pair, Plan, Resolved};
 use crate::report::{Progress, Report};
 use crate::source::Source;
-use crate::walk::{self, Meta};
+use crate::walk;
 use crate::{Existing, Options};
 
 pub(crate) const PENDING: u8 = 0;

@@ -14,8 +14,8 @@ use beneath::{Root, Stat, Xattr};
 
 use crate::error::{Failure, Op};
 use crate::hook::{HookPoint, TestHook};
+use crate::node::{Kind, Meta, Time};
 use crate::plan::join;
-use crate::walk::{Kind, Meta, Time};
 
 /// The source tree of one pair, as the copy reads it.
 #[derive(Debug, Clone)]

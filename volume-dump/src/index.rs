@@ -39,16 +39,6 @@ impl VnodeClass {
         }
     }
 
-    /// The class of a vnode of type `vnode_type`: directories are large,
-    /// files and symlinks small.
-    pub(crate) fn of_type(vnode_type: u8) -> VnodeClass {
-        if vnode_type == crate::vnode::vnode_type::DIRECTORY {
-            VnodeClass::Large
-        } else {
-            VnodeClass::Small
-        }
-    }
-
     /// Where arrays kept per class hold this one: 0 large, 1 small.
     pub(crate) fn ordinal(self) -> usize {
         match self {

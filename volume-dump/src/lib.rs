@@ -80,6 +80,7 @@ pub mod tag;
 pub mod tar;
 pub mod text;
 pub mod tree;
+pub mod venus_acl;
 pub mod verify;
 pub mod view;
 mod vnode;

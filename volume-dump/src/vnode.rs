@@ -192,6 +192,20 @@ impl Vnode {
     }
 }
 
+// Beside the vnode types it reads (the index module knows nothing of
+// vnodes' fields).
+impl VnodeClass {
+    /// The class of a vnode of type `vnode_type`: directories are large,
+    /// files and symlinks small.
+    pub(crate) fn of_type(vnode_type: u8) -> VnodeClass {
+        if vnode_type == vnode_type::DIRECTORY {
+            VnodeClass::Large
+        } else {
+            VnodeClass::Small
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,9 @@ pub use update::{add_tv, range_length_bucket};
 
 /// Size of the status area (spec §3.1).
 pub const STATUS_SIZE: usize = 2560;
+/// Bytes reserved at the start of a raw partition, before its status
+/// area (spec §3.1).
+pub const RAW_RESERVED: u64 = 8192;
 /// Struct id of a status block (spec §0.2).
 pub const STATUS_ID: u32 = 24;
 /// `version` string (spec §4.1).

@@ -6,11 +6,10 @@
 //!   tree's ACLs beside it: written by `dump to-tar` and `dump restore`
 //!   ([`yaml::directory_item`]), read by `dump create` and `dump
 //!   incremental` ([`yaml::parse_acl_yaml`]);
-//! * venus's, on a Coda mount ([`venus`]: setacl for the restore, getacl
-//!   for `verify --against`).
+//! * venus's, on a Coda mount ([`crate::venus_acl`]: setacl for the
+//!   restore, getacl for `verify --against`).
 
 mod text;
-pub mod venus;
 pub mod yaml;
 
 pub use text::{

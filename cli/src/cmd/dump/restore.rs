@@ -10,9 +10,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use cfs_ioctl::mountpoint::on_coda;
 use clap::Args;
-use volume_dump::acl::venus::VenusAcls;
 use volume_dump::restore::{restore_chain, AclMode, Progress, RestoreOptions};
 use volume_dump::source::{is_char_device, Source, TapeOptions};
+use volume_dump::venus_acl::VenusAcls;
 use volume_dump::view::RestoreView;
 use volume_dump::ReadOptions;
 
