@@ -27,7 +27,7 @@ use crate::builder::{path, Builder};
 use crate::error::Warning;
 use crate::input::read_input;
 use crate::names::{HostName, PartitionName, VolumeName};
-use crate::recreate::{CreateRep, RecreatePlan};
+use crate::recreate::{root_rank, CreateRep, RecreatePlan};
 use crate::runbook::{check_setting, Runbook, Settings, FORMAT};
 use crate::shell::shell_quote;
 use crate::volume_list::VolumeList;
@@ -259,16 +259,7 @@ impl CellPlan {
                 expected: e.expected.to_string(),
             })?;
         // Root first, then its .tmp, then the rest as listed.
-        let rank = |v: &CellVolume| {
-            if v.name == root_volume {
-                0
-            } else if v.name == tmp_volume {
-                1
-            } else {
-                2
-            }
-        };
-        cell_volumes.sort_by_key(rank);
+        cell_volumes.sort_by_key(|v| root_rank(Some(v.name.as_str()), &root_volume));
         let root_found = cell_volumes.first().is_some_and(|v| v.name == root_volume);
         if !root_found {
             warnings.push(Warning {

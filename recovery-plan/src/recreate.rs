@@ -136,6 +136,16 @@ impl RecreatePlan {
         plan
     }
 
+    /// Orders the lines so that the root volume's replicas come first,
+    /// then those of `<root>.tmp`, then the others as listed (a stable
+    /// sort): the procedure brings the root back before anything else
+    /// (manual 13.4), in a one-server runbook as in a cell's.
+    pub fn root_first(&mut self, vrlist: &VrList, root: &VolumeName) {
+        let group = |gid: u32| vrlist.groups.iter().find(|g| g.group_id == gid);
+        self.create
+            .sort_by_key(|c| root_rank(group(c.group_id).map(|g| g.name.as_str()), root));
+    }
+
     /// The plan as the `--json` document of `plan recreate` (ids as `%x`
     /// text, as the script writes them).
     pub fn view(&self) -> RecreateView {
@@ -223,5 +233,15 @@ fn classify(v: &VolumeEntry, vrlist: &VrList) -> Result<u32, NotRecreatedReason>
         several => Err(NotRecreatedReason::SeveralGroups(
             several.iter().map(|g| g.group_id).collect(),
         )),
+    }
+}
+
+/// Where a replicated volume named `name` goes in the procedure's order:
+/// 0 for the root volume `root`, 1 for `<root>.tmp`, 2 for the others.
+pub(crate) fn root_rank(name: Option<&str>, root: &VolumeName) -> u8 {
+    match name {
+        Some(n) if n == root.as_str() => 0,
+        Some(n) if n.strip_prefix(root.as_str()) == Some(".tmp") => 1,
+        _ => 2,
     }
 }

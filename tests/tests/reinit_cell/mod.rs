@@ -536,3 +536,66 @@ pub(crate) fn volume_tree(dir: &Path) -> std::collections::BTreeMap<std::path::P
     *v = [&words[..i], &words[i + 2..]].concat().join(" ");
     m
 }
+
+#[test]
+fn a_one_server_runbook_puts_the_root_volume_first_too() {
+    let cell = Cell::new(BIG_VOLUME_LIST, VRLIST);
+    let r = cell.root.display().to_string();
+    // srv1 lists proj.0 and users.0 before coda_root.0.
+    for (state, extra, root) in [
+        ("s1", vec!["--server", "srv1"], "coda_root.0"),
+        (
+            "s2",
+            vec!["--server", "srv1", "--root-volume", "users"],
+            "users.0",
+        ),
+    ] {
+        let out = cell.init(state, &extra);
+        assert!(out.status.success(), "{out:?}");
+        let steps = cell.steps(state);
+        let first = |prefix: &str| {
+            steps
+                .iter()
+                .find(|(_, _, c)| c.starts_with(prefix))
+                .unwrap_or_else(|| panic!("{prefix}: {steps:#?}"))
+                .2
+                .clone()
+        };
+        let (part, group, id) = match root {
+            "coda_root.0" => ("/vicepa", "7f000001", "1000001"),
+            _ => ("/vicepb", "7f000003", "1000003"),
+        };
+        assert_eq!(
+            first("volutil create_rep "),
+            format!("volutil create_rep {part} {root} {group} {id}")
+        );
+        assert_eq!(
+            first("coda-rs dump restore "),
+            format!("coda-rs dump restore {r}/dumps/{group}.0{id} --into {r}/inited/{root}")
+        );
+        assert_eq!(
+            first("coda-rs cfs mkmount "),
+            format!("coda-rs cfs mkmount {r}/inited/{root} {root}")
+        );
+        // The others keep the order of the list.
+        let creates: Vec<&str> = steps
+            .iter()
+            .filter(|(_, _, c)| c.starts_with("volutil create_rep "))
+            .map(|(_, _, c)| c.as_str())
+            .collect();
+        assert_eq!(creates.len(), 3, "{creates:?}");
+        let proj = creates.iter().position(|c| c.contains(" proj.0 ")).unwrap();
+        if root == "coda_root.0" {
+            assert_eq!(proj, 1, "{creates:?}");
+        } else {
+            assert_eq!(
+                creates[1],
+                "volutil create_rep /vicepa proj.0 7f000002 1000002"
+            );
+            assert_eq!(
+                creates[2],
+                "volutil create_rep /vicepa coda_root.0 7f000001 1000001"
+            );
+        }
+    }
+}

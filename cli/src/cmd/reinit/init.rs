@@ -56,12 +56,12 @@ pub struct InitArgs {
     /// through venus [default: this machine's name].
     #[arg(long, value_name = "HOST")]
     client: Option<String>,
-    /// Cell runbook: the cell's root volume [default: ROOTVOLUME in the
-    /// db directory of --vice, else coda_root].
+    /// The cell's root volume, whose steps come first [default:
+    /// ROOTVOLUME in the db directory of --vice, else coda_root].
     #[arg(long = "root-volume", value_name = "NAME")]
     root_volume: Option<String>,
-    /// Cell runbook: the server's vice directory, whose db/ROOTVOLUME names
-    /// the root volume.
+    /// The server's vice directory, whose db/ROOTVOLUME names the root
+    /// volume.
     #[arg(long, value_name = "DIR")]
     vice: Option<PathBuf>,
     /// Cell runbook: the server that runs createvol_rep and bldvldb.sh
@@ -262,7 +262,10 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
         Runbook::build_cell(settings, plan, has_link, now_nanos()).map_err(exit::as_usage)?
     } else {
         let volumes = all.for_server(args.server.as_deref())?;
-        let plan = RecreatePlan::new(&volumes, &vrlist);
+        let root = root_volume_name(args.root_volume.as_deref(), args.vice.as_deref())
+            .map_err(exit::as_usage)?;
+        let mut plan = RecreatePlan::new(&volumes, &vrlist);
+        plan.root_first(&vrlist, &root);
         Runbook::build(settings, &plan, now_nanos()).map_err(exit::as_usage)?
     };
     state.create(&runbook, &list_bytes, &vr_bytes)?;
