@@ -114,29 +114,25 @@ impl Manifest {
         let mut objects = Vec::new();
         let m = fs::symlink_metadata(root).map_err(Error::io(root, "cannot stat"))?;
         objects.push((Vec::new(), entry_of(root, &m)?, (m.dev(), m.ino())));
-        let mut stack = vec![(root.to_path_buf(), Vec::new())];
-        while let Some((dir, rel)) = stack.pop() {
-            let listing = fs::read_dir(&dir).map_err(Error::io(&dir, "cannot list"))?;
-            for e in listing {
-                let e = e.map_err(Error::io(&dir, "cannot list"))?;
-                let name = e.file_name();
-                if rel.is_empty() && TOOL_FILES.iter().any(|t| name.as_bytes() == t.as_bytes()) {
-                    continue;
-                }
-                let path = e.path();
-                let mut r: Vec<u8> = rel.clone();
-                if !r.is_empty() {
-                    r.push(b'/');
-                }
-                r.extend_from_slice(name.as_bytes());
-                let m = fs::symlink_metadata(&path).map_err(Error::io(&path, "cannot stat"))?;
-                if m.is_dir() {
-                    stack.push((path.clone(), r.clone()));
-                }
-                objects.push((r, entry_of(&path, &m)?, (m.dev(), m.ino())));
+        walk(root, &mut |rel, path, m| {
+            if rel.parent() == Some(Path::new(""))
+                && TOOL_FILES.iter().any(|t| rel.as_os_str() == *t)
+            {
+                return Ok(false);
             }
-        }
+            let r = rel.as_os_str().as_bytes().to_vec();
+            objects.push((r, entry_of(path, m)?, (m.dev(), m.ino())));
+            Ok(true)
+        })?;
         Ok(Manifest::from_objects(objects))
+    }
+
+    /// Sets every owner to 0: for comparing trees where owners could not
+    /// be set (not run as root).
+    pub fn clear_owners(&mut self) {
+        for e in self.entries.values_mut() {
+            e.owner = 0;
+        }
     }
 
     /// The entries, in path order.
@@ -179,8 +175,8 @@ impl Manifest {
     }
 
     /// What differs in `got` from this manifest, one line each: a path
-    /// missing, a content that differs, other attributes that differ,
-    /// a path not expected.
+    /// missing, a type, content, hard-link group or symlink target that
+    /// differs, other attributes that differ, a path not expected.
     pub fn differences(&self, got: &Manifest) -> Vec<String> {
         let mut diffs = Vec::new();
         for (p, w) in &self.entries {
@@ -188,7 +184,9 @@ impl Manifest {
             match got.entries.get(p) {
                 None => diffs.push(format!("{path}: missing")),
                 Some(g) if g != w => {
-                    let what = if g.sha256 != w.sha256 {
+                    let what = if g.kind != w.kind {
+                        format!("is a {:?}, expected a {:?}", g.kind, w.kind)
+                    } else if g.sha256 != w.sha256 {
                         "content differs".to_string()
                     } else if g.same_as != w.same_as {
                         format!(
@@ -215,6 +213,39 @@ impl Manifest {
         }
         diffs
     }
+}
+
+/// Walks the tree below `root` (not `root` itself) without following
+/// symlinks: `f(rel, path, lstat)` for every object, a directory before its
+/// entries, the entries of a directory in name order; `f` returns whether
+/// to go on into (or to count) the object: `false` skips a directory's
+/// entries. `rel` is the path relative to `root`, `path` the full path.
+pub fn walk(
+    root: &Path,
+    f: &mut dyn FnMut(&Path, &Path, &fs::Metadata) -> Result<bool>,
+) -> Result<()> {
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = root.join(&rel);
+        let listing = fs::read_dir(&dir).map_err(Error::io(&dir, "cannot list"))?;
+        let mut names = Vec::new();
+        for e in listing {
+            names.push(e.map_err(Error::io(&dir, "cannot list"))?.file_name());
+        }
+        names.sort();
+        let mut subdirs = Vec::new();
+        for name in names {
+            let r = rel.join(&name);
+            let path = dir.join(&name);
+            let m = fs::symlink_metadata(&path).map_err(Error::io(&path, "cannot stat"))?;
+            if f(&r, &path, &m)? && m.is_dir() {
+                subdirs.push(r);
+            }
+        }
+        // Depth first, in name order.
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(())
 }
 
 /// A manifest path as text; the root is `.`.
@@ -270,9 +301,4 @@ fn file_sha256(path: &Path) -> Result<[u8; 32]> {
         h.update(&buf[..n]);
     }
     Ok(h.finalize().into())
-}
-
-/// A relative manifest path as a `Path` below `root`.
-pub fn path_below(root: &Path, rel: &[u8]) -> PathBuf {
-    root.join(std::ffi::OsStr::from_bytes(rel))
 }

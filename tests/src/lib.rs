@@ -1,7 +1,12 @@
 //! Helpers shared by the coda-rs integration tests: where the golden files
-//! live, scratch directories, and a builder for the `coda-rs` binary.
+//! live, scratch directories, a builder for the `coda-rs` binary, and tree
+//! snapshots: the drill's [`Manifest`] of a tree, the golden manifests in
+//! the same terms ([`golden_manifest`]), and the files of a tree with their
+//! bytes ([`file_contents`]).
 
 use std::path::{Path, PathBuf};
+
+pub use drill::manifest::{Entry, Kind, Manifest};
 
 /// Environment variable that overrides where the golden files are found.
 pub const GOLDEN_ENV: &str = "CODA_RS_GOLDEN";
@@ -96,6 +101,78 @@ pub fn coda_rs() -> assert_cmd::Command {
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// The drill's manifest of the tree at `dir` (spec §11.7 terms: type,
+/// size, mode, owner, mtime, links, SHA-256, target, hard links; the
+/// restore's own files in the root left out). Panics on an error.
+pub fn tree_manifest(dir: &Path) -> Manifest {
+    Manifest::of_tree(dir).unwrap_or_else(|e| panic!("{}", drill::chain_line(&e)))
+}
+
+/// The golden manifest `shared/golden/dump/NAME` (`state-*.manifest.json`)
+/// as a [`Manifest`]: its paths without the root directory's name, names of
+/// one `vnode.unique` as one object. Read by hand from the JSON, so a tree
+/// is never checked only against what our own code says of it.
+pub fn golden_manifest(name: &str) -> Manifest {
+    let text = read_golden("dump", name);
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&text).unwrap();
+    let field = |e: &serde_json::Value, k: &str| e.get(k).cloned().unwrap_or_default();
+    Manifest::from_objects(list.iter().map(|e| {
+        let full = e["path"].as_str().expect("path");
+        let rel = full.split_once('/').map_or("", |(_, r)| r);
+        let kind = match e["type"].as_str().expect("type") {
+            "dir" => Kind::Dir,
+            "file" => Kind::File,
+            "symlink" => Kind::Symlink,
+            other => panic!("{name}: {full}: type {other}"),
+        };
+        let sha256 = field(e, "sha256").as_str().map(|h| {
+            let mut b = [0u8; 32];
+            for (i, x) in b.iter_mut().enumerate() {
+                *x = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).expect("hex");
+            }
+            b
+        });
+        let entry = Entry {
+            kind,
+            size: field(e, "size").as_u64().unwrap_or(0),
+            mode: u32::from_str_radix(e["mode"].as_str().expect("mode"), 8).expect("octal"),
+            owner: e["owner"].as_u64().expect("owner") as u32,
+            mtime: e["mtime"].as_i64().expect("mtime"),
+            links: field(e, "links").as_u64().unwrap_or(1),
+            sha256,
+            target: field(e, "target").as_str().map(|t| t.as_bytes().to_vec()),
+            same_as: None,
+        };
+        let id = (
+            e["vnode"].as_u64().expect("vnode"),
+            e["unique"].as_u64().expect("unique"),
+        );
+        (rel.as_bytes().to_vec(), entry, id)
+    }))
+}
+
+/// Every file below `dir` (path relative to `dir` -> contents; a
+/// directory maps to `None`, a symlink to its target after `-> `): to show
+/// that a refused command changed no file.
+pub fn file_contents(dir: &Path) -> std::collections::BTreeMap<PathBuf, Option<Vec<u8>>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut m = std::collections::BTreeMap::new();
+    drill::manifest::walk(dir, &mut |rel, p, md| {
+        let bytes = if md.is_dir() {
+            None
+        } else if md.file_type().is_symlink() {
+            let t = std::fs::read_link(p).unwrap();
+            Some([b"-> ", t.as_os_str().as_bytes()].concat())
+        } else {
+            Some(std::fs::read(p).unwrap())
+        };
+        m.insert(rel.to_path_buf(), bytes);
+        Ok(true)
+    })
+    .unwrap_or_else(|e| panic!("{}", drill::chain_line(&e)));
+    m
 }
 
 /// The state of everything below `dir` except the paths in `skip` (a

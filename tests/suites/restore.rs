@@ -19,6 +19,8 @@ mod restore_resume;
 mod restore_verify;
 #[path = "../tests/tool_files.rs"]
 mod tool_files;
+#[path = "../tests/tree_manifest.rs"]
+mod tree_manifest;
 
 // Helpers shared by the topics above.
 #[path = "../tests/hostile/mod.rs"]

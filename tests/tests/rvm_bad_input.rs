@@ -4,26 +4,8 @@
 
 use crate::rvm_support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-use coda_rs_tests::{coda_rs, scratch};
+use coda_rs_tests::{coda_rs, file_contents as snapshot, scratch};
 use rvm_support::golden_copy;
-
-/// Every file under `dir` with its bytes (directories as markers).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    let mut m = BTreeMap::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            m.insert(p.clone(), None);
-            m.extend(snapshot(&p));
-        } else {
-            m.insert(p.clone(), Some(std::fs::read(&p).unwrap()));
-        }
-    }
-    m
-}
 
 struct Case {
     name: &'static str,

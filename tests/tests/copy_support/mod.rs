@@ -171,49 +171,39 @@ pub struct Snap {
 }
 
 /// `lstat`s every object below `root` (not following symlinks), keyed by
-/// path relative to `root` ("" is the root).
+/// path relative to `root` ("" is the root); the walk is the tree walk of
+/// the shared manifest (`drill::manifest::walk`).
 pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Snap> {
-    let mut out = BTreeMap::new();
-    fn go(root: &Path, rel: &Path, out: &mut BTreeMap<PathBuf, Snap>) {
-        let p = if rel.as_os_str().is_empty() {
-            root.to_path_buf()
-        } else {
-            root.join(rel)
-        };
-        let m = fs::symlink_metadata(&p).unwrap();
+    fn snap(p: &Path, m: &fs::Metadata) -> Snap {
         let link = m
             .file_type()
             .is_symlink()
-            .then(|| fs::read_link(&p).unwrap());
-        out.insert(
-            rel.to_path_buf(),
-            Snap {
-                mode: m.mode(),
-                uid: m.uid(),
-                gid: m.gid(),
-                size: m.size(),
-                rdev: m.rdev(),
-                atime: (m.atime(), m.atime_nsec()),
-                mtime: (m.mtime(), m.mtime_nsec()),
-                nlink: m.nlink(),
-                blocks: m.blocks(),
-                id: (m.dev(), m.ino()),
-                link,
-                xattrs: xattrs(&p),
-            },
-        );
-        if m.is_dir() {
-            let mut names: Vec<OsString> = fs::read_dir(&p)
-                .unwrap()
-                .map(|e| e.unwrap().file_name())
-                .collect();
-            names.sort();
-            for n in names {
-                go(root, &rel.join(n), out);
-            }
+            .then(|| fs::read_link(p).unwrap());
+        Snap {
+            mode: m.mode(),
+            uid: m.uid(),
+            gid: m.gid(),
+            size: m.size(),
+            rdev: m.rdev(),
+            atime: (m.atime(), m.atime_nsec()),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            nlink: m.nlink(),
+            blocks: m.blocks(),
+            id: (m.dev(), m.ino()),
+            link,
+            xattrs: xattrs(p),
         }
     }
-    go(root, Path::new(""), &mut out);
+    let mut out = BTreeMap::new();
+    out.insert(
+        PathBuf::new(),
+        snap(root, &fs::symlink_metadata(root).unwrap()),
+    );
+    drill::manifest::walk(root, &mut |rel, p, m| {
+        out.insert(rel.to_path_buf(), snap(p, m));
+        Ok(true)
+    })
+    .unwrap_or_else(|e| panic!("{}", drill::chain_line(&e)));
     out
 }
 

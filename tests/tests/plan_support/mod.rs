@@ -175,26 +175,14 @@ pub fn call(words: &[&str]) -> Vec<Vec<u8>> {
 }
 
 /// Every file below `dir` (relative path -> contents; directories map to
-/// `None`), to show that a refused command changed nothing.
+/// `None`), to show that a refused command changed nothing; an empty map
+/// when `dir` does not exist.
 pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Option<Vec<u8>>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().to_path_buf();
-            if e.file_type().unwrap().is_dir() {
-                out.insert(rel, None);
-                walk(base, &p, out);
-            } else {
-                out.insert(rel, Some(std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
     if dir.exists() {
-        walk(dir, dir, &mut out);
+        coda_rs_tests::file_contents(dir)
+    } else {
+        BTreeMap::new()
     }
-    out
 }
 
 /// The names of the entries of `dir`, sorted.
