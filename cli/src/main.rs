@@ -3,6 +3,10 @@
 //! The binary only parses arguments, calls the libraries and prints; the
 //! work is done in the `rvm`, `volume-dump` and `cfs-ioctl` crates.
 
+// The doc comments of the clap definitions are the `--help` text, written
+// for a terminal (`<mnt>/.CONTROL`, `name[@realm]`), not for rustdoc.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
+
 mod cmd;
 mod completions;
 mod exit;

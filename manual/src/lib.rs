@@ -4,7 +4,7 @@
 //! [`Manual::page`] renders one command's page: title, name, synopsis,
 //! description, options, its subcommands, its examples and notes (from
 //! the command's `after_help`, see [`AfterHelp`]), the exit status and a
-//! SEE ALSO naming only pages [`Manual::pages`] writes. The top level's
+//! SEE ALSO naming only pages [`pages`] lists. The top level's
 //! page also holds every command's reference. [`completions`] writes a
 //! completion script ([`clap_complete`], with a fix for binary names with
 //! a hyphen).

@@ -39,5 +39,7 @@ mod verify_restore_pages;
 // Helpers shared by the topics above.
 #[path = "../tests/hostile_support/mod.rs"]
 mod hostile_support;
+#[path = "../tests/incremental_support/mod.rs"]
+mod incremental_support;
 #[path = "../tests/restore_support/mod.rs"]
 mod restore_support;

@@ -5,13 +5,15 @@
 //! command removes and resends the same vnodes with the same level and
 //! stamps.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use coda_rs_tests::{coda_rs, golden, is_root, read_golden, scratch};
 use volume_dump::{Dump, IndexEntry, ReadOptions};
+
+use crate::incremental_support::{records, Fids};
 
 fn read_dump(p: &Path) -> Dump {
     Dump::read(&fs::read(p).unwrap()[..], ReadOptions::default()).unwrap()
@@ -233,24 +235,6 @@ fn restoring_full_plus_incremental_gives_the_changed_tree() {
     assert_eq!(i3.header.incremental, 3);
     assert_eq!(i3.large.entries, i.large.entries);
     assert_eq!(i3.small.entries, i.small.entries);
-}
-
-type Fids = BTreeSet<(u32, u32)>;
-
-fn records(d: &Dump) -> (Fids, Fids) {
-    let (mut sent, mut removed) = (BTreeSet::new(), BTreeSet::new());
-    for e in d.large.entries.iter().chain(&d.small.entries) {
-        match e {
-            IndexEntry::Vnode(v, _) => {
-                sent.insert((v.vnode, v.unique));
-            }
-            IndexEntry::Removed { vnode, unique } => {
-                removed.insert((*vnode, *unique));
-            }
-            IndexEntry::Null => {}
-        }
-    }
-    (sent, removed)
 }
 
 #[test]

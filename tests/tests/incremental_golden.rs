@@ -15,27 +15,10 @@ use volume_dump::restore::{restore_chain, AclMode, RestoreOptions};
 use volume_dump::tree::Namespace;
 use volume_dump::{Data, Dump, IndexEntry, ReadOptions};
 
+use crate::incremental_support::{records, Fids};
+
 fn read(bytes: &[u8]) -> Dump {
     Dump::read(bytes, ReadOptions::default()).expect("strict read")
-}
-
-type Fids = BTreeSet<(u32, u32)>;
-
-/// (vnode, unique) of every D_VNODE and every D_RMVNODE of a dump.
-fn records(d: &Dump) -> (Fids, Fids) {
-    let (mut sent, mut removed) = (BTreeSet::new(), BTreeSet::new());
-    for e in d.large.entries.iter().chain(&d.small.entries) {
-        match e {
-            IndexEntry::Vnode(v, _) => {
-                sent.insert((v.vnode, v.unique));
-            }
-            IndexEntry::Removed { vnode, unique } => {
-                removed.insert((*vnode, *unique));
-            }
-            IndexEntry::Null => {}
-        }
-    }
-    (sent, removed)
 }
 
 /// (type, size, mode, mtime, owner or 0, links, content, ACL) by path.

@@ -1,6 +1,6 @@
 //! `coda-rs rvm`: RVM log devices and RDS data segments (rvmutl, rdsinit).
 //! The work is the `rvm` crate's; these modules define the arguments, call
-//! it and print: [`format`] (init-log, init-data, init), [`read`] (status,
+//! it and print: [`mod@format`] (init-log, init-data, init), [`read`] (status,
 //! show), [`recover`].
 
 mod format;
