@@ -11,6 +11,7 @@ mod cmd;
 mod completions;
 mod exit;
 mod help;
+mod interrupt;
 mod man;
 mod output;
 mod progress;
@@ -75,5 +76,11 @@ fn main() -> ExitCode {
         Command::Completions(args) => completions::completions(args, Cli::command()),
         Command::Man(args) => man::run(args, Cli::command()),
     };
+    if result.is_err() {
+        // A signal stopped the work: one line says so (interrupt.rs).
+        if let Some(code) = interrupt::finish() {
+            return code;
+        }
+    }
     exit::finish(result)
 }

@@ -70,6 +70,9 @@ pub enum RestoreError {
     },
     /// The tape input failed.
     Tape(String),
+    /// [`super::RestoreOptions::stop`] was set: the restore stopped
+    /// between two objects, the journal saying what is complete.
+    Interrupted,
 }
 
 impl RestoreError {
@@ -104,7 +107,8 @@ impl RestoreError {
             | RestoreError::NotOurs { .. }
             | RestoreError::BadName { .. }
             | RestoreError::Journal { .. }
-            | RestoreError::Tape(_) => ErrorClass::Failure,
+            | RestoreError::Tape(_)
+            | RestoreError::Interrupted => ErrorClass::Failure,
         }
     }
 }
@@ -169,6 +173,7 @@ impl fmt::Display for RestoreError {
                 write!(f, "{}: {problem}", path.display())
             }
             RestoreError::Tape(why) => write!(f, "tape: {why}"),
+            RestoreError::Interrupted => f.write_str("interrupted"),
         }
     }
 }

@@ -122,6 +122,7 @@ pub(crate) fn restore<R: Read>(
         since_checkpoint: 0,
         bytes_since_checkpoint: 0,
         last_checkpoint: Instant::now(),
+        last_done: None,
         handed: 0,
         summary: RestoreSummary::default(),
         progress,
@@ -228,6 +229,8 @@ struct FsWriter<'p> {
     bytes_since_checkpoint: u64,
     /// When the last journal update was asked for.
     last_checkpoint: Instant,
+    /// The journal's count and fid after the last object handed out.
+    last_done: Option<(u64, (u32, u32))>,
     handed: u64,
     summary: RestoreSummary,
     progress: &'p mut dyn FnMut(&Progress),
@@ -382,6 +385,18 @@ impl Sink for FsWriter<'_> {
             }
             return Ok(());
         }
+        if self
+            .opts
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            // Saved once the writers are done (the error path drains them).
+            if let Some((completed, last)) = self.last_done {
+                self.checkpoint(completed, last)?;
+            }
+            return Err(RestoreError::Interrupted);
+        }
         if obj.unnamed {
             self.summary.unnamed += 1;
             let parent = obj.paths[0].parent().unwrap_or(Path::new(""));
@@ -444,6 +459,7 @@ impl Sink for FsWriter<'_> {
             );
             std::process::abort();
         }
+        self.last_done = Some((obj.ordinal + 1, obj.fid));
         self.since_checkpoint += 1;
         self.bytes_since_checkpoint += len;
         if self.since_checkpoint >= self.opts.journal_every.max(1)

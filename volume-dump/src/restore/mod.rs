@@ -161,6 +161,11 @@ pub struct RestoreOptions {
     /// Flush the target file system (syncfs) before each journal write, so
     /// the journal never claims data that a power loss could take back.
     pub sync: bool,
+    /// Stop when this becomes true (Ctrl-C): at the next object, after
+    /// the writers finished what they were given and the journal says so;
+    /// the restore then fails with [`RestoreError::Interrupted`] and
+    /// `resume` continues it.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Test hook: kill the process with SIGKILL right after
     /// this many objects of the small index were handed out.
     pub abort_after_objects: Option<u64>,
@@ -179,6 +184,7 @@ impl Default for RestoreOptions {
             journal_bytes: 256 << 20,
             journal_interval: std::time::Duration::from_secs(5),
             sync: false,
+            stop: None,
             abort_after_objects: None,
         }
     }

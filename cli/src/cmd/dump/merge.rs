@@ -14,6 +14,7 @@ use volume_dump::text::lossy;
 use volume_dump::{Dump, ReadOptions};
 
 use crate::exit;
+use crate::interrupt;
 use crate::output;
 use crate::progress;
 
@@ -78,6 +79,8 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
         .with_context(|| a.full.display().to_string())?;
     let meter = progress::Meter::new(progress::file_total(&a.full), false);
     let input = progress::Counting::new(input, &meter);
+    interrupt::install();
+    let input = interrupt::Checked::new(input);
     let opts = MergeOptions {
         read,
         check_stamps: !a.ignore_stamps,

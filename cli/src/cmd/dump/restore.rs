@@ -19,10 +19,14 @@ use volume_dump::ReadOptions;
 use super::{in_stream, read_incrementals};
 use crate::cmd::print_json;
 use crate::exit;
+use crate::interrupt;
 use crate::progress;
 
 /// Test hook: the restore kills itself (SIGKILL) after this many objects.
 const ENV_ABORT_AFTER: &str = "CODA_RS_TEST_ABORT_AFTER_VNODES";
+/// Test hook: the restore waits for a signal after this many objects
+/// ([`interrupt::pause`]).
+const ENV_PAUSE_AFTER: &str = "CODA_RS_TEST_PAUSE_AFTER_VNODES";
 
 /// Where `dump restore` puts directory ACLs and `dump verify --against`
 /// reads them back.
@@ -136,6 +140,7 @@ impl RestoreArgs {
             journal_every: self.journal_every.max(1),
             journal_interval: std::time::Duration::from_secs(self.journal_seconds),
             sync: self.sync,
+            stop: Some(interrupt::flag()),
             abort_after_objects: std::env::var(ENV_ABORT_AFTER)
                 .ok()
                 .and_then(|s| s.parse().ok()),
@@ -157,10 +162,20 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     };
     let input = source.open().context(subject.clone())?;
     let opts = a.options()?;
+    interrupt::install();
+    interrupt::resumable("--resume");
+    let input = interrupt::Checked::new(input);
+    let mut pause_after: Option<u64> = std::env::var(ENV_PAUSE_AFTER)
+        .ok()
+        .and_then(|s| s.parse().ok());
     let meter = progress::Meter::new(total, a.quiet);
     let start = Instant::now();
     let mut on_progress = |p: &Progress| {
         meter.show(p.stream_bytes, || format!("{} objects", p.objects));
+        if pause_after.is_some_and(|n| p.objects >= n) {
+            pause_after = None;
+            interrupt::pause();
+        }
     };
     let result = restore_chain(
         BufReader::with_capacity(1 << 20, input),

@@ -18,6 +18,7 @@ use volume_dump::{DumpReader, ReadOptions};
 
 use crate::cmd::print_json;
 use crate::exit;
+use crate::interrupt;
 use crate::output;
 use crate::progress;
 
@@ -89,6 +90,8 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
     let input = Source::file(&a.dump).open().context(subject.clone())?;
     let meter = progress::Meter::new(progress::file_total(&a.dump), a.quiet);
     let input = progress::Counting::new(input, &meter);
+    interrupt::install();
+    let input = interrupt::Checked::new(input);
     let start = Instant::now();
     let mut reader = DumpReader::with_options(input, ReadOptions { lenient: a.lenient })
         .context(subject.clone())?;
