@@ -1,7 +1,9 @@
 //! The output files of `dump to-tar -o`, `dump merge` and `dump create -o`:
 //! [`beneath::AtomicFile`]s, durable (writeback starts while they are
-//! written; flushed, renamed into place, the directory flushed), mode 0644.
+//! written; flushed, renamed into place, the directory flushed), mode 0644;
+//! and the one rule for binary output to stdout ([`binary_stdout`]).
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Result;
@@ -30,4 +32,16 @@ pub fn commit(file: AtomicFile, path: &Path, exists: &str) -> Result<()> {
             e.into()
         }
     })
+}
+
+/// Binary output (`what`: a volume dump, a tar) is never written to a
+/// terminal: with stdout a terminal this is a usage error (exit 2, one
+/// line), as `gzip` and `tar` refuse; a pipe or a redirect is fine.
+pub fn binary_stdout(what: &str) -> Result<()> {
+    if std::io::stdout().is_terminal() {
+        return Err(exit::usage(format!(
+            "stdout: is a terminal; {what} is binary (expected -o FILE, or stdout redirected to a file or a pipe)"
+        )));
+    }
+    Ok(())
 }

@@ -3,6 +3,8 @@
 //! One test binary per area; each topic stays in its own file under
 //! `tests/tests/` (see `tests/Cargo.toml`).
 
+#[path = "../tests/binary_stdout.rs"]
+mod binary_stdout;
 #[path = "../tests/create_incremental.rs"]
 mod create_incremental;
 #[path = "../tests/dump_cli.rs"]

@@ -156,6 +156,7 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
 /// unless --force; never inside DIR) that appears only once complete.
 fn write_output(a: &CreateArgs, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     if a.output == Path::new("-") {
+        crate::output::binary_stdout("a volume dump")?;
         let stdout = io::stdout();
         let mut lock = stdout.lock();
         write(&mut lock)?;

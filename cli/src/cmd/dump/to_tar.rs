@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::fs;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,11 +76,7 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
                 "--json: the summary needs stdout; write the tar with -o FILE",
             ));
         }
-        if io::stdout().is_terminal() {
-            return Err(exit::usage(
-                "stdout: is a terminal; write the tar with -o FILE or redirect stdout",
-            ));
-        }
+        crate::output::binary_stdout("a tar archive")?;
     }
     if let Some(out) = to_file {
         check_output(out, a.force)?;
