@@ -7,6 +7,8 @@
 mod rvm_bad_input;
 #[path = "../tests/rvm_format.rs"]
 mod rvm_format;
+#[path = "../tests/rvm_large_log.rs"]
+mod rvm_large_log;
 #[path = "../tests/rvm_recover.rs"]
 mod rvm_recover;
 #[path = "../tests/rvm_recover_target.rs"]

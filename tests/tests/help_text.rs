@@ -95,6 +95,8 @@ fn only_the_commands_that_ask_take_yes() {
         vec!["cfs", "flushvolume"],
         // Asks before operator and destructive steps (issue 16).
         vec!["reinit", "run"],
+        // Asks before writing a log over 1 GiB (issue 16).
+        vec!["rvm", "init-log"],
     ];
     let all = all_commands();
     assert!(all.len() > 30, "{all:?}");

@@ -1,6 +1,6 @@
 //! `coda-rs rvm init-log | init-data | init`: the formatters.
 
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -10,6 +10,7 @@ use rvm::heap::HeapParams;
 use rvm::init::{InitOptions, InitPlan, InitSizes};
 use rvm::{InitDataReport, InitLogReport, Timeval};
 
+use crate::exit;
 use crate::progress;
 
 /// What a formatter may overwrite, and what it reports (every formatter).
@@ -35,7 +36,14 @@ pub struct InitLogArgs {
     size: String,
     #[command(flatten)]
     format: FormatArgs,
+    /// Write a log over 1 GiB without asking (RVM logs are megabytes: a
+    /// size that large is more often a slip, `20G` for `20M`).
+    #[arg(long, short)]
+    yes: bool,
 }
+
+/// Above this a log size is asked about (or needs `--yes`).
+const LARGE_LOG: u64 = 1 << 30;
 
 /// `coda-rs rvm init-data`.
 #[derive(Args)]
@@ -159,6 +167,9 @@ fn data_summary(
 /// `rvm init-log`.
 pub fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
     let size = rvm::size::log_size_argument("SIZE", &a.size)?;
+    if size > LARGE_LOG && !a.yes {
+        confirm_large_log(&a.log, size)?;
+    }
     let f = &a.format;
     let opts = rvm::InitLogOptions {
         force: f.force,
@@ -194,6 +205,32 @@ pub fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
     })?;
     data_summary(&a.log, &a.data, &p, &r, secs, f.quiet);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A log over [`LARGE_LOG`]: asks on a terminal (stdin), else refuses
+/// (exit 3) naming `--yes`; declining writes nothing and exits 3.
+fn confirm_large_log(log: &Path, size: u64) -> anyhow::Result<()> {
+    let what = format!(
+        "{}: a {} RVM log (RVM logs are megabytes)",
+        log.display(),
+        human::size(size)
+    );
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(exit::refused(format!(
+            "{what}; nothing written (expected --yes to write a log over 1 GiB)"
+        )));
+    }
+    let mut err = std::io::stderr().lock();
+    write!(err, "coda-rs: {what}; write it? [y/N] ")?;
+    err.flush()?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    if matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+        Ok(())
+    } else {
+        Err(exit::refused(format!("{what}: declined; nothing written")))
+    }
 }
 
 /// `rvm init`.
