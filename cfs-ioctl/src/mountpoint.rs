@@ -4,9 +4,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-
-/// `CODA_SUPER_MAGIC`: `statfs().f_type` of a Coda mount (spec §2.1).
-pub const CODA_SUPER_MAGIC: u64 = 0x7375_7245;
+use crate::CODA_SUPER_MAGIC;
 
 /// The mount point when nothing configures one (spec §2.1).
 pub const DEFAULT_MOUNTPOINT: &str = "/coda";

@@ -25,9 +25,9 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::client::Transport;
 use crate::error::Result;
 use crate::getfid::{GetFidReply, ViceFid, ViceVersionVector};
+use crate::transport::Transport;
 use crate::{Opcode, Pioctl};
 
 /// The directory that counts as a Coda mount.

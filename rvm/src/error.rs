@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use crate::size::{SizeError, EXPECTED};
+use human::{SizeError, SIZE_EXPECTED as EXPECTED};
 
 /// What kind of failure an [`Error`] is, in the terms of the command-line
 /// conventions (`shared/spec/cli-conventions.md`, "Exit codes").
