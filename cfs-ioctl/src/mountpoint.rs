@@ -104,6 +104,13 @@ pub fn on_coda(dir: &Path) -> bool {
     }
 }
 
+/// True when a writer into `dir` must follow the rules of a Coda mount:
+/// `dir` is on one ([`on_coda`]), or the recording test seam
+/// ([`crate::recording`]) counts it as one.
+pub fn coda_target(dir: &Path) -> bool {
+    on_coda(dir) || crate::recording::Recording::from_env().is_some_and(|r| r.covers(dir))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,9 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use cfs_ioctl::mountpoint::on_coda;
+use cfs_ioctl::mountpoint::{coda_target, on_coda};
 use clap::Args;
-use volume_dump::restore::{restore_chain, AclMode, Progress, RestoreOptions};
+use volume_dump::restore::{restore_chain, AclMode, OnCoda, Progress, RestoreOptions};
 use volume_dump::source::{is_char_device, Source, TapeOptions};
 use volume_dump::venus_acl::VenusAcls;
 use volume_dump::view::RestoreView;
@@ -123,6 +123,11 @@ impl RestoreArgs {
     }
 
     fn options(&self) -> Result<RestoreOptions> {
+        // A Coda target gets venus's rules up front (mount links through
+        // mkmount, hard links inside one directory, owners best effort).
+        let coda = (self.acls == AclsArg::Coda || coda_target(&self.into))
+            .then(|| -> Result<OnCoda> { Ok(OnCoda(Rc::new(VenusAcls::new(super::venus()?)))) })
+            .transpose()?;
         Ok(RestoreOptions {
             read: ReadOptions {
                 lenient: self.lenient,
@@ -136,6 +141,7 @@ impl RestoreArgs {
                 AclsArg::Auto | AclsArg::Yaml => AclMode::Yaml,
                 AclsArg::Skip => AclMode::Skip,
             },
+            coda,
             workers: usize::from(self.workers),
             journal_every: self.journal_every.max(1),
             journal_interval: std::time::Duration::from_secs(self.journal_seconds),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use anyhow::{Context, Result};
-use cfs_ioctl::mountpoint::on_coda;
+use cfs_ioctl::mountpoint::{coda_target, on_coda};
 use clap::Args;
 use volume_dump::restore::{leftover_journal_files, verify_against, AgainstOptions};
 use volume_dump::source::Source;
@@ -112,6 +112,7 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     let opts = AgainstOptions {
         read: ReadOptions { lenient: a.lenient },
         acls,
+        coda: a.acls == AclsArg::Coda || coda_target(dir),
         ..AgainstOptions::default()
     };
     let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts);
