@@ -6,7 +6,9 @@
 //! (T1, the `<mnt>/...PIOCTL.<hex>` file current cfs uses; the default) or
 //! [`ControlIoctl`] (T2, the legacy `ioctl(2)` on `<mnt>/.CONTROL`).
 //! [`Client`] checks the mount point and offers typed helpers for the
-//! opcodes Coda's recovery procedure needs, with parsers for their replies.
+//! opcodes Coda's recovery procedure needs, with parsers for their replies;
+//! [`command::PathCommand`] runs a `cfs` command over its paths and prints
+//! the answers as cfs does.
 //!
 //! Writers that build paths from untrusted names (a dump, a user's tree)
 //! use the `*_nofollow` requests: their path must pass
@@ -28,6 +30,7 @@
 pub mod acl;
 pub mod checked_path;
 mod client;
+pub mod command;
 pub mod control;
 mod error;
 pub mod getfid;
