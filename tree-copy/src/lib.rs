@@ -39,6 +39,7 @@ pub mod report;
 pub mod resume;
 mod run;
 pub mod source;
+mod summary;
 pub mod verify;
 pub mod walk;
 
@@ -51,6 +52,7 @@ pub use pairs::parse_pairs;
 pub use plan::Pair;
 pub use report::{FailureView, NoProgress, Progress, Report, ReportView, WarningView};
 pub use run::{copy_pairs, copy_pairs_with};
+pub use summary::SummaryOptions;
 
 /// Which attributes the copy keeps besides content and file types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
