@@ -10,8 +10,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::merge::{merge, MergeOptions};
 use volume_dump::source::Source;
-use volume_dump::text::lossy;
-use volume_dump::{Dump, ReadOptions};
+use volume_dump::ReadOptions;
 
 use crate::exit;
 use crate::interrupt;
@@ -57,22 +56,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     }
     exit::input_file(&a.full, super::DUMP_FILE)?;
     let read = ReadOptions { lenient: a.lenient };
-    let mut incrementals = Vec::new();
-    for p in &a.incrementals {
-        if p == Path::new("-") {
-            return Err(exit::usage(
-                "incremental dumps must be files (only FULL may be `-`)",
-            ));
-        }
-        exit::input_file(p, super::INCREMENTAL_FILE)?;
-        // Through Source, as FULL is: gzip is read, other kinds are named.
-        let input = Source::file(p)
-            .open()
-            .with_context(|| p.display().to_string())?;
-        let input = std::io::BufReader::with_capacity(1 << 20, input);
-        let d = Dump::read(input, read).with_context(|| p.display().to_string())?;
-        incrementals.push(d);
-    }
+    let incrementals = super::read_incrementals(&a.incrementals, &a.full, a.lenient)?;
     let mut out = output::create(&a.out, false)?;
     let input = Source::file(&a.full)
         .open()
@@ -102,11 +86,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
                 p.message
             );
         }
-        let why = format!(
-            "the merged dump fails the checks of dump verify ({} errors, {} vnodes in no \
-             directory); a server restoring it aborts at its next start",
-            check.errors, check.orphans
-        );
+        let why = check.why();
         if !a.force {
             // Dropping the unfinished output removes it: nothing is written.
             drop(out);
@@ -121,16 +101,6 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
         );
     }
     output::commit(out, &a.out, "exists; merge never overwrites its output")?;
-    println!(
-        "{}: full dump of {} ({:08x}), stamps {} -> {}, {} + {} vnodes, {} bytes",
-        a.out.display(),
-        lossy(&report.header.volume_name),
-        report.header.volume_id,
-        report.header.oldest,
-        report.header.latest,
-        report.vnode_counts[0],
-        report.vnode_counts[1],
-        report.bytes
-    );
+    println!("{}", report.line(&a.out));
     Ok(ExitCode::SUCCESS)
 }
