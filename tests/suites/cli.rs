@@ -11,6 +11,8 @@ mod completions_man;
 mod completions_shells;
 #[path = "../tests/drill_cli.rs"]
 mod drill_cli;
+#[path = "../tests/exit_codes.rs"]
+mod exit_codes;
 #[path = "../tests/help_text.rs"]
 mod help_text;
 #[path = "../tests/man_pages.rs"]
