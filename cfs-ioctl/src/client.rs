@@ -12,30 +12,10 @@ use crate::getfid::GetFidReply;
 use crate::mountpoint::check_coda;
 use crate::recording::Recording;
 use crate::servers::{parse_down_servers, WhereIs};
+use crate::transport::{Transport, TransportKind};
 use crate::virtual_file::VirtualFile;
 use crate::volume_status::VolumeStatusReply;
 use crate::Pioctl;
-
-/// A way of delivering a [`Pioctl`] to venus and getting its output back.
-pub trait Transport {
-    /// The Coda mount point this transport talks through.
-    fn mountpoint(&self) -> &Path;
-
-    /// Sends one pioctl and returns venus's output bytes. Over T2 that is
-    /// the whole `out_size` buffer, as the kernel does not report the
-    /// length (spec §4.3).
-    fn call(&self, pioctl: &Pioctl) -> Result<Vec<u8>>;
-}
-
-/// Which transport to use (spec §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TransportKind {
-    /// T1, the virtual `...PIOCTL.<hex>` file (current cfs; the default).
-    #[default]
-    VirtualFile,
-    /// T2, the legacy ioctl on `<mnt>/.CONTROL`.
-    ControlIoctl,
-}
 
 /// A connection to venus through a checked Coda mount point.
 pub struct Client {

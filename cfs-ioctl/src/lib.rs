@@ -6,7 +6,9 @@
 //! (T1, the `<mnt>/...PIOCTL.<hex>` file current cfs uses; the default) or
 //! [`ControlIoctl`] (T2, the legacy `ioctl(2)` on `<mnt>/.CONTROL`).
 //! [`Client`] checks the mount point and offers typed helpers for the
-//! opcodes Coda's recovery procedure needs, with parsers for their replies.
+//! opcodes Coda's recovery procedure needs, with parsers for their replies;
+//! [`command::PathCommand`] runs a `cfs` command over its paths and prints
+//! the answers as cfs does.
 //!
 //! Writers that build paths from untrusted names (a dump, a user's tree)
 //! use the `*_nofollow` requests: their path must pass
@@ -28,6 +30,7 @@
 pub mod acl;
 pub mod checked_path;
 mod client;
+pub mod command;
 pub mod control;
 mod error;
 pub mod getfid;
@@ -36,17 +39,17 @@ mod opcode;
 mod pioctl;
 pub mod recording;
 pub mod servers;
+mod transport;
 pub mod upcall;
 pub mod view;
 pub mod virtual_file;
 pub mod volume_status;
 
 pub use acl::{Acl, AclEntry};
-pub use client::{Client, Transport, TransportKind};
+pub use client::Client;
 pub use control::ControlIoctl;
 pub use error::{Error, Result, Stage};
 pub use getfid::{GetFidReply, ViceFid, ViceVersionVector};
-pub use mountpoint::CODA_SUPER_MAGIC;
 pub use opcode::{Opcode, LEGACY_IOCTL_BASE, VICEIOCTL_BASE};
 pub use pioctl::{
     reply_cstr, split_parent, Pioctl, CFS_PIOBUFSIZE, GETFID_REPLY_SIZE, MAX_ACL_TEXT,
@@ -54,5 +57,10 @@ pub use pioctl::{
 };
 pub use rustix::io::Errno;
 pub use servers::WhereIs;
+pub use transport::{Transport, TransportKind};
 pub use virtual_file::VirtualFile;
 pub use volume_status::{VolumeStatus, VolumeStatusReply};
+
+/// `CODA_SUPER_MAGIC`: `statfs().f_type` of a Coda mount (spec §2.1), which
+/// [`mountpoint::check_coda`] requires and [`Error::NotCoda`] reports.
+pub const CODA_SUPER_MAGIC: u64 = 0x7375_7245;

@@ -4,9 +4,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-
-/// `CODA_SUPER_MAGIC`: `statfs().f_type` of a Coda mount (spec §2.1).
-pub const CODA_SUPER_MAGIC: u64 = 0x7375_7245;
+use crate::CODA_SUPER_MAGIC;
 
 /// The mount point when nothing configures one (spec §2.1).
 pub const DEFAULT_MOUNTPOINT: &str = "/coda";
@@ -104,6 +102,13 @@ pub fn on_coda(dir: &Path) -> bool {
             _ => return check_coda(Path::new(".")).is_ok(),
         }
     }
+}
+
+/// True when a writer into `dir` must follow the rules of a Coda mount:
+/// `dir` is on one ([`on_coda`]), or the recording test seam
+/// ([`crate::recording`]) counts it as one.
+pub fn coda_target(dir: &Path) -> bool {
+    on_coda(dir) || crate::recording::Recording::from_env().is_some_and(|r| r.covers(dir))
 }
 
 #[cfg(test)]

@@ -9,7 +9,10 @@
 //! `<opcode> path=<path> follow=<0|1> in=<hex>`, appended with one write.
 //! [`crate::Client::connect`] on that directory (or beneath it) then
 //! talks to the recorder, without the statfs check, and the recorder
-//! answers getfid with a fixed FID and every other request with no bytes.
+//! answers getfid with a FID whose `coda_f2i` hash (realm 0) is the inode
+//! number of the object at the path ([`FID`] when there is none), as
+//! venus's FIDs hash to the kernel's inode numbers, and every other
+//! request with no bytes.
 //! It also does to the namespace what venus would, so that a program
 //! working on the mount finds what it expects: mkmount makes the mount
 //! point appear as an empty directory, and rmmount moves the mount point
@@ -17,7 +20,8 @@
 //! was written into the volume).
 //! [`crate::mountpoint::check_coda`] is not affected: programs that
 //! decide by it how to write (a restore's ACL mode) still see a plain
-//! directory. Without both variables the crate behaves as if this module
+//! directory; [`crate::mountpoint::coda_target`] (a restore's mount links
+//! and hard links) counts the directory as a Coda mount. Without both variables the crate behaves as if this module
 //! did not exist.
 
 use std::ffi::OsString;
@@ -25,9 +29,9 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::client::Transport;
 use crate::error::Result;
 use crate::getfid::{GetFidReply, ViceFid, ViceVersionVector};
+use crate::transport::Transport;
 use crate::{Opcode, Pioctl};
 
 /// The directory that counts as a Coda mount.
@@ -135,8 +139,17 @@ impl Transport for Recording {
         let _ = f.write_all(&line);
         self.namespace(pioctl);
         if pioctl.opcode == Opcode::GETFID {
+            let ino = pioctl
+                .path
+                .as_ref()
+                .and_then(|p| std::fs::symlink_metadata(p).ok())
+                .map(|m| std::os::unix::fs::MetadataExt::ino(&m) as u32);
+            let fid = ino.map_or(FID, |ino| ViceFid {
+                unique: ino ^ (FID.vnode << 10) ^ (FID.volume << 20),
+                ..FID
+            });
             let reply = GetFidReply {
-                fid: FID,
+                fid,
                 vv: ViceVersionVector::default(),
                 realm: b"test".to_vec(),
             };
@@ -187,5 +200,9 @@ mod tests {
         assert!(r.covers(&dir.path().join("coda")));
         assert!(!r.covers(dir.path()));
         assert!(!r.covers(&dir.path().join("codax")));
+        // An object that exists: its fid hashes to its inode number.
+        let out = r.call(&Pioctl::getfid(dir.path())).unwrap();
+        let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir.path()).unwrap());
+        assert_eq!(GetFidReply::parse(&out).unwrap().fid.kernel_inode(0), ino);
     }
 }

@@ -229,6 +229,8 @@ fn value_error_line(e: &clap::Error) -> Option<String> {
     Some(format!("{name}: {source}"))
 }
 
+// What the binary does with each library's errors is tested through it:
+// tests/tests/exit_codes.rs and cli_mistakes.rs.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,64 +243,6 @@ mod tests {
             context: "cannot open".into(),
             source: err,
         }
-    }
-
-    #[test]
-    fn library_classes_become_exit_codes_through_context() {
-        let usage = anyhow::Error::from(rvm::size::argument("SIZE", "12XB").unwrap_err());
-        assert_eq!(code(&usage), USAGE);
-        let refused = anyhow::Error::from(rvm::Error::InUse {
-            path: "/dev/sdb1".into(),
-            what: "is mounted on /srv".into(),
-        });
-        assert_eq!(code(&refused), REFUSED);
-        assert_eq!(code(&refused.context("step 13.2")), REFUSED);
-        assert_eq!(code(&anyhow::Error::from(rvm_io())), FAILURE);
-        assert_eq!(code(&super::usage("x")), USAGE);
-        assert_eq!(code(&anyhow::anyhow!("plain")), FAILURE);
-        let step = recovery_plan::Error::UnknownStep {
-            id: "13.9.9".into(),
-        };
-        assert_eq!(code(&anyhow::Error::from(step)), USAGE);
-    }
-
-    #[test]
-    fn dump_and_restore_classes_become_exit_codes() {
-        use volume_dump::restore::RestoreError;
-        let refused = anyhow::Error::from(RestoreError::Refused("/r: not empty".into()));
-        assert_eq!(code(&refused), REFUSED);
-        assert_eq!(code(&refused.context("dump restore")), REFUSED);
-        let merge = || volume_dump::Error::Merge("stamps".into());
-        assert_eq!(code(&anyhow::Error::from(merge())), FAILURE);
-        let in_restore = anyhow::Error::from(RestoreError::Dump(merge()));
-        assert_eq!(code(&in_restore), FAILURE);
-        assert_eq!(
-            line(&anyhow::Error::from(merge()).context("full.dump")),
-            "full.dump: stamps"
-        );
-    }
-
-    #[test]
-    fn copy_classes_become_exit_codes() {
-        let full = tree_copy::Error::DstNotEmpty {
-            path: "/coda/tmp/inited/u.a".into(),
-        };
-        assert_eq!(code(&anyhow::Error::from(full)), REFUSED);
-        let preserve = "mode,colour".parse::<tree_copy::Preserve>().unwrap_err();
-        let preserve = anyhow::Error::from(preserve).context("copy");
-        assert_eq!(code(&preserve), USAGE);
-        assert_eq!(
-            line(&preserve),
-            "copy: --preserve: unknown attribute `colour` (expected mode, ownership, \
-             timestamps, links, xattr, acl or all)"
-        );
-        let pairs = tree_copy::parse_pairs("/a /b /c\n", "v.txt".as_ref()).unwrap_err();
-        assert_eq!(code(&anyhow::Error::from(pairs)), USAGE);
-        let pool = tree_copy::Error::ThreadPool {
-            jobs: 4,
-            message: "no memory".into(),
-        };
-        assert_eq!(code(&anyhow::Error::from(pool)), FAILURE);
     }
 
     #[test]
@@ -336,51 +280,6 @@ mod tests {
             line(&e),
             "dump restore: /mnt/ro: creating the directory: \
              Read-only file system (os error 30)"
-        );
-    }
-
-    #[test]
-    fn input_files_missing_or_directories_are_usage_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("f");
-        std::fs::write(&file, b"x").unwrap();
-        assert!(input_file(&file, "a dump").is_ok());
-        assert!(input_file(Path::new("-"), "a dump").is_ok());
-        let missing = dir.path().join("missing");
-        let e = input_file(&missing, "a dump file").unwrap_err();
-        assert_eq!(code(&e), USAGE);
-        assert_eq!(
-            line(&e),
-            format!(
-                "{}: No such file or directory (expected a dump file)",
-                missing.display()
-            )
-        );
-        let e = input_file(dir.path(), "a dump file").unwrap_err();
-        assert_eq!(code(&e), USAGE);
-        assert_eq!(
-            line(&e),
-            format!(
-                "{}: is a directory (expected a dump file)",
-                dir.path().display()
-            )
-        );
-        let e = input_file(&file.join("below"), "a dump file").unwrap_err();
-        assert_eq!(
-            line(&e),
-            format!(
-                "{}: Not a directory (expected a dump file)",
-                file.join("below").display()
-            )
-        );
-    }
-
-    #[test]
-    fn the_chain_is_printed_once() {
-        let e = anyhow::Error::from(rvm_io()).context("rvm init");
-        assert_eq!(
-            line(&e),
-            "rvm init: /vice/LOG: cannot open: No such file or directory (os error 2)"
         );
     }
 }

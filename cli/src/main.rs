@@ -15,7 +15,6 @@ mod interrupt;
 mod man;
 mod output;
 mod progress;
-mod verbosity;
 
 use std::process::ExitCode;
 
@@ -28,8 +27,6 @@ use clap::{CommandFactory, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    #[command(flatten)]
-    verbosity: verbosity::VerbosityArgs,
 }
 
 #[derive(Subcommand)]
@@ -67,10 +64,6 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return exit::clap_error(e),
     };
-    match cli.verbosity.level() {
-        Ok(level) => verbosity::set(level),
-        Err(e) => return exit::finish(Err(e)),
-    }
     let result = match cli.command {
         Command::Rvm(cmd) => cmd::rvm::run(cmd),
         Command::Dump(cmd) => cmd::dump::run(cmd),

@@ -140,7 +140,10 @@ pub(crate) fn drill(
         let l = rvm::init_log(
             &log,
             log_size,
-            rvm::InitLogOptions::default(),
+            rvm::InitLogOptions {
+                force: false,
+                replace_rvm: false,
+            },
             now,
             &mut |_, _| {},
         )?;
@@ -150,8 +153,9 @@ pub(crate) fn drill(
             &data,
             &p,
             rvm::InitDataOptions {
+                force: false,
+                replace_rvm: false,
                 sparse: true,
-                ..rvm::InitDataOptions::default()
             },
             &mut |_, _| {},
         )?;

@@ -2,7 +2,7 @@
 //! (`../shared/spec/cli-conventions.md`): sizes and rates in powers of
 //! 1024 with the binary unit names the size arguments accept
 //! ([`size`], [`rate`]), dates in UTC ([`utc`], with [`now`] for the
-//! clock), raw bytes as text ([`lossy`]).
+//! clock), durations ([`duration`]), raw bytes as text ([`lossy`]).
 //!
 //! The crate depends on nothing, so every library of the workspace and the
 //! binary format through it.
@@ -16,7 +16,7 @@ pub use size::{
     parse_size, parse_size_fraction, rate, size, Meaning, SizeError, Unit, SIZE_EXPECTED,
     SIZE_FRACTION_EXPECTED, UNITS,
 };
-pub use time::{now, utc};
+pub use time::{duration, now, utc};
 
 /// Raw bytes (a name, an ACL, a message read from a dump or a device) as
 /// text: UTF-8 where they are, U+FFFD for each byte sequence that is not.

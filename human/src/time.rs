@@ -1,4 +1,5 @@
-//! Dates for people: Unix seconds as UTC, and the clock.
+//! Dates and durations for people: Unix seconds as UTC, the clock, and
+//! how long something takes.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,6 +34,16 @@ pub fn utc(secs: u64) -> String {
     )
 }
 
+/// Whole seconds as `42 s`, `3 min 05 s`, `2 h 03 min` (a progress
+/// meter's ETA).
+pub fn duration(secs: u64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {:02} s", s / 60, s % 60),
+        s => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +59,15 @@ mod tests {
         assert_eq!(utc(4_107_542_399), "2100-02-28 23:59:59");
         assert_eq!(utc(u64::from(u32::MAX)), "2106-02-07 06:28:15");
         assert!(!utc(u64::MAX).is_empty());
+    }
+
+    #[test]
+    fn durations_in_seconds_minutes_hours() {
+        assert_eq!(duration(0), "0 s");
+        assert_eq!(duration(59), "59 s");
+        assert_eq!(duration(60), "1 min 00 s");
+        assert_eq!(duration(185), "3 min 05 s");
+        assert_eq!(duration(3600), "1 h 00 min");
+        assert_eq!(duration(7380), "2 h 03 min");
     }
 }

@@ -14,7 +14,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::progress::{ProcTable, Processes};
+use crate::processes::{ProcTable, Processes};
 use crate::{Error, Result};
 
 /// Permission bits of the files written.

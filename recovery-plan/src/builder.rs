@@ -1,4 +1,4 @@
-//! How the runbook builders ([`crate::runbook`], [`crate::cell`]) write
+//! How the runbook builders ([`crate::runbook`], [`crate::cell_runbook`]) write
 //! steps: numbered per section, each with the host that carries it out and
 //! the volume it concerns.
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cell::CellReplica;
 use crate::names::{HostName, VolumeName};
-use crate::runbook::Settings;
+use crate::settings::Settings;
 use crate::shell::shell_quote;
 use crate::step::{Action, Step, StepId};
 

@@ -14,9 +14,9 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::executor::Outcome;
-use crate::progress::Transition;
+use crate::outcome::Outcome;
 use crate::step::StepId;
+use crate::transition::Transition;
 
 /// What kind of failure an [`Error`] is, in the terms of the command-line
 /// conventions (`shared/spec/cli-conventions.md`, "Exit codes"): the same

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
-use crate::executor::Outcome;
+use crate::outcome::Outcome;
 use crate::runbook::{Runbook, Step, FORMAT as RUNBOOK_FORMAT};
 use crate::step::StepId;
 pub use crate::time::format_utc;

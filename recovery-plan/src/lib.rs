@@ -12,11 +12,14 @@
 //! * [`recreate`]: the `volutil create_rep` script of `partial-reinit.sh`
 //!   (Spec §15.4), with exact instead of substring id matching.
 //! * [`runbook`] and [`step`]: the reinitialisation procedure as a list of
-//!   concrete steps.
+//!   concrete steps, for one server or, from a [`cell`] (the servers and
+//!   replicated volumes of the lists), for the whole cell
+//!   ([`cell_runbook`]); [`settings`]: where things are, the paths that go
+//!   into the commands.
 //! * [`progress`]: the runbook's state machine (where each step stands,
-//!   the checked transitions); [`journal`]: its crash-safe persistence in
-//!   the state directory; [`run`]: the transitions applied under the
-//!   journal's lock; [`executor`]: the seam that carries a step out;
+//!   the checked transitions, the process table it consults);
+//!   [`journal`]: its crash-safe persistence in the state directory;
+//!   [`run`]: the transitions applied under the journal's lock; [`executor`]: the seam that carries a step out;
 //!   [`status`]: what `reinit status` shows; [`walk`]: the runbook
 //!   executor of `reinit run` (hosts, remote shell, questions, resumed
 //!   restores), with [`venus`], its check that venus serves the place a
@@ -38,19 +41,23 @@
 pub mod atomic;
 mod builder;
 pub mod cell;
+pub mod cell_runbook;
 pub mod dumplist;
 mod error;
 pub mod executor;
 pub mod input;
 pub mod journal;
 pub mod names;
+mod outcome;
 pub mod pack;
+mod processes;
 pub mod progress;
 pub mod recreate;
 pub mod run;
 pub mod runbook;
 pub mod rvm_settings;
 pub mod server_conf;
+pub mod settings;
 pub mod shell;
 pub mod size;
 pub mod status;
@@ -58,6 +65,7 @@ pub mod step;
 pub mod tape_plan;
 mod text;
 pub mod time;
+mod transition;
 pub mod venus;
 pub mod volume_list;
 pub mod vrlist;

@@ -24,31 +24,10 @@
 //! carries steps out through an [`crate::executor::Executor`].
 
 use crate::journal::{How, Journal, StepRecord, StepState};
+pub use crate::processes::{ProcTable, Processes};
 use crate::runbook::{Runbook, Step};
+pub use crate::transition::Transition;
 use crate::{Error, Result};
-
-/// Tells whether a process lives: the seam between the state machine and
-/// the process table.
-pub trait Processes {
-    /// True when process `pid` exists and has not exited.
-    fn alive(&self, pid: u32) -> bool;
-}
-
-/// The Linux process table (`/proc/PID/stat`): a zombie counts as gone.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProcTable;
-
-impl Processes for ProcTable {
-    fn alive(&self, pid: u32) -> bool {
-        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(stat) => stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                .is_some_and(|state| state != "Z" && state != "X"),
-            Err(_) => false,
-        }
-    }
-}
 
 /// Where a step stands: its journal record read together with the process
 /// table.
@@ -111,15 +90,6 @@ impl Standing {
     pub fn is_done(self) -> bool {
         matches!(self, Standing::Done { .. })
     }
-}
-
-/// A transition a command asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    /// Start carrying the step out (`reinit run`).
-    Start,
-    /// Record that the operator carried it out (`reinit done`).
-    MarkDone,
 }
 
 /// What marking a step done comes to.

@@ -103,6 +103,17 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// The names in directory `dir`, sorted (lossy UTF-8): to show what a
+/// command left there, temporaries included.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
 /// The drill's manifest of the tree at `dir` (spec §11.7 terms: type,
 /// size, mode, owner, mtime, links, SHA-256, target, hard links; the
 /// restore's own files in the root left out). Panics on an error.
@@ -184,31 +195,19 @@ pub fn file_contents(dir: &Path) -> std::collections::BTreeMap<PathBuf, Option<V
 /// nothing was created, removed or renamed outside the skipped paths.
 pub fn tree_state(dir: &Path, skip: &[&Path]) -> std::collections::BTreeMap<PathBuf, String> {
     let mut m = std::collections::BTreeMap::new();
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| !skip.contains(&p.as_path()))
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    m.insert(PathBuf::new(), format!("names {names:?}"));
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let p = e.unwrap().path();
-            if skip.contains(&p.as_path()) {
-                continue;
-            }
-            let md = std::fs::symlink_metadata(&p).unwrap();
-            if md.is_dir() {
-                stack.push(p.clone());
-            }
-            m.insert(
-                p.strip_prefix(dir).unwrap().to_path_buf(),
-                describe(&p, &md),
-            );
+    let mut names = Vec::new();
+    drill::manifest::walk(dir, &mut |rel, p, md| {
+        if skip.contains(&p) {
+            return Ok(false);
         }
-    }
+        if rel.parent() == Some(Path::new("")) {
+            names.push(rel.to_string_lossy().into_owned());
+        }
+        m.insert(rel.to_path_buf(), describe(p, md));
+        Ok(true)
+    })
+    .unwrap_or_else(|e| panic!("{}", drill::chain_line(&e)));
+    m.insert(PathBuf::new(), format!("names {names:?}"));
     m
 }
 
@@ -259,6 +258,9 @@ pub fn hex(b: &[u8]) -> String {
     }
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[cfg(test)]
+mod layout;
 
 #[cfg(test)]
 mod suites {

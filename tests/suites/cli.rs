@@ -11,11 +11,11 @@ mod completions_man;
 mod completions_shells;
 #[path = "../tests/drill_cli.rs"]
 mod drill_cli;
+#[path = "../tests/exit_codes.rs"]
+mod exit_codes;
 #[path = "../tests/help_text.rs"]
 mod help_text;
 #[path = "../tests/man_pages.rs"]
 mod man_pages;
-#[path = "../tests/output_flags.rs"]
-mod output_flags;
 #[path = "../tests/size_flags.rs"]
 mod size_flags;

@@ -13,6 +13,8 @@ mod restore_checkpoints;
 mod restore_golden;
 #[path = "../tests/restore_memory.rs"]
 mod restore_memory;
+#[path = "../tests/restore_mount_links.rs"]
+mod restore_mount_links;
 #[path = "../tests/restore_resume.rs"]
 mod restore_resume;
 #[path = "../tests/restore_verify.rs"]

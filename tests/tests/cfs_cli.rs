@@ -124,12 +124,17 @@ fn usage_errors_exit_2() {
 }
 
 /// Runs `coda-rs ARGS` on a pseudo-terminal (util-linux `script`, part of
-/// Debian's essential bsdutils) with `answer` typed in; returns the exit
-/// code and everything the terminal showed.
-fn on_terminal(args: &str, answer: &str) -> (Option<i32>, String) {
+/// Debian's essential bsdutils) with `answer` typed in and `env` set;
+/// returns the exit code and everything the terminal showed.
+fn on_terminal(
+    args: &str,
+    answer: &str,
+    env: &[(&str, &std::path::Path)],
+) -> (Option<i32>, String) {
     let cmd = format!("{} {args}", coda_rs_tests::coda_rs_path().display());
     let out = std::process::Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -145,12 +150,53 @@ fn on_terminal(args: &str, answer: &str) -> (Option<i32>, String) {
     )
 }
 
+/// The recording venus's environment (`cfs_ioctl::recording`) for the
+/// mount `mnt`, logging into `log`.
+fn recording<'a>(
+    mnt: &'a std::path::Path,
+    log: &'a std::path::Path,
+) -> [(&'static str, &'a std::path::Path); 2] {
+    [
+        (cfs_ioctl::recording::ENV_MOUNT, mnt),
+        (cfs_ioctl::recording::ENV_LOG, log),
+    ]
+}
+
 #[test]
-fn flushes_prompt_like_cfs_on_a_terminal() {
+fn flushes_check_the_mount_before_asking_on_a_terminal() {
+    // A plain directory as the mount point (venus down, /coda not
+    // mounted): refused before the question (issue 16), nothing created.
     let dir = scratch();
     let mnt = dir.path().display();
-    // Declined: cfs's texts, exit 3, the mount point is never looked at.
-    let (code, shown) = on_terminal(&format!("cfs flushcache --mountpoint {mnt}"), "n\n");
+    for args in [
+        format!("cfs flushcache --mountpoint {mnt}"),
+        format!("cfs flushobject --mountpoint {mnt} {mnt}/x"),
+        format!("cfs flushvolume --mountpoint {mnt} {mnt}/x"),
+    ] {
+        let (code, shown) = on_terminal(&args, "y\n", &[]);
+        assert_eq!(code, Some(1), "{shown}");
+        assert!(shown.contains("not a Coda mount"), "{shown}");
+        assert!(!shown.contains("DANGER"), "{shown}");
+    }
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
+fn flushes_prompt_like_cfs_on_a_terminal() {
+    // On a mount venus answers for (the recording venus), cfs's question.
+    let dir = scratch();
+    let coda = dir.path().join("coda");
+    std::fs::create_dir(&coda).unwrap();
+    let log = dir.path().join("pioctl.log");
+    let env = recording(&coda, &log);
+    let mnt = coda.display();
+    let pioctls = || -> Vec<String> {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines().map(str::to_string).collect()
+    };
+    // Declined: cfs's texts, exit 3, only venus's getfid of the mount
+    // point was sent (the check), no flush.
+    let (code, shown) = on_terminal(&format!("cfs flushcache --mountpoint {mnt}"), "n\n", &env);
     assert_eq!(code, Some(3), "{shown}");
     assert!(
         shown.contains("\tDANGER:   all files will be lost, if disconnected"),
@@ -164,13 +210,15 @@ fn flushes_prompt_like_cfs_on_a_terminal() {
         shown.contains("\tDiscretion is the better part of valor!"),
         "{shown}"
     );
-    assert!(!shown.contains("not a Coda mount"), "{shown}");
-    // Accepted: it goes on, and here stops at the non-Coda mount point.
+    assert_eq!(pioctls(), [format!("VIOC_GETFID path={mnt} follow=0 in=")]);
+    // Accepted: checked (the mount point, then the path), then flushed.
+    std::fs::remove_file(&log).unwrap();
     let (code, shown) = on_terminal(
         &format!("cfs flushvolume --mountpoint {mnt} {mnt}/x"),
         "y\n",
+        &env,
     );
-    assert_eq!(code, Some(1), "{shown}");
+    assert_eq!(code, Some(0), "{shown}");
     assert!(
         shown.contains("\tDANGER:   important files may be lost, if disconnected"),
         "{shown}"
@@ -179,6 +227,13 @@ fn flushes_prompt_like_cfs_on_a_terminal() {
         shown.contains("\tFools rush in where angels fear to tread ........"),
         "{shown}"
     );
-    assert!(shown.contains("not a Coda mount"), "{shown}");
-    assert!(entries(dir.path()).is_empty());
+    assert_eq!(
+        pioctls(),
+        [
+            format!("VIOC_GETFID path={mnt} follow=0 in="),
+            format!("VIOC_GETFID path={mnt}/x follow=0 in="),
+            format!("VIOC_FLUSHVOLUME path={mnt}/x follow=0 in="),
+        ]
+    );
+    assert!(entries(&coda).is_empty());
 }

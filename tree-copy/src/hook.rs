@@ -51,3 +51,43 @@ impl fmt::Debug for TestHook {
         f.write_str("TestHook")
     }
 }
+
+/// Test hook: pause at the race points of source paths ending with
+/// this... (see [`TestHook::from_env`]).
+pub const ENV_RACE_SUFFIX: &str = "CODA_RS_TEST_RACE_SUFFIX";
+/// ...and report each pause in this directory.
+pub const ENV_RACE_DIR: &str = "CODA_RS_TEST_RACE_DIR";
+
+impl TestHook {
+    /// The hook that lets a test of the binary swap a source object at
+    /// the exact moment the copier is about to trust it, when the
+    /// environment asks for one: for a source path ending with
+    /// `$CODA_RS_TEST_RACE_SUFFIX`, one thread at a time appends
+    /// `<point> <path>` to `$CODA_RS_TEST_RACE_DIR/hits`, then reads the
+    /// FIFO `$CODA_RS_TEST_RACE_DIR/resume` to its end (the test opens and
+    /// closes it once it has done its swap) before going on.
+    pub fn from_env() -> Option<TestHook> {
+        use std::io::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let suffix = std::env::var_os(ENV_RACE_SUFFIX).filter(|s| !s.is_empty())?;
+        let dir = std::path::PathBuf::from(std::env::var_os(ENV_RACE_DIR)?);
+        let one_at_a_time = std::sync::Mutex::new(());
+        Some(TestHook::new(move |point, path| {
+            if !path.as_os_str().as_bytes().ends_with(suffix.as_bytes()) {
+                return;
+            }
+            let _turn = one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
+            let line = format!("{} {}\n", point.name(), path.display());
+            let hits = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(dir.join("hits"));
+            if let Ok(mut f) = hits {
+                let _ = f.write_all(line.as_bytes());
+            }
+            if let Ok(mut f) = std::fs::File::open(dir.join("resume")) {
+                let _ = std::io::copy(&mut f, &mut std::io::sink());
+            }
+        }))
+    }
+}

@@ -39,6 +39,7 @@ pub mod report;
 pub mod resume;
 mod run;
 pub mod source;
+mod summary;
 pub mod verify;
 pub mod walk;
 
@@ -51,6 +52,7 @@ pub use pairs::parse_pairs;
 pub use plan::Pair;
 pub use report::{FailureView, NoProgress, Progress, Report, ReportView, WarningView};
 pub use run::{copy_pairs, copy_pairs_with};
+pub use summary::SummaryOptions;
 
 /// Which attributes the copy keeps besides content and file types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,10 +166,6 @@ pub struct Options {
     /// files of a tool rather than of the tree, such as a restore's
     /// journal. [`Report::left_out`] lists each one left out.
     pub leave_out_root_files: Vec<OsString>,
-    /// Checked before each item: once set (Ctrl-C), no further item is
-    /// started; items under way finish, so no partial file is left, and
-    /// the report counts what was done (a `--resume` run does the rest).
-    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Test hook: opening a source file whose path ends with this fails
     /// with EIO, as an unreadable disk block would.
     #[doc(hidden)]

@@ -534,8 +534,7 @@ impl Copier<'_> {
     /// Runs one step on item `i` unless the run was stopped, and records
     /// its outcome.
     fn guard(&self, i: usize, f: impl FnOnce(&Self) -> Result<u8, Failure>) {
-        let asked = self.opts.stop.as_ref();
-        if self.stop.load(Ordering::Relaxed) || asked.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if self.stop.load(Ordering::Relaxed) {
             return;
         }
         match f(self) {

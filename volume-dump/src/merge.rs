@@ -91,6 +91,25 @@ pub struct MergeReport {
     pub check: ResultCheck,
 }
 
+impl MergeReport {
+    /// The line `coda-rs dump merge` prints for the merged dump written
+    /// to `out`: `OUT: full dump of NAME (ID), stamps OLDEST -> LATEST,
+    /// LARGE + SMALL vnodes, BYTES bytes`.
+    pub fn line(&self, out: &std::path::Path) -> String {
+        format!(
+            "{}: full dump of {} ({:08x}), stamps {} -> {}, {} + {} vnodes, {} bytes",
+            out.display(),
+            crate::text::lossy(&self.header.volume_name),
+            self.header.volume_id,
+            self.header.oldest,
+            self.header.latest,
+            self.vnode_counts[0],
+            self.vnode_counts[1],
+            self.bytes
+        )
+    }
+}
+
 /// Checks that `incrementals` (oldest first) form a chain on top of the
 /// full dump with header `full` (spec §10 rule 2 and §8.3).
 pub fn check_chain(

@@ -14,7 +14,16 @@ use crate::vnode::{vnode_type, Vnode};
 /// gives `vol@realm`, `#.` the empty name), or `None` when `v` with
 /// target `target` is not a mount link.
 pub fn mounted_volume<'t>(v: &Vnode, target: &'t [u8]) -> Option<&'t [u8]> {
-    if v.vnode_type & vnode_type::MASK != vnode_type::SYMLINK || v.mode & 0o7777 != 0o644 {
+    if v.vnode_type & vnode_type::MASK != vnode_type::SYMLINK {
+        return None;
+    }
+    link_volume(u32::from(v.mode), target)
+}
+
+/// [`mounted_volume`] of a symlink of mode `mode` (the low 12 bits
+/// count) with target `target`.
+pub fn link_volume(mode: u32, target: &[u8]) -> Option<&[u8]> {
+    if mode & 0o7777 != 0o644 {
         return None;
     }
     let rest = target

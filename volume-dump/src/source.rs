@@ -117,11 +117,54 @@ pub fn is_char_device(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
 }
 
+/// The length of the dump in the file `path`, when it is known before it
+/// is read (a progress meter's total): the size of a regular file that
+/// holds a plain (not compressed) dump; `None` for standard input, devices,
+/// FIFOs and compressed files (whose decoded size is not their size).
+pub fn plain_dump_len(path: &Path) -> Option<u64> {
+    if path == Path::new("-") {
+        return None;
+    }
+    // stat first: opening a FIFO would wait for a writer, and reading it
+    // would take the bytes from the reader that follows.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = [0u8; 16];
+    let n = f.read(&mut head).ok()?;
+    (kind::sniff(&head[..n]) == Kind::VolumeDump).then_some(meta.len())
+}
+
 /// The data of the member a [`TarStream`] is at.
 struct Member<R>(TarStream<R>);
 
 impl<R: Read> Read for Member<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         self.0.data().read(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_dump_file_has_a_known_length() {
+        let golden =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden/dump/native-full.dump");
+        let len = std::fs::metadata(&golden).unwrap().len();
+        assert_eq!(plain_dump_len(&golden), Some(len));
+        assert_eq!(plain_dump_len(Path::new("-")), None);
+        assert_eq!(plain_dump_len(Path::new("/dev/null")), None);
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("x.dump.gz");
+        std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]).unwrap();
+        assert_eq!(plain_dump_len(&gz), None);
+        assert_eq!(plain_dump_len(dir.path()), None);
     }
 }

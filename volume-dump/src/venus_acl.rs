@@ -1,12 +1,15 @@
-//! Directory ACLs through venus: [`VenusAcls`] is the restore's
-//! [`AclSetter`] over cfs-ioctl's setacl pioctl, and [`VenusAclReader`]
+//! Directory ACLs and mount links through venus: [`VenusAcls`] is the
+//! restore's [`AclSetter`] over cfs-ioctl's setacl pioctl and its
+//! [`CodaTarget`] over the mkmount pioctl, and [`VenusAclReader`]
 //! `verify --against`'s [`AclGetter`] over its getacl pioctl.
 
 use std::cell::OnceCell;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::acl::{Acl, AclEntry, Rights};
-use crate::restore::{AclSetter, HeldDir};
+use crate::restore::{AclSetter, CodaTarget, HeldDir};
 use crate::verify::acls::AclGetter;
 
 /// [`AclGetter`] over a cfs-ioctl client: getacl with follow = 0 on the
@@ -49,12 +52,13 @@ impl AclGetter for VenusAclReader {
     }
 }
 
-/// [`AclSetter`] over a cfs-ioctl client. Every
+/// [`AclSetter`] and [`CodaTarget`] over a cfs-ioctl client. Every
 /// path it sends is the target's absolute path joined with names the
 /// restore resolved beneath the target, sent with follow = 0; before each
-/// setacl, the fid venus gives for the path (getfid) must hash to the inode
-/// number of the directory the restore holds open (`coda_f2i`), else the
-/// directory changed under us and nothing is set.
+/// setacl or mkmount, the fid venus gives for the directory's path
+/// (getfid) must hash to the inode number of the directory the restore
+/// holds open (`coda_f2i`), else the directory changed under us and
+/// nothing is sent for it.
 pub struct VenusAcls {
     client: cfs_ioctl::Client,
     /// The target's absolute path and venus's realm number for it, learnt
@@ -97,9 +101,12 @@ impl VenusAcls {
     }
 }
 
-impl AclSetter for VenusAcls {
-    fn set_acl(&self, dir: &HeldDir<'_>, acl_text: &[u8]) -> std::result::Result<(), String> {
-        let acl = cfs_ioctl::Acl::parse(acl_text).map_err(|e| format!("ACL text: {e}"))?;
+impl VenusAcls {
+    /// The absolute path of the held directory `dir`, once venus's fid
+    /// for it (getfid, follow = 0) hashes to the inode number of the
+    /// directory the restore holds open; else the directory changed
+    /// under us and nothing may be sent for it.
+    fn held_path(&self, dir: &HeldDir<'_>) -> std::result::Result<PathBuf, String> {
         let (abs, realm) = self.target(dir)?;
         let path = if dir.rel.as_os_str().is_empty() {
             abs.clone()
@@ -114,19 +121,44 @@ impl AclSetter for VenusAcls {
         if dir.dev != dir.root_dev || fid.kernel_inode(*realm) != dir.ino {
             return Err(format!(
                 "directory changed under us (venus resolves the path to fid {:x}.{:x}.{:x}, \
-                 not the directory held open, inode {}); ACL not set",
+                 not the directory held open, inode {}); nothing sent for it",
                 fid.volume, fid.vnode, fid.unique, dir.ino
             ));
         }
+        Ok(path)
+    }
+}
+
+impl AclSetter for VenusAcls {
+    fn set_acl(&self, dir: &HeldDir<'_>, acl_text: &[u8]) -> std::result::Result<(), String> {
+        let acl = cfs_ioctl::Acl::parse(acl_text).map_err(|e| format!("ACL text: {e}"))?;
+        let path = self.held_path(dir)?;
         self.client
             .set_acl_nofollow(&path, &acl)
             .map_err(|e| format!("setacl: {e}"))
     }
 }
 
+/// The restore's [`CodaTarget`]: mkmount (follow = 0) on the held parent
+/// directory's checked path.
+impl CodaTarget for VenusAcls {
+    fn make_mount(
+        &self,
+        dir: &HeldDir<'_>,
+        name: &OsStr,
+        volume: &str,
+    ) -> std::result::Result<(), String> {
+        let path = self.held_path(dir)?;
+        self.client
+            .mkmount_nofollow(&path, name.as_bytes(), volume)
+            .map_err(|e| format!("mkmount: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
+    use std::os::unix::ffi::OsStrExt;
     use std::path::{Path, PathBuf};
     use std::rc::Rc;
 
@@ -152,6 +184,12 @@ mod tests {
         }
         fn call(&self, p: &Pioctl) -> cfs_ioctl::Result<Vec<u8>> {
             self.calls.borrow_mut().push(p.clone());
+            if p.opcode == Opcode::ADD_MT_PT {
+                // Venus shows a mount point as its volume's root directory.
+                let n = p.input.iter().position(|&c| c == b'/').unwrap();
+                let name = std::ffi::OsStr::from_bytes(&p.input[..n]);
+                std::fs::create_dir(p.path.as_ref().unwrap().join(name)).unwrap();
+            }
             if p.opcode != Opcode::GETFID {
                 return Ok(Vec::new());
             }
@@ -386,5 +424,260 @@ mod tests {
         let calls = calls.borrow();
         assert_eq!(calls.len(), 4);
         assert!(calls.iter().all(|p| p.opcode == Opcode::GETAL && !p.follow));
+    }
+
+    /// A full dump (header and volume data of the golden native-full.dump)
+    /// whose root holds the mount links `proj` (`#proj.`) and `users`
+    /// (`@users@cell.example.`, a realm), the plain symlink `plain` (mode
+    /// 0777, target `#plain.`), the file `f` with a second name `f2` and a
+    /// third `sub/f3`, and the directory `sub` holding the mount link `tmp`
+    /// (`#coda_root.tmp.`). Mount links as spec `pioctl.md` §6.3 has venus
+    /// make them: mode 0644, `#` or `@`, the volume, `.`.
+    fn mount_dump() -> Vec<u8> {
+        use crate::dirpage::DirBuilder;
+        use crate::model::{Data, Dump, IndexEntry};
+        use crate::vnode::{vnode_type, Vnode, VnodeClass};
+        let bytes = std::fs::read(golden("native-full.dump")).unwrap();
+        let mut dump = Dump::read(&bytes[..], Default::default()).unwrap();
+        let small = |slot: u32, unique: u32| (VnodeClass::Small.vnode_of_slot(slot), unique);
+        let (root, sub) = ((1, 1), (VnodeClass::Large.vnode_of_slot(1), 6));
+        let (proj, users, plain, f, tmp) = (
+            small(0, 2),
+            small(1, 3),
+            small(2, 4),
+            small(3, 5),
+            small(4, 7),
+        );
+        let pages = |names: &[(&[u8], (u32, u32))]| {
+            DirBuilder::build(names.iter().map(|(n, (v, u))| (*n, *v, *u)))
+                .unwrap()
+                .into_bytes()
+        };
+        let root_pages = pages(&[
+            (b".", root),
+            (b"..", root),
+            (b"proj", proj),
+            (b"users", users),
+            (b"plain", plain),
+            (b"f", f),
+            (b"f2", f),
+            (b"sub", sub),
+        ]);
+        let sub_pages = pages(&[(b".", sub), (b"..", root), (b"tmp", tmp), (b"f3", f)]);
+        let IndexEntry::Vnode(root_v, _) = dump.large.entries[0].clone() else {
+            panic!("native-full's root")
+        };
+        let dir = |fid: (u32, u32), parent: (u32, u32), pages: Vec<u8>| {
+            let v = Vnode {
+                vnode: fid.0,
+                unique: fid.1,
+                length: pages.len() as u32,
+                parent_vnode: parent.0,
+                parent_unique: parent.1,
+                links: if fid == root { 3 } else { 2 },
+                ..root_v.clone()
+            };
+            IndexEntry::Vnode(v, Data::DirPages(pages))
+        };
+        dump.large.entries = vec![dir(root, (0, 0), root_pages), dir(sub, root, sub_pages)];
+        let obj = |fid: (u32, u32), parent: (u32, u32), kind, mode, links, data: &[u8]| {
+            let v = Vnode {
+                vnode: fid.0,
+                unique: fid.1,
+                vnode_type: kind,
+                mode,
+                links,
+                length: data.len() as u32,
+                parent_vnode: parent.0,
+                parent_unique: parent.1,
+                mtime: 1_700_000_000,
+                ..Vnode::default()
+            };
+            IndexEntry::Vnode(v, Data::File(data.to_vec()))
+        };
+        let link = vnode_type::SYMLINK;
+        dump.small.entries = vec![
+            obj(proj, root, link, 0o644, 1, b"#proj."),
+            obj(users, root, link, 0o644, 1, b"@users@cell.example."),
+            obj(plain, root, link, 0o777, 1, b"#plain."),
+            obj(
+                f,
+                root,
+                vnode_type::FILE,
+                0o644,
+                3,
+                b"one file, three names\n",
+            ),
+            obj(tmp, sub, link, 0o644, 1, b"#coda_root.tmp."),
+        ];
+        dump.large.header.vnode_count = 2;
+        dump.small.header.vnode_count = 5;
+        dump.write(Vec::new()).unwrap()
+    }
+
+    /// The mkmount pioctls recorded: (parent path, input), each checked to
+    /// go with follow = 0 right after a getfid of the same parent.
+    fn mkmounts(calls: &[Pioctl]) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut last_getfid = None;
+        let mut out = Vec::new();
+        for p in calls {
+            assert!(!p.follow, "{p:?}");
+            match p.opcode {
+                Opcode::GETFID => last_getfid = p.path.clone(),
+                Opcode::ADD_MT_PT => {
+                    assert_eq!(p.path, last_getfid, "{p:?}");
+                    out.push((p.path.clone().unwrap(), p.input.clone()));
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        out
+    }
+
+    fn coda_options(calls: &Rc<RefCell<Vec<Pioctl>>>) -> RestoreOptions {
+        let client = Client::with_transport(Box::new(Recorder {
+            mnt: "/coda".into(),
+            calls: calls.clone(),
+            swapped: Vec::new(),
+        }));
+        RestoreOptions {
+            acls: AclMode::Skip,
+            coda: Some(crate::restore::OnCoda(Rc::new(VenusAcls::new(client)))),
+            ..RestoreOptions::default()
+        }
+    }
+
+    fn against(dump: &[u8], into: &Path, coda: bool) -> Vec<String> {
+        use crate::restore::{verify_against, AgainstOptions};
+        use crate::verify::acls::AclCheck;
+        let opts = AgainstOptions {
+            acls: AclCheck::Skip,
+            owners: false,
+            coda,
+            ..AgainstOptions::default()
+        };
+        verify_against(dump, &[], into, &opts)
+            .unwrap()
+            .iter()
+            .map(|d| format!("{}: {}", d.path.display(), d.what))
+            .collect()
+    }
+
+    #[test]
+    fn mount_links_are_made_with_mkmount_on_a_coda_target() {
+        let dump = mount_dump();
+        let t = tempfile::tempdir().unwrap();
+        let into = t.path().canonicalize().unwrap().join("vol");
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let s = restore_chain(&dump[..], &[], &into, &coda_options(&calls), &mut |_| {}).unwrap();
+        // Spec §6.3: pioctl on the parent, in = name "/" volume NUL.
+        let want: Vec<(PathBuf, Vec<u8>)> = [
+            (into.clone(), &b"proj/proj\0"[..]),
+            (into.clone(), b"users/users@cell.example\0"),
+            (into.join("sub"), b"tmp/coda_root.tmp\0"),
+        ]
+        .into_iter()
+        .map(|(p, i)| (p, i.to_vec()))
+        .collect();
+        assert_eq!(mkmounts(&calls.borrow()), want);
+        assert_eq!(s.mount_points, 3);
+        // No symlink where a mount link was; the plain one is a symlink.
+        for name in ["proj", "users", "sub/tmp"] {
+            let m = std::fs::symlink_metadata(into.join(name)).unwrap();
+            assert!(m.is_dir(), "{name}: venus's mount point, not a symlink");
+        }
+        assert_eq!(
+            std::fs::read_link(into.join("plain")).unwrap(),
+            Path::new("#plain.")
+        );
+        // Hard links inside one directory; the name in `sub` is a copy.
+        use std::os::unix::fs::MetadataExt;
+        let ino = |p: &str| std::fs::metadata(into.join(p)).unwrap().ino();
+        assert_eq!(ino("f"), ino("f2"));
+        assert_ne!(ino("f"), ino("sub/f3"));
+        assert_eq!(
+            std::fs::read(into.join("sub/f3")).unwrap(),
+            b"one file, three names\n"
+        );
+        assert_eq!((s.hard_links, s.copies), (1, 1));
+        assert_eq!(
+            s.warnings.iter().filter(|w| w.contains("copies")).count(),
+            1
+        );
+        // verify --against knows the same rules.
+        assert_eq!(against(&dump, &into, true), Vec::<String>::new());
+        assert!(!against(&dump, &into, false).is_empty());
+    }
+
+    #[test]
+    fn into_a_plain_directory_mount_links_stay_symlinks() {
+        let dump = mount_dump();
+        let t = tempfile::tempdir().unwrap();
+        let into = t.path().join("vol");
+        let opts = RestoreOptions {
+            acls: AclMode::Skip,
+            ..RestoreOptions::default()
+        };
+        let s = restore_chain(&dump[..], &[], &into, &opts, &mut |_| {}).unwrap();
+        for (name, target) in [
+            ("proj", "#proj."),
+            ("users", "@users@cell.example."),
+            ("sub/tmp", "#coda_root.tmp."),
+        ] {
+            assert_eq!(
+                std::fs::read_link(into.join(name)).unwrap(),
+                Path::new(target)
+            );
+        }
+        assert_eq!((s.symlinks, s.mount_points, s.hard_links), (4, 0, 2));
+        assert_eq!(against(&dump, &into, false), Vec::<String>::new());
+    }
+
+    /// A restore stopped after its mount links, whose journal is then set
+    /// back (as a crash between the mkmount and the next checkpoint leaves
+    /// it): the resume sends no mkmount again and finishes.
+    #[test]
+    fn a_resumed_restore_does_not_mkmount_twice() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let dump = mount_dump();
+        let t = tempfile::tempdir().unwrap();
+        let into = t.path().canonicalize().unwrap().join("vol");
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let opts = RestoreOptions {
+            stop: Some(stop.clone()),
+            ..coda_options(&calls)
+        };
+        // Objects: proj, users, plain, f, tmp; stop before f.
+        let mut on = |p: &crate::restore::Progress| {
+            if p.objects >= 2 + 3 {
+                stop.store(true, Ordering::Relaxed);
+            }
+        };
+        let e = restore_chain(&dump[..], &[], &into, &opts, &mut on).unwrap_err();
+        assert!(
+            matches!(e, crate::restore::RestoreError::Interrupted),
+            "{e}"
+        );
+        assert_eq!(mkmounts(&calls.borrow()).len(), 2);
+        let journal = into.join(crate::restore::JOURNAL_NAME);
+        let mut j: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&journal).unwrap()).unwrap();
+        assert_eq!(j["completed_objects"], 3);
+        j["completed_objects"] = 0.into();
+        std::fs::write(&journal, serde_json::to_vec(&j).unwrap()).unwrap();
+        calls.borrow_mut().clear();
+        let opts = RestoreOptions {
+            resume: true,
+            ..coda_options(&calls)
+        };
+        restore_chain(&dump[..], &[], &into, &opts, &mut |_| {}).unwrap();
+        // Only sub/tmp was still to make.
+        assert_eq!(
+            mkmounts(&calls.borrow()),
+            [(into.join("sub"), b"tmp/coda_root.tmp\0".to_vec())]
+        );
+        assert_eq!(against(&dump, &into, true), Vec::<String>::new());
     }
 }

@@ -1,21 +1,20 @@
 //! `coda-rs cfs`: venus pioctls, with cfs's command names and argument
 //! order (`shared/spec/pioctl.md` §6, §7), exit codes and JSON.
 
-use std::io::{self, BufRead, IsTerminal, StdoutLock, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::Ipv4Addr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use cfs_ioctl::command::PathCommand;
 use cfs_ioctl::servers::cfs_address_list;
-use cfs_ioctl::view::{AclView, DoneView, FidView, VolumeView, WhereIsView};
+use cfs_ioctl::view::AclView;
 use cfs_ioctl::{acl, mountpoint, Client, TransportKind};
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 use serde_json::json;
 
-use crate::cmd::{print_json, DryRun};
+use crate::cmd::print_json;
 use crate::exit;
 
 /// The transport named on the command line.
@@ -49,10 +48,6 @@ pub struct Confirm {
     /// Do not ask before flushing (needed when stdin is not a terminal).
     #[arg(long)]
     yes: bool,
-    /// Nothing is asked: the mount is checked and each path's fid read
-    /// (getfid), then what would be done is printed.
-    #[command(flatten)]
-    dry: DryRun,
 }
 
 /// Subcommands of `coda-rs cfs`.
@@ -95,9 +90,6 @@ pub enum CfsCommand {
     Rmmount {
         #[command(flatten)]
         common: Common,
-        /// Each link's fid is read (getfid) instead.
-        #[command(flatten)]
-        dry: DryRun,
         /// Mount links to remove.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
@@ -108,9 +100,6 @@ pub enum CfsCommand {
     Mkmount {
         #[command(flatten)]
         common: Common,
-        /// The fid of DIR's parent is read (getfid) instead.
-        #[command(flatten)]
-        dry: DryRun,
         /// The mount link to create.
         dir: PathBuf,
         /// The volume to mount (name[@realm]); empty: the volume of DIR's
@@ -162,9 +151,6 @@ pub enum CfsCommand {
     Sa {
         #[command(flatten)]
         common: Common,
-        /// The ACL is read and the new one printed (--json) instead of set.
-        #[command(flatten)]
-        dry: DryRun,
         /// The directory.
         path: PathBuf,
         /// User or group name.
@@ -199,143 +185,46 @@ pub enum CfsCommand {
 
 /// Runs one `coda-rs cfs` subcommand.
 pub fn run(cmd: CfsCommand) -> Result<ExitCode> {
-    match cmd {
-        CfsCommand::Flushcache { common, confirm: c } => {
-            if c.dry.dry_run {
-                connect(&common)?;
-                return would(&common, &[], "flush every object from venus's cache");
-            }
-            confirm(&c, "flushcache", "all files will be lost, if disconnected")?;
-            let venus = connect(&common)?;
-            venus.flush_cache().context("flushcache")?;
-            if common.json {
-                print_json(&mut io::stdout().lock(), &json!({ "flushed": true }))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+    use PathCommand as P;
+    let (common, c, command, paths) = match cmd {
+        CfsCommand::Flushcache { common, confirm } => return flushcache(&common, confirm),
         CfsCommand::Flushobject {
             common,
             confirm: c,
             paths,
-        } if c.dry.dry_run => would(&common, &paths, "flush it from the cache"),
-        CfsCommand::Flushobject {
-            common,
-            confirm: c,
-            paths,
-        } => {
-            confirm(
-                &c,
-                "flushobject",
-                "these files will be lost, if disconnected",
-            )?;
-            done(&common, &paths, Client::flush_object)
-        }
+        } => (common, Some((c, "flushobject")), P::FlushObject, paths),
         CfsCommand::Flushvolume {
             common,
             confirm: c,
             paths,
-        } if c.dry.dry_run => would(&common, &paths, "flush its volume from the cache"),
-        CfsCommand::Flushvolume {
-            common,
-            confirm: c,
-            paths,
-        } => {
-            confirm(
-                &c,
-                "flushvolume",
-                "important files may be lost, if disconnected",
-            )?;
-            done(&common, &paths, Client::flush_volume)
-        }
-        CfsCommand::Rmmount { common, dry, dirs } if dry.dry_run => {
-            would(&common, &dirs, "remove this mount link")
-        }
-        CfsCommand::Rmmount { common, dirs, .. } => done(&common, &dirs, Client::rmmount),
-        CfsCommand::Mkmount {
-            common, dry, dir, ..
-        } if dry.dry_run => {
-            let parent = match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            would(&common, &[parent], "get the new mount link")
-        }
+        } => (common, Some((c, "flushvolume")), P::FlushVolume, paths),
+        CfsCommand::Rmmount { common, dirs } => (common, None, P::Rmmount, dirs),
         CfsCommand::Mkmount {
             common,
             dir,
             volume,
-            ..
-        } => done(&common, &[dir], |v, p| v.mkmount(p, &volume)),
+        } => {
+            let volume = volume.as_str();
+            return each(&common, None, P::Mkmount { volume }, &[dir]);
+        }
         CfsCommand::Lv {
             common,
             local,
             paths,
-        } => {
-            let labelled = paths.len() > 1;
-            each(
-                &common,
-                &paths,
-                |v, p| v.volume_status(p, local),
-                |p, r| r.ok().map(|r| VolumeView::new(p, r)),
-                |out, p, r| {
-                    let label = labelled.then(|| p.as_os_str().as_bytes());
-                    r.write_cfs_listing(out, label, local)
-                },
-            )
-        }
-        CfsCommand::Getfid { common, paths } => {
-            let width = label_width(&paths);
-            each(
-                &common,
-                &paths,
-                Client::getfid,
-                |p, r| r.ok().map(|r| FidView::new(p, r)),
-                |out, p, r| match width {
-                    Some(width) => writeln!(out, "{:>width$}  {}", p.display(), r.cfs_line()),
-                    None => writeln!(out, "{}", r.cfs_line()),
-                },
-            )
-        }
-        CfsCommand::La { common, paths } => {
-            let labelled = paths.len() > 1;
-            each(
-                &common,
-                &paths,
-                Client::get_acl,
-                |p, r| r.ok().map(|a| AclView::new(p, a)),
-                |out, p, a| {
-                    if labelled {
-                        writeln!(out, "\n{}:", p.display())?;
-                    }
-                    out.write_all(a.cfs_table().as_bytes())
-                },
-            )
-        }
+        } => (common, None, P::Lv { local }, paths),
+        CfsCommand::Getfid { common, paths } => (common, None, P::Getfid, paths),
+        CfsCommand::La { common, paths } => (common, None, P::La, paths),
         CfsCommand::Sa {
             common,
-            dry,
             path,
             name,
             rights,
             negative,
-        } => sa(&common, &path, &name, &rights, negative, dry.dry_run),
-        CfsCommand::Checkservers { common, servers } => checkservers(&common, &servers),
-        CfsCommand::Whereis { common, paths } => {
-            let width = label_width(&paths);
-            each(
-                &common,
-                &paths,
-                Client::whereis,
-                |p, r| r.ok().map(|w| WhereIsView::new(p, w)),
-                |out, p, w| {
-                    if let Some(width) = width {
-                        write!(out, "  {:>width$}:  ", p.display())?;
-                    }
-                    writeln!(out, "{}", cfs_address_list(&w.active_servers()))
-                },
-            )
-        }
-    }
+        } => return sa(&common, &path, &name, &rights, negative),
+        CfsCommand::Checkservers { common, servers } => return checkservers(&common, &servers),
+        CfsCommand::Whereis { common, paths } => (common, None, P::Whereis, paths),
+    };
+    each(&common, c, command, &paths)
 }
 
 /// Checks the mount point and opens the chosen transport. Nothing is sent
@@ -349,18 +238,53 @@ fn connect(common: &Common) -> Result<Client> {
     Ok(Client::connect(&mnt, kind)?)
 }
 
-/// cfs's confirmation for the flushes (spec §7.1): a prompt on a terminal,
-/// `--yes` otherwise. Declining sends nothing and exits 3.
-fn confirm(c: &Confirm, command: &str, danger: &str) -> Result<()> {
-    if c.yes {
-        return Ok(());
+/// `cfs flushcache`: asks (unless `--yes`), then flushes.
+fn flushcache(common: &Common, c: Confirm) -> Result<ExitCode> {
+    let venus = connect_and_confirm(common, Some((c, "flushcache")), &[])?;
+    venus.flush_cache().context("flushcache")?;
+    if common.json {
+        print_json(&mut io::stdout().lock(), &json!({ "flushed": true }))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Connects; for a flush (`confirm`: its flag and name) first asks cfs's question
+/// (spec §7.1) unless `--yes`: without a terminal to ask on, refuses
+/// (exit 3, nothing sent); on one, checks before asking that venus
+/// answers for the mount point and each of `paths` (a getfid), so that
+/// nobody is asked about a flush that cannot happen. Declining sends
+/// nothing else and exits 3.
+fn connect_and_confirm(
+    common: &Common,
+    confirm: Option<(Confirm, &str)>,
+    paths: &[PathBuf],
+) -> Result<Client> {
+    let Some((_, command)) = confirm.filter(|(c, _)| !c.yes) else {
+        return connect(common);
+    };
     let stdin = io::stdin();
     if !stdin.is_terminal() {
         return Err(exit::refused(format!(
             "{command}: refusing to flush without --yes (stdin is not a terminal); nothing sent"
         )));
     }
+    let venus = connect(common)?;
+    let mnt = venus.mountpoint().to_path_buf();
+    for p in std::iter::once(&mnt).chain(paths) {
+        venus.getfid(p).with_context(|| {
+            format!(
+                "{command}: {}: venus does not answer (is venus running? is {} mounted?); \
+                 nothing asked, nothing flushed",
+                p.display(),
+                mnt.display()
+            )
+        })?;
+    }
+    let danger = match command {
+        "flushcache" => "all files will be lost, if disconnected",
+        "flushobject" => "these files will be lost, if disconnected",
+        _ => "important files may be lost, if disconnected",
+    };
     let mut err = io::stderr();
     write!(
         err,
@@ -371,57 +295,30 @@ fn confirm(c: &Confirm, command: &str, danger: &str) -> Result<()> {
     stdin.lock().read_line(&mut answer)?;
     if answer.starts_with('y') {
         writeln!(err, "\tFools rush in where angels fear to tread ........")?;
-        Ok(())
+        Ok(venus)
     } else {
         writeln!(err, "\tDiscretion is the better part of valor!")?;
         Err(exit::refused(format!("{command}: declined; nothing sent")))
     }
 }
 
-/// With several paths, the width their names are right-aligned to in
-/// front of each answer (cfs's `%*s`); with one, no label.
-fn label_width(paths: &[PathBuf]) -> Option<usize> {
-    (paths.len() > 1).then(|| {
-        paths
-            .iter()
-            .map(|p| p.to_string_lossy().len())
-            .max()
-            .unwrap_or(0)
-    })
-}
-
-/// The per-path loop of every `cfs` command that takes paths: sends `op`
-/// for each path in turn and prints each answer as it comes (`text`), or
-/// with `--json` collects the `view`s of the outcomes (`None`: left out)
-/// into one array printed at the end. A failure is reported on stderr as
-/// `coda-rs: PATH: error`, after what stdout holds, and makes the exit
-/// status 1 once every path has been tried.
-fn each<T, V: Serialize>(
+/// Runs a command that sends one pioctl per path
+/// ([`PathCommand::run`]): answers printed as they come, or with
+/// `--json` one array at the end; each failure as `coda-rs: PATH: error`
+/// on stderr, which makes the exit status 1 once every path was tried.
+fn each(
     common: &Common,
+    confirm: Option<(Confirm, &str)>,
+    command: PathCommand,
     paths: &[PathBuf],
-    op: impl Fn(&Client, &Path) -> cfs_ioctl::Result<T>,
-    view: impl Fn(&Path, Result<&T, &cfs_ioctl::Error>) -> Option<V>,
-    text: impl Fn(&mut StdoutLock<'static>, &Path, &T) -> io::Result<()>,
 ) -> Result<ExitCode> {
-    let venus = connect(common)?;
+    let venus = connect_and_confirm(common, confirm, paths)?;
     let mut failed = false;
-    let mut views = Vec::new();
     let mut out = io::stdout().lock();
-    for p in paths {
-        let result = op(&venus, p);
-        if common.json {
-            views.extend(view(p, result.as_ref()));
-        }
-        match &result {
-            Ok(r) if !common.json => text(&mut out, p, r)?,
-            Ok(_) => {}
-            Err(e) => {
-                out.flush()?;
-                eprintln!("coda-rs: {}: {e}", p.display());
-                failed = true;
-            }
-        }
-    }
+    let views = command.run(&venus, paths, common.json, &mut out, &mut |p, e| {
+        eprintln!("coda-rs: {}: {e}", p.display());
+        failed = true;
+    })?;
     if common.json {
         print_json(&mut out, &views)?;
     }
@@ -432,58 +329,7 @@ fn each<T, V: Serialize>(
     })
 }
 
-/// `--dry-run` of a command that changes venus's state: the mount is
-/// checked and each path's fid read (getfid, which fails as the command
-/// would for a path outside Coda), and `what` would be done to each is
-/// printed; nothing that changes anything is sent. With `--json` every
-/// path's outcome, as the command itself reports them.
-fn would(common: &Common, paths: &[PathBuf], what: &str) -> Result<ExitCode> {
-    if paths.is_empty() {
-        crate::verbosity::summary(format_args!("coda-rs: dry run: would {what}; nothing sent"));
-        if common.json {
-            print_json(&mut io::stdout().lock(), &json!({ "dry_run": true }))?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    each(
-        common,
-        paths,
-        Client::getfid,
-        |p, r| Some(DoneView::new(p, r.map(drop))),
-        |_, p, _| {
-            crate::verbosity::summary(format_args!(
-                "{}: dry run: would {what}; nothing sent",
-                p.display()
-            ));
-            Ok(())
-        },
-    )
-}
-
-/// [`each`] for the pioctls without a reply: nothing printed but
-/// failures; with `--json` every path's outcome.
-fn done(
-    common: &Common,
-    paths: &[PathBuf],
-    op: impl Fn(&Client, &Path) -> cfs_ioctl::Result<()>,
-) -> Result<ExitCode> {
-    each(
-        common,
-        paths,
-        op,
-        |p, r| Some(DoneView::new(p, r.copied())),
-        |_, _, _| Ok(()),
-    )
-}
-
-fn sa(
-    common: &Common,
-    path: &Path,
-    name: &str,
-    rights: &str,
-    negative: bool,
-    dry_run: bool,
-) -> Result<ExitCode> {
+fn sa(common: &Common, path: &Path, name: &str, rights: &str, negative: bool) -> Result<ExitCode> {
     let rights = acl::parse_rights(rights).map_err(|bogus| {
         exit::usage(format!(
             "{bogus}: bogus rights (expected letters from rlidwka, `all` or `none`)"
@@ -499,17 +345,9 @@ fn sa(
         .get_acl(path)
         .with_context(|| format!("{}: reading the ACL", path.display()))?;
     a.set(name, rights, negative);
-    if dry_run {
-        crate::verbosity::summary(format_args!(
-            "{}: dry run: would set the ACL to:\n{}",
-            path.display(),
-            a.cfs_table().trim_end()
-        ));
-    } else {
-        venus
-            .set_acl(path, &a)
-            .with_context(|| format!("{}: setting the ACL", path.display()))?;
-    }
+    venus
+        .set_acl(path, &a)
+        .with_context(|| format!("{}: setting the ACL", path.display()))?;
     if common.json {
         print_json(&mut io::stdout().lock(), &AclView::new(path, &a))?;
     }
@@ -518,9 +356,7 @@ fn sa(
 
 fn checkservers(common: &Common, servers: &[Ipv4Addr]) -> Result<ExitCode> {
     let venus = connect(common)?;
-    if !crate::verbosity::quiet() {
-        eprintln!("Contacting servers .....");
-    }
+    eprintln!("Contacting servers .....");
     let down = venus.check_servers(servers).context("checkservers")?;
     let mut out = io::stdout().lock();
     if common.json {

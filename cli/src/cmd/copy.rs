@@ -10,24 +10,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report, ReportView};
+use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report, ReportView, SummaryOptions};
 
 use crate::exit;
-use crate::interrupt;
 use crate::progress;
 
 /// Test hook: fail reading source files whose path ends with this.
 const ENV_FAIL_READ: &str = "CODA_RS_TEST_FAIL_READ";
 /// Test hook: SIGKILL this process after this many items are finished.
 const ENV_KILL_AFTER: &str = "CODA_RS_TEST_KILL_AFTER";
-/// Test hook: wait for a signal after this many items are finished
-/// ([`interrupt::pause`]).
-const ENV_PAUSE_AFTER: &str = "CODA_RS_TEST_PAUSE_AFTER_ITEMS";
-/// Test hook: pause at the race points ([`tree_copy::HookPoint`]) of
-/// source paths ending with this...
-const ENV_RACE_SUFFIX: &str = "CODA_RS_TEST_RACE_SUFFIX";
-/// ...and report each pause in this directory (see [`race_hook`]).
-const ENV_RACE_DIR: &str = "CODA_RS_TEST_RACE_DIR";
 
 /// Arguments of `coda-rs copy`.
 #[derive(Args)]
@@ -93,6 +84,9 @@ pub struct CopyArgs {
     /// Print the outcome as one JSON document on stdout.
     #[arg(long)]
     json: bool,
+    /// No progress bar (the summary line and failures are still printed).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// Runs `coda-rs copy`.
@@ -133,59 +127,19 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         // A restore's journal is coda-rs's, not the volume's.
         leave_out_root_files: vec![volume_dump::restore::JOURNAL_NAME.into()],
         fail_read_suffix: std::env::var_os(ENV_FAIL_READ).filter(|s| !s.is_empty()),
-        hook: race_hook(),
-        stop: Some(interrupt::flag()),
+        hook: tree_copy::TestHook::from_env(),
     };
     raise_open_file_limit();
-    for p in &pairs {
-        crate::detail!("copy: {} -> {}", p.src.display(), p.dst.display());
-    }
-    // Ctrl-C: no new item starts; `--resume` skips what is complete.
-    interrupt::install();
-    let bar = Bar::new();
+    let bar = Bar::new(args.quiet);
     let start = Instant::now();
     let report = tree_copy::copy_pairs(&pairs, &opts, &bar).map_err(missing_root)?;
     bar.meter.finish();
     let elapsed = start.elapsed();
-    if interrupt::requested() && !args.dry_run {
-        interrupt::resumable("--resume");
-        return Err(anyhow::anyhow!("interrupted"));
-    }
     print_outcome(&report, elapsed, &args)?;
     Ok(ExitCode::from(if report.ok() {
         exit::SUCCESS
     } else {
         exit::FAILURE
-    }))
-}
-
-/// The test hook that lets a test swap a source object at the exact
-/// moment the copier is about to trust it: for a source path ending with
-/// `$CODA_RS_TEST_RACE_SUFFIX`, one thread at a time appends
-/// `<point> <path>` to `$CODA_RS_TEST_RACE_DIR/hits`, then reads the FIFO
-/// `$CODA_RS_TEST_RACE_DIR/resume` to its end (the test opens and closes
-/// it once it has done its swap) before going on.
-fn race_hook() -> Option<tree_copy::TestHook> {
-    use std::os::unix::ffi::OsStrExt;
-    let suffix = std::env::var_os(ENV_RACE_SUFFIX).filter(|s| !s.is_empty())?;
-    let dir = PathBuf::from(std::env::var_os(ENV_RACE_DIR)?);
-    let one_at_a_time = std::sync::Mutex::new(());
-    Some(tree_copy::TestHook::new(move |point, path| {
-        if !path.as_os_str().as_bytes().ends_with(suffix.as_bytes()) {
-            return;
-        }
-        let _turn = one_at_a_time.lock().unwrap_or_else(|e| e.into_inner());
-        let line = format!("{} {}\n", point.name(), path.display());
-        let hits = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(dir.join("hits"));
-        if let Ok(mut f) = hits {
-            let _ = f.write_all(line.as_bytes());
-        }
-        if let Ok(mut f) = std::fs::File::open(dir.join("resume")) {
-            let _ = std::io::copy(&mut f, &mut std::io::sink());
-        }
     }))
 }
 
@@ -239,12 +193,11 @@ struct Bar {
     total_items: AtomicU64,
     bytes: AtomicU64,
     kill_after: Option<u64>,
-    pause_after: Option<u64>,
 }
 
 impl Bar {
-    fn new() -> Bar {
-        let meter = progress::Meter::new(None);
+    fn new(quiet: bool) -> Bar {
+        let meter = progress::Meter::new(None, quiet);
         meter.show(0, || "scanning".into());
         Bar {
             meter,
@@ -252,9 +205,6 @@ impl Bar {
             total_items: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             kill_after: std::env::var(ENV_KILL_AFTER)
-                .ok()
-                .and_then(|s| s.parse().ok()),
-            pause_after: std::env::var(ENV_PAUSE_AFTER)
                 .ok()
                 .and_then(|s| s.parse().ok()),
         }
@@ -273,9 +223,6 @@ impl Progress for Bar {
         self.meter.show(copied, || {
             format!("{done}/{} items", self.total_items.load(Ordering::Relaxed))
         });
-        if self.pause_after == Some(done) {
-            interrupt::pause();
-        }
         if self.kill_after.is_some_and(|n| done >= n) {
             // Test hook: die as `kill -9` would, mid-copy.
             let _ = rustix::process::kill_process(
@@ -286,57 +233,20 @@ impl Progress for Bar {
     }
 }
 
+/// The notes and the summary line on stderr; with `--json` the report
+/// on stdout.
 fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Result<()> {
     let mut err = std::io::stderr().lock();
-    for w in &r.warnings {
-        let _ = writeln!(err, "coda-rs: warning: {w}");
-    }
-    for f in &r.failures {
-        let _ = writeln!(err, "coda-rs: {f}");
-    }
-    for p in &r.left_out {
-        let _ = writeln!(
-            err,
-            "coda-rs: {}: note: a coda-rs restore journal, not copied",
-            p.display()
-        );
+    for note in r.notes() {
+        let _ = writeln!(err, "coda-rs: {note}");
     }
     let secs = elapsed.as_secs_f64();
-    let what = if args.dry_run {
-        "copy (dry run)"
-    } else {
-        "copy"
+    let opts = SummaryOptions {
+        dry_run: args.dry_run,
+        resume: args.resume,
+        verify: args.verify,
     };
-    let mut line = format!(
-        "{what}: {} files, {} dirs, {} symlinks, {} hard links, {} special; {} in {:.2} s ({})",
-        r.files,
-        r.dirs,
-        r.symlinks,
-        r.hard_links,
-        r.specials,
-        human::size(r.bytes),
-        secs,
-        human::rate(r.bytes, secs).unwrap_or_else(|| "-".into()),
-    );
-    if args.resume {
-        line.push_str(&format!("; {} already complete", r.skipped));
-    }
-    if args.verify {
-        line.push_str(&format!("; {} verified", r.verified));
-    }
-    if !r.left_out.is_empty() {
-        line.push_str(&format!(
-            "; {} coda-rs journal(s) left out",
-            r.left_out.len()
-        ));
-    }
-    line.push_str(&format!("; {} failed", r.failures.len()));
-    if r.stopped {
-        line.push_str(" (stopped by --fail-fast)");
-    }
-    if !crate::verbosity::quiet() {
-        let _ = writeln!(err, "{line}");
-    }
+    let _ = writeln!(err, "{}", r.summary_line(secs, opts));
     if args.json {
         let view = ReportView::new(r, secs, args.dry_run);
         let mut out = std::io::stdout().lock();

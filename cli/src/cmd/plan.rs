@@ -137,7 +137,8 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    crate::verbosity::summary(format_args!(
+    let _ = writeln!(
+        std::io::stderr(),
         "coda-rs: planned {} volumes ({} replicas of replicated volumes), {} on {} tape(s) of {}; skipped {} backup/restored volume(s)",
         plan.selection.units.len(),
         plan.replicas(),
@@ -145,7 +146,7 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
         plan.tapes.len(),
         human::size(tape_bytes),
         plan.selection.skipped.len()
-    ));
+    );
     Ok(ExitCode::SUCCESS)
 }
 

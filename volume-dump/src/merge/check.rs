@@ -30,6 +30,15 @@ impl ResultCheck {
     pub fn rejects(&self) -> bool {
         self.errors > 0 || self.orphans > 0
     }
+
+    /// Why a result the checks reject must not be kept, in words.
+    pub fn why(&self) -> String {
+        format!(
+            "the merged dump fails the checks of dump verify ({} errors, {} vnodes in no \
+             directory); a server restoring it aborts at its next start",
+            self.errors, self.orphans
+        )
+    }
 }
 
 /// Reads the merged dump in `out` from its start and checks it; leaves

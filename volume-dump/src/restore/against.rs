@@ -10,6 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::coda::{is_copy, maybe_mount, mount_volume};
 use super::journal::is_journal_file;
 use super::plan::{join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::reserved::{ACL_FILE, LOST_FOUND};
@@ -30,6 +31,12 @@ pub struct AgainstOptions {
     /// Where the tree's directory ACLs are read (default: its
     /// `..CodaACLs.yaml`).
     pub acls: AclCheck,
+    /// The tree is on a Coda mount ([`super::RestoreOptions::coda`]): a
+    /// mount link of the dump is a mount point there (a directory, the
+    /// mounted volume's root, not compared or descended into; or a
+    /// symlink to `#volume.`), and a file's names outside its first
+    /// name's directory are copies of it, not hard links.
+    pub coda: bool,
 }
 
 impl Default for AgainstOptions {
@@ -39,6 +46,7 @@ impl Default for AgainstOptions {
             check_stamps: true,
             owners: rustix::process::geteuid().is_root(),
             acls: AclCheck::default(),
+            coda: false,
         }
     }
 }
@@ -71,6 +79,8 @@ pub fn verify_against<R: Read>(
         root: dir.to_path_buf(),
         owners: opts.owners,
         acls: opts.acls.clone(),
+        coda: opts.coda,
+        mount_points: HashSet::new(),
         expected: HashSet::new(),
         diffs: Vec::new(),
         buf: vec![0; 256 * 1024],
@@ -84,6 +94,9 @@ struct Compare {
     root: PathBuf,
     owners: bool,
     acls: AclCheck,
+    coda: bool,
+    /// Mount points found as directories: not descended into.
+    mount_points: HashSet<PathBuf>,
     expected: HashSet<PathBuf>,
     diffs: Vec<Difference>,
     buf: Vec<u8>,
@@ -194,6 +207,96 @@ impl Compare {
     }
 }
 
+impl Compare {
+    /// The mount link `rel` with target `target` naming `volume` on a
+    /// Coda mount: a directory (mounted) or a symlink to the dump's target
+    /// or to what mkmount writes (`#volume.`, spec `pioctl.md` §6.3).
+    fn mount_point(&mut self, rel: &Path, target: &[u8], volume: &[u8]) {
+        let path = join(&self.root, rel);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => {
+                self.mount_points.insert(rel.to_path_buf());
+            }
+            Ok(m) if m.file_type().is_symlink() => {
+                let made = [b"#", volume, b"."].concat();
+                match fs::read_link(&path) {
+                    Ok(t) if [target, &made[..]].contains(&t.as_os_str().as_bytes()) => {}
+                    Ok(t) => self.diff(
+                        rel,
+                        format!(
+                            "mount point to {:?}, expected volume {:?}",
+                            t.display(),
+                            String::from_utf8_lossy(volume)
+                        ),
+                    ),
+                    Err(e) => self.diff(rel, format!("cannot read the link: {e}")),
+                }
+            }
+            Ok(_) => self.diff(rel, "is not a mount point (expected one)".into()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.diff(rel, "missing mount point".into())
+            }
+            Err(e) => self.diff(rel, format!("cannot be examined: {e}")),
+        }
+    }
+
+    /// `rel`, a name of `obj` in another directory than its first name
+    /// `first` on a Coda mount: a separate file with the same metadata
+    /// and the same bytes as `first` (which was compared with the dump).
+    fn copy_of(&mut self, rel: &Path, first: &Path, obj: &ObjectInfo) {
+        let Some(m) = self.meta(rel, "file", obj.mode, obj.owner, obj.mtime) else {
+            return;
+        };
+        let (mut a, mut b) = (
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.fbuf),
+        );
+        let same = same_bytes(
+            &join(&self.root, first),
+            &join(&self.root, rel),
+            &mut a,
+            &mut b,
+        );
+        (self.buf, self.fbuf) = (a, b);
+        match same {
+            Ok(true) => {}
+            Ok(false) => self.diff(rel, format!("not a copy of {}", first.display())),
+            Err(e) => self.diff(rel, format!("cannot be read: {e}")),
+        }
+        if m.nlink() != 1 {
+            self.diff(rel, format!("{} links, expected 1 (a copy)", m.nlink()));
+        }
+    }
+}
+
+/// Whether the files `x` and `y` hold the same bytes, read in chunks of
+/// the buffers' size.
+fn same_bytes(x: &Path, y: &Path, a: &mut [u8], b: &mut [u8]) -> io::Result<bool> {
+    let (mut fx, mut fy) = (File::open(x)?, File::open(y)?);
+    loop {
+        let n = fill(&mut fx, a)?;
+        let m = fill(&mut fy, b)?;
+        if a[..n] != b[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads into `buf` until it is full or the file ends; the byte count.
+fn fill(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
 fn first_difference(a: &[u8], b: &[u8]) -> Option<u64> {
     if a.len() != b.len() {
         return Some(a.len().min(b.len()) as u64);
@@ -225,6 +328,23 @@ impl Sink for Compare {
             self.expected.insert(PathBuf::from(LOST_FOUND));
         }
         let first = &obj.paths[0];
+        let read_target: Vec<u8>;
+        let data = if self.coda && maybe_mount(obj) {
+            read_target = match data {
+                Payload::Stream(r, _) => r.read_data_to_vec()?,
+                Payload::Bytes(b) => b.to_vec(),
+                Payload::Bad => Vec::new(),
+            };
+            if let Some(volume) = mount_volume(obj, &read_target) {
+                for p in &obj.paths {
+                    self.mount_point(p, &read_target, volume);
+                }
+                return Ok(());
+            }
+            Payload::Bytes(&read_target)
+        } else {
+            data
+        };
         let kind = match obj.kind {
             Kind::File => "file",
             Kind::Symlink => "symlink",
@@ -254,13 +374,17 @@ impl Sink for Compare {
             }
             Kind::File => {
                 self.content(first, &m, data);
-                if m.nlink() != obj.paths.len() as u64 {
-                    self.diff(
-                        first,
-                        format!("{} links, expected {}", m.nlink(), obj.paths.len()),
-                    );
+                let coda = self.coda;
+                let copy = |p: &PathBuf| coda && is_copy(first, p);
+                let links = obj.paths.iter().filter(|p| !copy(p)).count() as u64;
+                if m.nlink() != links {
+                    self.diff(first, format!("{} links, expected {links}", m.nlink()));
                 }
                 for p in &obj.paths[1..] {
+                    if copy(p) {
+                        self.copy_of(p, first, obj);
+                        continue;
+                    }
                     match fs::symlink_metadata(join(&self.root, p)) {
                         Ok(o) if (o.dev(), o.ino()) == (m.dev(), m.ino()) => {}
                         Ok(_) => self.diff(p, format!("not a hard link of {}", first.display())),
@@ -297,7 +421,7 @@ impl Sink for Compare {
                     self.diff(&child, "not in the dump".into());
                     continue;
                 }
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                if e.file_type().is_ok_and(|t| t.is_dir()) && !self.mount_points.contains(&child) {
                     stack.push(child);
                 }
             }

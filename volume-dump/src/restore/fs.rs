@@ -6,19 +6,21 @@
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use beneath::{FileKind, Root};
 
+use super::coda::{check_mounts_done, is_copy, make_mounts, maybe_mount, mount_volume, with_held};
 use super::journal::{Journal, SourceId, JOURNAL_NAME};
 use super::plan::{walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::pool::{Mark, Pool};
 use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::target::{Ctx, Existing, Source};
 use super::SMALL_FILE_LIMIT;
-use super::{AclMode, HeldDir, Progress, RestoreError, RestoreOptions, RestoreSummary};
+use super::{AclMode, CodaTarget, Progress, RestoreError, RestoreOptions, RestoreSummary};
 use crate::acl::yaml;
 use crate::model::Dump;
 use crate::reader::DumpReader;
@@ -34,22 +36,60 @@ pub(crate) fn restore<R: Read>(
     let mut reader = DumpReader::with_options(full, opts.read)?;
     let source = SourceId::new(reader.header(), incs);
     let overlay = Overlay::new(reader.header(), incs, opts.check_stamps)?;
-    if opts.dry_run {
-        return super::dry_run::count(&mut reader, &overlay, into, &source, opts);
-    }
     // The admin's own path may pass through symlinks; nothing below it may.
     std::fs::create_dir_all(into)
         .map_err(|e| RestoreError::target(None, into, "creating the target directory", e))?;
     let root = Root::open(into).map_err(|e| RestoreError::beneath(None, e))?;
     let old = Journal::load(&root)?;
-    let Some((existing, skip)) = existing(&root, into, old.as_ref(), &source, opts)? else {
-        // Left by a coda-rs that kept the journal of a finished restore:
-        // the tree is complete; the journal goes.
-        remove_journal(&root)?;
-        return Ok(RestoreSummary {
-            already_complete: true,
-            ..RestoreSummary::default()
-        });
+    let mut skip = 0;
+    let existing = match (&old, opts.resume) {
+        (Some(j), true) => {
+            if j.source != source {
+                return Err(RestoreError::Refused(format!(
+                    "{}: the journal is of another dump chain (volume {:#010x}, backup date {}); \
+                     refusing to resume with volume {:#010x}, backup date {}",
+                    into.display(),
+                    j.source.full.volume_id,
+                    j.source.full.backup_date,
+                    source.full.volume_id,
+                    source.full.backup_date
+                )));
+            }
+            if j.phase == "complete" {
+                // Left by a coda-rs that kept the journal of a finished
+                // restore: the tree is complete; the journal goes.
+                remove_journal(&root)?;
+                return Ok(RestoreSummary {
+                    already_complete: true,
+                    ..RestoreSummary::default()
+                });
+            }
+            skip = j.completed_objects;
+            Existing::Verify
+        }
+        _ => {
+            let empty = root
+                .top()
+                .is_empty()
+                .map_err(|e| RestoreError::beneath(None, e))?;
+            if !opts.force && !empty {
+                let hint = if opts.resume {
+                    "it holds no restore journal to resume from: a finished restore removes \
+                     its journal, dump verify --against compares the tree with the dump"
+                } else {
+                    "use --resume to continue an interrupted restore"
+                };
+                return Err(RestoreError::Refused(format!(
+                    "{}: the target directory is not empty ({hint}; --force restores over it)",
+                    into.display()
+                )));
+            }
+            if opts.force {
+                Existing::Replace
+            } else {
+                Existing::Fresh
+            }
+        }
     };
     if existing != Existing::Fresh {
         remove_stale_temporaries(&root)?;
@@ -63,7 +103,8 @@ pub(crate) fn restore<R: Read>(
         in_flight: Vec::new(),
     };
     journal.save(&root, opts.sync)?;
-    let plain_umask = plain_umask(&root, existing, matches!(opts.acls, AclMode::Set(_)));
+    let coda = matches!(opts.acls, AclMode::Set(_)) || opts.coda.is_some();
+    let plain_umask = plain_umask(&root, existing, coda);
     let euid = rustix::process::geteuid();
     let ctx = Arc::new(Ctx {
         root,
@@ -71,7 +112,8 @@ pub(crate) fn restore<R: Read>(
         euid: euid.as_raw(),
         plain_umask,
         existing,
-        owners_best_effort: matches!(opts.acls, AclMode::Set(_)),
+        owners_best_effort: coda,
+        links_in_one_dir: opts.coda.is_some(),
         owner_refused: AtomicBool::new(false),
     });
     let mut w = FsWriter {
@@ -114,61 +156,6 @@ pub(crate) fn restore<R: Read>(
     let (summary, pool) = (w.summary, w.pool);
     pool.shutdown();
     Ok(summary)
-}
-
-/// What the target `into` (opened as `root`, holding the journal `old`
-/// if any) allows a restore of `source` to do: how to treat what is there
-/// and how many objects are done already; `None` when the journal says
-/// the restore is complete. Refuses a journal of another chain, and a
-/// non-empty target without `force` or (with its journal) `resume`.
-pub(super) fn existing(
-    root: &Root,
-    into: &Path,
-    old: Option<&Journal>,
-    source: &SourceId,
-    opts: &RestoreOptions,
-) -> Result<Option<(Existing, u64)>, RestoreError> {
-    if let (Some(j), true) = (old, opts.resume) {
-        if j.source != *source {
-            return Err(RestoreError::Refused(format!(
-                "{}: the journal is of another dump chain (volume {:#010x}, backup date {}); \
-                 refusing to resume with volume {:#010x}, backup date {}",
-                into.display(),
-                j.source.full.volume_id,
-                j.source.full.backup_date,
-                source.full.volume_id,
-                source.full.backup_date
-            )));
-        }
-        if j.phase == "complete" {
-            return Ok(None);
-        }
-        return Ok(Some((Existing::Verify, j.completed_objects)));
-    }
-    let empty = root
-        .top()
-        .is_empty()
-        .map_err(|e| RestoreError::beneath(None, e))?;
-    if !opts.force && !empty {
-        let hint = if opts.resume {
-            "it holds no restore journal to resume from: a finished restore removes \
-             its journal, dump verify --against compares the tree with the dump"
-        } else {
-            "use --resume to continue an interrupted restore"
-        };
-        return Err(RestoreError::Refused(format!(
-            "{}: the target directory is not empty ({hint}; --force restores over it)",
-            into.display()
-        )));
-    }
-    Ok(Some((
-        if opts.force {
-            Existing::Replace
-        } else {
-            Existing::Fresh
-        },
-        0,
-    )))
 }
 
 /// The process's umask, when new files in a fresh target get exactly
@@ -301,10 +288,33 @@ impl FsWriter<'_> {
         self.journal.save(&self.ctx.root, self.opts.sync)
     }
 
+    /// The mount link `obj` for `volume` on a Coda target (not one the
+    /// journal says is done): made with mkmount (or, resuming, found
+    /// made), then counted and journalled as every object is. Mount
+    /// points are made here on the reading thread, after the directories.
+    fn mount_link(
+        &mut self,
+        obj: &ObjectInfo,
+        coda: &Rc<dyn CodaTarget>,
+        volume: &[u8],
+    ) -> Result<(), RestoreError> {
+        if obj.unnamed {
+            self.summary.unnamed += 1;
+            let parent = obj.paths[0].parent().unwrap_or(Path::new(""));
+            self.ctx.make_dir(parent, None)?;
+        }
+        make_mounts(&self.ctx, coda.as_ref(), obj, volume)?;
+        self.summary.mount_points += 1;
+        self.object_done(obj, 0)
+    }
+
     fn report(&mut self, stream_offset: u64) {
         let p = Progress {
             stream_bytes: stream_offset,
-            objects: self.summary.files + self.summary.symlinks + self.summary.directories,
+            objects: self.summary.files
+                + self.summary.symlinks
+                + self.summary.mount_points
+                + self.summary.directories,
             bytes: self.summary.bytes,
         };
         (self.progress)(&p);
@@ -329,27 +339,23 @@ impl FsWriter<'_> {
         let AclMode::Set(setter) = &self.opts.acls else {
             return Ok(());
         };
-        let top = self.ctx.root.top();
-        let root_st = top
-            .stat_self()
-            .map_err(|e| RestoreError::beneath(None, e))?;
         for d in &tree.dirs {
             let Some(acl) = &d.acl else { continue };
-            let b = |e| RestoreError::beneath(Some(d.fid), e);
-            let dir = self.ctx.root.dir(&d.path).map_err(b)?;
-            let st = dir.stat_self().map_err(b)?;
-            let path = dir.path();
-            let held = HeldDir {
-                path: &path,
-                rel: &d.path,
-                dev: st.st_dev,
-                ino: st.st_ino,
-                root: self.ctx.root.path(),
-                root_dev: root_st.st_dev,
-                root_ino: root_st.st_ino,
-            };
-            setter.set_acl(&held, acl).map_err(|e| {
-                RestoreError::target(Some(d.fid), &path, "setting the ACL", io::Error::other(e))
+            let dir = self
+                .ctx
+                .root
+                .dir(&d.path)
+                .map_err(|e| RestoreError::beneath(Some(d.fid), e))?;
+            with_held(&self.ctx, &dir, &d.path, Some(d.fid), |held| {
+                setter.set_acl(held, acl)
+            })?
+            .map_err(|e| {
+                RestoreError::target(
+                    Some(d.fid),
+                    dir.path(),
+                    "setting the ACL",
+                    io::Error::other(e),
+                )
             })?;
         }
         Ok(())
@@ -396,9 +402,32 @@ impl Sink for FsWriter<'_> {
         obj: &ObjectInfo,
         data: Payload<'_, R>,
     ) -> Result<(), RestoreError> {
+        // A Coda target: a mount link's target is read first, to know.
+        let read_target: Vec<u8>;
+        let mut mount = None;
+        // (A target longer than a symlink's is refused below, unread.)
+        let fits = match &data {
+            Payload::Stream(_, n) => *n <= u64::from(MAX_SYMLINK_TARGET),
+            _ => true,
+        };
+        let data = match (&self.opts.coda, maybe_mount(obj) && fits) {
+            (Some(coda), true) => {
+                read_target = match data {
+                    Payload::Stream(r, _) => r.read_data_to_vec()?,
+                    Payload::Bytes(b) => b.to_vec(),
+                    Payload::Bad => Vec::new(),
+                };
+                mount = mount_volume(obj, &read_target).map(|v| (coda.0.clone(), v));
+                Payload::Bytes(&read_target)
+            }
+            _ => data,
+        };
         if obj.ordinal < self.skip {
             if self.ctx.existing == Existing::Verify {
-                self.ctx.check_done(obj)?;
+                match mount {
+                    Some(_) => check_mounts_done(&self.ctx, obj)?,
+                    None => self.ctx.check_done(obj)?,
+                }
             }
             return Ok(());
         }
@@ -413,6 +442,9 @@ impl Sink for FsWriter<'_> {
                 self.checkpoint(completed, last)?;
             }
             return Err(RestoreError::Interrupted);
+        }
+        if let Some((coda, volume)) = mount {
+            return self.mount_link(obj, &coda, volume);
         }
         if obj.unnamed {
             self.summary.unnamed += 1;
@@ -444,7 +476,31 @@ impl Sink for FsWriter<'_> {
                 ),
             ));
         }
-        self.summary.count(obj, len);
+        match obj.kind {
+            Kind::Symlink => self.summary.symlinks += 1,
+            Kind::File => self.summary.files += 1,
+        }
+        let copies = if self.ctx.links_in_one_dir {
+            obj.paths[1..]
+                .iter()
+                .filter(|p| is_copy(&obj.paths[0], p))
+                .count() as u64
+        } else {
+            0
+        };
+        if copies > 0 {
+            self.summary.warnings.push(format!(
+                "vnode {:#x}.{:#x} ({}): names in {} other directories are copies, not hard \
+                 links (Coda keeps hard links inside one directory)",
+                obj.fid.0,
+                obj.fid.1,
+                obj.paths[0].display(),
+                copies
+            ));
+        }
+        self.summary.copies += copies;
+        self.summary.hard_links += obj.paths.len() as u64 - 1 - copies;
+        self.summary.bytes += len;
         if len as usize <= SMALL_FILE_LIMIT || obj.kind == Kind::Symlink {
             // Read straight into the batch's buffer; a lying length cannot
             // allocate more than the bytes that arrive.
@@ -462,6 +518,18 @@ impl Sink for FsWriter<'_> {
             self.pool.flush_all()?;
             self.ctx.write_object(obj, Source::Big(data))?;
         }
+        self.object_done(obj, len)
+    }
+
+    fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
+        self.finish_tree(tree)
+    }
+}
+
+impl FsWriter<'_> {
+    /// Bookkeeping after object `obj` (`len` data bytes) was handed out:
+    /// the kill hook, the journal checkpoints, progress.
+    fn object_done(&mut self, obj: &ObjectInfo, len: u64) -> Result<(), RestoreError> {
         self.handed += 1;
         if self.opts.abort_after_objects == Some(self.handed) {
             // Test hook: end as `kill -9` would, with writers in flight.
@@ -485,7 +553,7 @@ impl Sink for FsWriter<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, tree: &Tree) -> Result<(), RestoreError> {
+    fn finish_tree(&mut self, tree: &Tree) -> Result<(), RestoreError> {
         self.pool.drain()?;
         // The journal goes at the end (an older checkpoint is as good).
         self.pending = None;

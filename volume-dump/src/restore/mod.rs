@@ -49,7 +49,7 @@
 //! ```
 
 mod against;
-mod dry_run;
+mod coda;
 mod error;
 mod fs;
 mod journal;
@@ -59,6 +59,7 @@ mod reserved;
 pub mod tape;
 mod target;
 
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::Path;
 use std::rc::Rc;
@@ -108,6 +109,27 @@ pub trait AclSetter {
     fn set_acl(&self, dir: &HeldDir<'_>, acl_text: &[u8]) -> Result<(), String>;
 }
 
+/// What a restore onto a Coda mount asks of venus besides ACLs. The CLI
+/// implements it with `cfs-ioctl`'s mkmount pioctl.
+pub trait CodaTarget {
+    /// Makes the mount link `name` for `volume` (the name a mount link's
+    /// target carries: `vol`, `vol@realm`, or empty) in the held directory
+    /// `dir` (the mkmount pioctl, spec `pioctl.md` §6.3). Refuses (an
+    /// error naming the path) when `dir.path` no longer names the held
+    /// directory.
+    fn make_mount(&self, dir: &HeldDir<'_>, name: &OsStr, volume: &str) -> Result<(), String>;
+}
+
+/// The target is on a Coda mount ([`RestoreOptions::coda`]).
+#[derive(Clone)]
+pub struct OnCoda(pub Rc<dyn CodaTarget>);
+
+impl std::fmt::Debug for OnCoda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnCoda(..)")
+    }
+}
+
 /// Where directory ACLs go.
 #[derive(Clone, Default)]
 pub enum AclMode {
@@ -147,6 +169,15 @@ pub struct RestoreOptions {
     pub resume: bool,
     /// Where ACLs go.
     pub acls: AclMode,
+    /// The target is on a Coda mount: the rules venus imposes apply up
+    /// front, not when a call fails. A mount link of the dump (a symlink
+    /// of mode 0644 whose target starts with `#` or `@`, spec `pioctl.md`
+    /// §6.3) is made with mkmount, never as a symlink; a file's names in
+    /// other directories than its first name's are copies (Coda keeps
+    /// hard links inside one directory), each object with one warning;
+    /// owners are best effort. `None`: a plain directory, where a mount
+    /// link stays the symlink `codadump2tar` makes.
+    pub coda: Option<OnCoda>,
     /// Writer threads for small files (at least 1).
     pub workers: usize,
     /// Write the journal after this many objects (and after every
@@ -170,9 +201,6 @@ pub struct RestoreOptions {
     /// Test hook: kill the process with SIGKILL right after
     /// this many objects of the small index were handed out.
     pub abort_after_objects: Option<u64>,
-    /// Check the target and read the whole chain as a restore does, and
-    /// count what it would make (the summary); create and write nothing.
-    pub dry_run: bool,
 }
 
 impl Default for RestoreOptions {
@@ -183,6 +211,7 @@ impl Default for RestoreOptions {
             force: false,
             resume: false,
             acls: AclMode::Yaml,
+            coda: None,
             workers: 4,
             journal_every: 2048,
             journal_bytes: 256 << 20,
@@ -190,7 +219,6 @@ impl Default for RestoreOptions {
             sync: false,
             stop: None,
             abort_after_objects: None,
-            dry_run: false,
         }
     }
 }
@@ -206,6 +234,10 @@ pub struct RestoreSummary {
     pub symlinks: u64,
     /// Further names of files (hard links).
     pub hard_links: u64,
+    /// Mount links made with mkmount (a Coda target).
+    pub mount_points: u64,
+    /// Names of files made as copies, not hard links (a Coda target).
+    pub copies: u64,
     /// Objects placed under `lost+found` because no directory lists them.
     pub unnamed: u64,
     /// File data bytes written.

@@ -12,8 +12,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use beneath::{Dir, FileKind, Root};
+use beneath::{Access, Dir, FileKind, Root};
 
+use super::coda::is_copy;
 use super::plan::{DirInfo, Kind, ObjectInfo, Payload};
 use super::RestoreError;
 use crate::tree::Fid;
@@ -38,6 +39,9 @@ pub(crate) struct Ctx {
     pub existing: Existing,
     /// A refused chown is not an error (Coda mounts).
     pub owners_best_effort: bool,
+    /// Hard links only inside one directory: a name elsewhere is a copy
+    /// (Coda mounts, [`super::coda::is_copy`]).
+    pub links_in_one_dir: bool,
     /// Some chown was refused.
     pub owner_refused: AtomicBool,
     /// The effective uid: a chown to it is skipped (it changes nothing,
@@ -84,7 +88,7 @@ impl Ctx {
         }
     }
 
-    fn in_the_way(
+    pub(crate) fn in_the_way(
         &self,
         fid: Option<Fid>,
         dir: &Dir,
@@ -192,17 +196,8 @@ impl Ctx {
                 let Source::Bytes(target) = src else {
                     unreachable!("symlinks are read whole")
                 };
-                dir.symlink(
-                    name,
-                    <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(target),
-                )
-                .map_err(b)?;
-                if self.is_root {
-                    self.owner_result(dir.set_owner_at(name, Some(obj.owner), None), |e| e.kind())
-                        .map_err(b)?;
-                }
-                dir.set_times_at(name, &beneath::times(i64::from(obj.mtime)))
-                    .map_err(b)?;
+                let target = <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(target);
+                self.make_symlink(obj, &dir, name, target)?;
             }
             Kind::File => {
                 let direct = self.direct_mode(obj.mode);
@@ -234,9 +229,59 @@ impl Ctx {
         for p in &obj.paths[1..] {
             let (to, to_name) = self.root.parent(p).map_err(b)?;
             self.clear_for(fid, &to, to_name, obj.kind)?;
-            dir.hard_link(name, &to, to_name).map_err(b)?;
+            if self.links_in_one_dir && is_copy(&obj.paths[0], p) {
+                self.copy_object(obj, (&dir, name), (&to, to_name))?;
+            } else {
+                dir.hard_link(name, &to, to_name).map_err(b)?;
+            }
         }
         Ok(())
+    }
+
+    /// The symlink `dir/name` to `target`, with the owner (as root) and
+    /// mtime of `obj`, set without following it.
+    fn make_symlink(
+        &self,
+        obj: &ObjectInfo,
+        dir: &Dir,
+        name: &OsStr,
+        target: &OsStr,
+    ) -> Result<(), RestoreError> {
+        let b = |e| RestoreError::beneath(Some(obj.fid), e);
+        dir.symlink(name, target).map_err(b)?;
+        if self.is_root {
+            self.owner_result(dir.set_owner_at(name, Some(obj.owner), None), |e| e.kind())
+                .map_err(b)?;
+        }
+        dir.set_times_at(name, &beneath::times(i64::from(obj.mtime)))
+            .map_err(b)
+    }
+
+    /// A further name `to` of `obj` as a copy of its first name `from`,
+    /// just written: read back through the held directory (no data kept
+    /// in memory for it), with the same metadata.
+    fn copy_object(
+        &self,
+        obj: &ObjectInfo,
+        (dir, name): (&Dir, &OsStr),
+        (to, to_name): (&Dir, &OsStr),
+    ) -> Result<(), RestoreError> {
+        let b = |e| RestoreError::beneath(Some(obj.fid), e);
+        match obj.kind {
+            Kind::Symlink => {
+                let target = dir.read_link(name).map_err(b)?;
+                self.make_symlink(obj, to, to_name, &target)
+            }
+            Kind::File => {
+                let path = || to.path().join(to_name);
+                let t = |action, e| RestoreError::target(Some(obj.fid), path(), action, e);
+                let mut from = dir.open_file(name, Access::Read).map_err(b)?;
+                let mut f = to.create_file(to_name, 0o600).map_err(b)?;
+                io::copy(&mut from, &mut f).map_err(|e| t("copying file data", e))?;
+                self.file_meta(&f, obj, true)
+                    .map_err(|(action, e)| t(action, e))
+            }
+        }
     }
 
     /// The mode to create a file with when that gives it its final mode

@@ -10,8 +10,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::merge::{merge, MergeOptions};
 use volume_dump::source::Source;
-use volume_dump::text::lossy;
-use volume_dump::{Dump, ReadOptions};
+use volume_dump::ReadOptions;
 
 use crate::exit;
 use crate::interrupt;
@@ -40,10 +39,6 @@ pub struct MergeArgs {
     /// with a warning.
     #[arg(long)]
     pub force: bool,
-    /// The merge is made and checked in OUT's temporary file, which is
-    /// then removed instead of renamed to OUT.
-    #[command(flatten)]
-    pub dry: crate::cmd::DryRun,
 }
 
 /// Runs `coda-rs dump merge`.
@@ -61,34 +56,12 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     }
     exit::input_file(&a.full, super::DUMP_FILE)?;
     let read = ReadOptions { lenient: a.lenient };
-    let mut incrementals = Vec::new();
-    for p in &a.incrementals {
-        if p == Path::new("-") {
-            return Err(exit::usage(
-                "incremental dumps must be files (only FULL may be `-`)",
-            ));
-        }
-        exit::input_file(p, super::INCREMENTAL_FILE)?;
-        // Through Source, as FULL is: gzip is read, other kinds are named.
-        let input = Source::file(p)
-            .open()
-            .with_context(|| p.display().to_string())?;
-        let input = std::io::BufReader::with_capacity(1 << 20, input);
-        let d = Dump::read(input, read).with_context(|| p.display().to_string())?;
-        crate::detail!(
-            "{}: level {} incremental, stamps {} -> {}",
-            p.display(),
-            d.header.incremental,
-            d.header.oldest,
-            d.header.latest
-        );
-        incrementals.push(d);
-    }
+    let incrementals = super::read_incrementals(&a.incrementals, &a.full, a.lenient)?;
     let mut out = output::create(&a.out, false)?;
     let input = Source::file(&a.full)
         .open()
         .with_context(|| a.full.display().to_string())?;
-    let meter = progress::Meter::new(progress::file_total(&a.full));
+    let meter = progress::Meter::new(progress::file_total(&a.full), false);
     let input = progress::Counting::new(input, &meter);
     interrupt::install();
     let input = interrupt::Checked::new(input);
@@ -113,11 +86,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
                 p.message
             );
         }
-        let why = format!(
-            "the merged dump fails the checks of dump verify ({} errors, {} vnodes in no \
-             directory); a server restoring it aborts at its next start",
-            check.errors, check.orphans
-        );
+        let why = check.why();
         if !a.force {
             // Dropping the unfinished output removes it: nothing is written.
             drop(out);
@@ -131,24 +100,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
             a.out.display()
         );
     }
-    let (would, done) = if a.dry.dry_run {
-        // Dropping the output removes its temporary file.
-        drop(out);
-        ("dry run: would write a ", "; nothing written")
-    } else {
-        output::commit(out, &a.out, "exists; merge never overwrites its output")?;
-        ("", "")
-    };
-    crate::verbosity::summary(format_args!(
-        "{}: {would}full dump of {} ({:08x}), stamps {} -> {}, {} + {} vnodes, {} bytes{done}",
-        a.out.display(),
-        lossy(&report.header.volume_name),
-        report.header.volume_id,
-        report.header.oldest,
-        report.header.latest,
-        report.vnode_counts[0],
-        report.vnode_counts[1],
-        report.bytes
-    ));
+    output::commit(out, &a.out, "exists; merge never overwrites its output")?;
+    println!("{}", report.line(&a.out));
     Ok(ExitCode::SUCCESS)
 }

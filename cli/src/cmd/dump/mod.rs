@@ -94,7 +94,10 @@ pub enum DumpCommand {
         merged dump. A journal (.coda-rs-restore.json) in DIR lets --resume continue after\n\
         a crash (supply the same stream again); a finished restore removes it. A non-empty DIR is refused (exit 3) unless\n\
         --resume (with its journal) or --force. ACLs go to DIR/..CodaACLs.yaml (the\n\
-        codadump2tar format) unless --acls skip. Owners are set when run as root.")]
+        codadump2tar format) unless --acls skip. Owners are set when run as root.\n\
+        On a Coda mount ACLs go through venus (setacl), a mount link of the dump (a\n\
+        symlink of mode 0644 to #VOLUME.) is made with mkmount, a file's names in other\n\
+        directories are copies (Coda links only inside one directory), owners best effort.")]
     Restore(restore::RestoreArgs),
 }
 

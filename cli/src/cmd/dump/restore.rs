@@ -8,9 +8,9 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use cfs_ioctl::mountpoint::on_coda;
+use cfs_ioctl::mountpoint::{coda_target, on_coda};
 use clap::Args;
-use volume_dump::restore::{restore_chain, AclMode, Progress, RestoreOptions};
+use volume_dump::restore::{restore_chain, AclMode, OnCoda, Progress, RestoreOptions};
 use volume_dump::source::{is_char_device, Source, TapeOptions};
 use volume_dump::venus_acl::VenusAcls;
 use volume_dump::view::RestoreView;
@@ -94,12 +94,12 @@ pub struct RestoreArgs {
     /// Accept fields in any order.
     #[arg(long)]
     pub lenient: bool,
+    /// No progress bar (the summary line and errors are still printed).
+    #[arg(long)]
+    pub quiet: bool,
     /// The summary as one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
-    /// The target is checked and the whole chain read; nothing is created.
-    #[command(flatten)]
-    pub dry: crate::cmd::DryRun,
 }
 
 impl RestoreArgs {
@@ -123,6 +123,11 @@ impl RestoreArgs {
     }
 
     fn options(&self) -> Result<RestoreOptions> {
+        // A Coda target gets venus's rules up front (mount links through
+        // mkmount, hard links inside one directory, owners best effort).
+        let coda = (self.acls == AclsArg::Coda || coda_target(&self.into))
+            .then(|| -> Result<OnCoda> { Ok(OnCoda(Rc::new(VenusAcls::new(super::venus()?)))) })
+            .transpose()?;
         Ok(RestoreOptions {
             read: ReadOptions {
                 lenient: self.lenient,
@@ -136,6 +141,7 @@ impl RestoreArgs {
                 AclsArg::Auto | AclsArg::Yaml => AclMode::Yaml,
                 AclsArg::Skip => AclMode::Skip,
             },
+            coda,
             workers: usize::from(self.workers),
             journal_every: self.journal_every.max(1),
             journal_interval: std::time::Duration::from_secs(self.journal_seconds),
@@ -144,7 +150,6 @@ impl RestoreArgs {
             abort_after_objects: std::env::var(ENV_ABORT_AFTER)
                 .ok()
                 .and_then(|s| s.parse().ok()),
-            dry_run: self.dry.dry_run,
             ..RestoreOptions::default()
         })
     }
@@ -163,26 +168,13 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     };
     let input = source.open().context(subject.clone())?;
     let opts = a.options()?;
-    crate::detail!(
-        "{}: restoring {subject} and {} incremental(s), ACLs {}, {} writer thread(s)",
-        a.into.display(),
-        incs.len(),
-        match opts.acls {
-            AclMode::Yaml => "into ..CodaACLs.yaml",
-            AclMode::Skip => "not restored",
-            AclMode::Set(_) => "set through venus",
-        },
-        opts.workers
-    );
     interrupt::install();
-    if !a.dry.dry_run {
-        interrupt::resumable("--resume");
-    }
+    interrupt::resumable("--resume");
     let input = interrupt::Checked::new(input);
     let mut pause_after: Option<u64> = std::env::var(ENV_PAUSE_AFTER)
         .ok()
         .and_then(|s| s.parse().ok());
-    let meter = progress::Meter::new(total);
+    let meter = progress::Meter::new(total, a.quiet);
     let start = Instant::now();
     let mut on_progress = |p: &Progress| {
         meter.show(p.stream_bytes, || format!("{} objects", p.objects));
@@ -206,24 +198,8 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     }
     if a.json {
         print_json(&mut io::stdout().lock(), &view)?;
-    } else if a.dry.dry_run {
-        crate::verbosity::summary(format_args!(
-            "{}: dry run: would restore {} directories, {} files, {} symlinks, {} hard links, \
-             {} bytes{}; nothing written",
-            a.into.display(),
-            s.directories,
-            s.files,
-            s.symlinks,
-            s.hard_links,
-            s.bytes,
-            if s.resumed_objects > 0 {
-                format!(" ({} objects already done)", s.resumed_objects)
-            } else {
-                String::new()
-            }
-        ));
     } else {
-        crate::verbosity::summary(view.line());
+        eprintln!("{}", view.line());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use anyhow::{Context, Result};
-use cfs_ioctl::mountpoint::on_coda;
+use cfs_ioctl::mountpoint::{coda_target, on_coda};
 use clap::Args;
 use volume_dump::restore::{leftover_journal_files, verify_against, AgainstOptions};
 use volume_dump::source::Source;
@@ -66,7 +66,7 @@ pub fn run(a: VerifyArgs) -> Result<ExitCode> {
     let subject = a.dump.display().to_string();
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
-    let meter = progress::Meter::new(progress::file_total(&a.dump));
+    let meter = progress::Meter::new(progress::file_total(&a.dump), false);
     let input = progress::Counting::new(input, &meter);
     let opts = VerifyOptions {
         read: ReadOptions { lenient: a.lenient },
@@ -101,7 +101,7 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     }
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
-    let meter = progress::Meter::new(progress::file_total(&a.dump));
+    let meter = progress::Meter::new(progress::file_total(&a.dump), false);
     let input = progress::Counting::new(input, &meter);
     let acls = match a.acls {
         AclsArg::Auto if on_coda(dir) => venus_acl_reader(dir)?,
@@ -112,6 +112,7 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     let opts = AgainstOptions {
         read: ReadOptions { lenient: a.lenient },
         acls,
+        coda: a.acls == AclsArg::Coda || coda_target(dir),
         ..AgainstOptions::default()
     };
     let diffs = verify_against(BufReader::with_capacity(1 << 20, input), &incs, dir, &opts);
