@@ -15,6 +15,7 @@ mod interrupt;
 mod man;
 mod output;
 mod progress;
+mod verbosity;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    verbosity: verbosity::VerbosityArgs,
 }
 
 #[derive(Subcommand)]
@@ -64,6 +67,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return exit::clap_error(e),
     };
+    match cli.verbosity.level() {
+        Ok(level) => verbosity::set(level),
+        Err(e) => return exit::finish(Err(e)),
+    }
     let result = match cli.command {
         Command::Rvm(cmd) => cmd::rvm::run(cmd),
         Command::Dump(cmd) => cmd::dump::run(cmd),

@@ -36,6 +36,9 @@ pub struct ManArgs {
     /// Replace pages that already exist in DIR.
     #[arg(long, requires = "dir")]
     force: bool,
+    /// With --dir: every page is made and DIR checked, nothing written.
+    #[command(flatten)]
+    dry: crate::cmd::DryRun,
 }
 
 /// What every page says beyond the clap definitions.
@@ -54,9 +57,46 @@ pub fn run(args: ManArgs, mut cli: Command) -> anyhow::Result<ExitCode> {
             let bytes = MANUAL.page(&cli, cmd, parent)?;
             std::io::stdout().lock().write_all(&bytes)?;
         }
+        Some(dir) if args.dry.dry_run => {
+            let pages = manual::pages(&cli);
+            if dir.exists() {
+                refuse_existing(&Root::open(dir)?.top(), dir, &pages, args.force)?;
+            }
+            for (cmd, parent) in &pages {
+                MANUAL.page(&cli, cmd, *parent)?;
+            }
+            crate::verbosity::summary(format_args!(
+                "{}: dry run: would write {} pages; nothing written",
+                dir.display(),
+                pages.len()
+            ));
+        }
         Some(dir) => write_all(&cli, dir, args.force)?,
     }
     Ok(ExitCode::from(exit::SUCCESS))
+}
+
+/// Without `force`, refuses (exit 3) when a page of `pages` is in `dir`
+/// (opened as `top`) already.
+fn refuse_existing(
+    top: &beneath::Dir,
+    dir: &std::path::Path,
+    pages: &[(&Command, Option<&Command>)],
+    force: bool,
+) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    for (cmd, _) in pages {
+        let name = format!("{}.1", manual::page_name(cmd));
+        if top.kind(&name)?.is_some() {
+            return Err(exit::refused(format!(
+                "{}/{name}: the page exists (use --force to replace it); nothing written",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Writes the page of every command into `dir`, beneath its fd.
@@ -65,16 +105,7 @@ fn write_all(cli: &Command, dir: &std::path::Path, force: bool) -> anyhow::Resul
     std::fs::create_dir_all(dir).with_context(|| subject.clone())?;
     let top = Root::open(dir)?.top();
     let pages = manual::pages(cli);
-    if !force {
-        for (cmd, _) in &pages {
-            let name = format!("{}.1", manual::page_name(cmd));
-            if top.kind(&name)?.is_some() {
-                return Err(exit::refused(format!(
-                    "{subject}/{name}: the page exists (use --force to replace it); nothing written"
-                )));
-            }
-        }
-    }
+    refuse_existing(&top, dir, &pages, force)?;
     for (cmd, parent) in pages {
         let name = format!("{}.1", manual::page_name(cmd));
         let bytes = MANUAL.page(cli, cmd, parent)?;

@@ -3,3 +3,9 @@
 
 pub use meter::{Counting, Meter};
 pub use volume_dump::source::plain_dump_len as file_total;
+
+/// A meter for work of `total` bytes (`None`: unknown), hidden with `-q`
+/// ([`crate::verbosity`]) as when stderr is no terminal.
+pub fn meter(total: Option<u64>) -> Meter {
+    Meter::new(total, crate::verbosity::quiet())
+}

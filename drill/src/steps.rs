@@ -140,10 +140,7 @@ pub(crate) fn drill(
         let l = rvm::init_log(
             &log,
             log_size,
-            rvm::InitLogOptions {
-                force: false,
-                replace_rvm: false,
-            },
+            rvm::InitLogOptions::default(),
             now,
             &mut |_, _| {},
         )?;
@@ -153,9 +150,8 @@ pub(crate) fn drill(
             &data,
             &p,
             rvm::InitDataOptions {
-                force: false,
-                replace_rvm: false,
                 sparse: true,
+                ..rvm::InitDataOptions::default()
             },
             &mut |_, _| {},
         )?;

@@ -6,10 +6,11 @@ use std::fs::File;
 use std::io::ErrorKind;
 use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::io::Errno;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Left, Result};
 use crate::sys;
 
 /// Size of the buffer used for fills (large sequential writes, never 4 KiB).
@@ -119,19 +120,21 @@ fn blkzeroout(file: &File, path: &Path, offset: u64, len: u64) -> Result<bool> {
     }
 }
 
-/// Makes `[offset, offset + len)` read as zeros, fast: block devices by
-/// BLKZEROOUT, regular files (which must already be at least that long
-/// or be extended by this call) by allocation (`fallocate`), or, with
-/// `sparse`, by leaving the hole. Falls back to large writes.
+/// Makes `range` (`offset..offset + len`) read as zeros, fast: block
+/// devices by BLKZEROOUT, regular files (which must already be at least
+/// that long or be extended by this call) by allocation (`fallocate`), or,
+/// with `sparse`, by leaving the hole. Falls back to large writes (which
+/// check `stop`).
 pub fn zero_fill(
     file: &File,
     path: &Path,
     block: bool,
-    offset: u64,
-    len: u64,
+    range: std::ops::Range<u64>,
     sparse: bool,
     progress: &mut dyn FnMut(u64, u64),
+    stop: Stop,
 ) -> Result<()> {
+    let (offset, len) = (range.start, range.end.saturating_sub(range.start));
     if len == 0 {
         return Ok(());
     }
@@ -170,10 +173,64 @@ pub fn zero_fill(
             }
         }
     }
-    fill(file, path, offset, len, 0, progress)
+    fill(file, path, offset, len, 0, progress, stop)
 }
 
-/// Writes `len` copies of `byte` at `offset` in large chunks.
+/// A formatter's stop flag (`InitLogOptions::stop`): set once the work
+/// should stop.
+pub type Stop = Option<&'static AtomicBool>;
+
+/// Whether `stop` asks to stop.
+pub fn stopped(stop: Stop) -> bool {
+    stop.is_some_and(|s| s.load(Ordering::Relaxed))
+}
+
+/// [`Error::Interrupted`] when `stop` asks to stop (before anything was
+/// written; [`interrupted`] says what is left after that).
+pub fn check_stop(stop: Stop, path: &Path) -> Result<()> {
+    if stopped(stop) {
+        return Err(Error::Interrupted {
+            path: path.to_path_buf(),
+            left: Left::Untouched,
+        });
+    }
+    Ok(())
+}
+
+/// After `result` of formatting `path` (written through `file`, a block
+/// device when `block`) failed as [`Error::Interrupted`]: a file this run
+/// `created` is removed, an older regular file is emptied (the run had
+/// truncated it: an empty file is formatted again like a new one), a
+/// device is left as it is (its first block zeroed); the error says which.
+pub fn interrupted<T>(
+    result: Result<T>,
+    path: &Path,
+    file: &File,
+    created: bool,
+    block: bool,
+) -> Result<T> {
+    match result {
+        Err(Error::Interrupted { .. }) => {
+            let left = if block {
+                Left::Invalid
+            } else if created && std::fs::remove_file(path).is_ok() {
+                Left::Removed
+            } else {
+                file.set_len(0)
+                    .map_err(|e| Error::io(path, "cannot empty the interrupted file", e))?;
+                Left::Emptied
+            };
+            Err(Error::Interrupted {
+                path: path.to_path_buf(),
+                left,
+            })
+        }
+        other => other,
+    }
+}
+
+/// Writes `len` copies of `byte` at `offset` in large chunks, checking
+/// `stop` before each.
 pub fn fill(
     file: &File,
     path: &Path,
@@ -181,10 +238,12 @@ pub fn fill(
     len: u64,
     byte: u8,
     progress: &mut dyn FnMut(u64, u64),
+    stop: Stop,
 ) -> Result<()> {
     let buf = vec![byte; FILL_CHUNK.min(len as usize)];
     let mut done = 0u64;
     while done < len {
+        check_stop(stop, path)?;
         let n = (len - done).min(buf.len() as u64) as usize;
         file.write_all_at(&buf[..n], offset + done)
             .map_err(|e| Error::io(path, format!("cannot write at byte {}", offset + done), e))?;

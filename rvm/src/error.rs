@@ -121,6 +121,47 @@ pub enum Error {
         /// Why.
         what: String,
     },
+    /// A formatter was asked to stop (its stop flag, e.g. Ctrl-C) before
+    /// it wrote what makes its target valid (the log's status block, the
+    /// segment's header page): the target holds no valid RVM structure.
+    #[error("{}: formatting interrupted; {}", path.display(), left.describe())]
+    Interrupted {
+        /// The target being formatted.
+        path: PathBuf,
+        /// What the target holds now.
+        left: Left,
+    },
+}
+
+/// What an interrupted formatter left ([`Error::Interrupted`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Left {
+    /// Nothing: the target was a new file, created by the run, and is gone.
+    Removed,
+    /// An empty file: the old one's contents were discarded when the
+    /// format began (as rvmutl truncates), and a format of it starts again.
+    Emptied,
+    /// A device whose first block (status block, segment header page) is
+    /// zeroed and whose area after it holds partly the new fill, partly
+    /// the old contents: neither RVM nor zeros.
+    Invalid,
+    /// Nothing had been written yet.
+    Untouched,
+}
+
+impl Left {
+    /// What the target holds, for a message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Left::Removed => "the file it had created was removed",
+            Left::Emptied => "the file is empty now (no RVM log or segment)",
+            Left::Invalid => {
+                "it holds no valid RVM log or segment now (its first block is zeroed; \
+                 the rest is neither RVM nor zeros, so --replace-rvm refuses it)"
+            }
+            Left::Untouched => "nothing was written",
+        }
+    }
 }
 
 impl Error {
@@ -133,9 +174,10 @@ impl Error {
             Error::Refused { .. } | Error::InUse { .. } | Error::NotRvm { .. } => {
                 ErrorClass::Refused
             }
-            Error::Io { .. } | Error::Corrupt { .. } | Error::Unrecoverable { .. } => {
-                ErrorClass::Failure
-            }
+            Error::Io { .. }
+            | Error::Corrupt { .. }
+            | Error::Unrecoverable { .. }
+            | Error::Interrupted { .. } => ErrorClass::Failure,
         }
     }
 

@@ -57,7 +57,7 @@ impl InitSizes {
 }
 
 /// What `rvm init` may overwrite, and how it fills the data segment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct InitOptions {
     /// Overwrite targets that hold data (never one in use).
     pub force: bool,
@@ -65,6 +65,9 @@ pub struct InitOptions {
     pub replace_rvm: bool,
     /// Leave the zero-filled parts of a regular data file as holes.
     pub sparse: bool,
+    /// Stops both steps (see [`InitLogOptions::stop`],
+    /// [`InitDataOptions::stop`]).
+    pub stop: crate::device::Stop,
 }
 
 /// A checked `rvm init`: the targets passed every check the two steps
@@ -125,6 +128,8 @@ impl InitPlan {
         let opts = InitLogOptions {
             force: self.opts.force,
             replace_rvm: self.opts.replace_rvm,
+            dry_run: false,
+            stop: self.opts.stop,
         };
         init_log(&self.log, self.sizes.log_size, opts, now, progress)
     }
@@ -135,6 +140,8 @@ impl InitPlan {
             force: self.opts.force,
             replace_rvm: self.opts.replace_rvm,
             sparse: self.opts.sparse,
+            dry_run: false,
+            stop: self.opts.stop,
         };
         init_data(&self.log, &self.data, &self.sizes.heap, opts, progress)
     }

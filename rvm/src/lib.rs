@@ -41,6 +41,7 @@ pub mod text;
 pub mod uname;
 pub mod writer;
 
+pub use error::Left;
 pub use error::{Error, ErrorClass, Result};
 pub use heap::{HeapLayout, HeapParams};
 pub use log_device::{init_log, InitLogOptions, InitLogReport, LogDevice};

@@ -241,6 +241,12 @@ pub struct InitLogOptions {
     /// Overwrite only a target that is all zero or already holds an RVM
     /// log (`--replace-rvm`); ignored with `force`.
     pub replace_rvm: bool,
+    /// Make every check, write nothing; the report is what would be made.
+    pub dry_run: bool,
+    /// Checked before each chunk of the fill: once set, the format stops
+    /// with [`Error::Interrupted`] before the status block is written (a
+    /// file it created is removed, an older file emptied).
+    pub stop: crate::device::Stop,
 }
 
 /// What [`init_log`] made.
@@ -258,7 +264,9 @@ pub struct InitLogReport {
 /// the record-area size (a multiple of 512, > 512). Regular files are
 /// created or truncated; block devices keep their first 8192 bytes.
 /// The record area is filled with 0xFF, synced, and the status block is
-/// written last, stamped `now`.
+/// written last, stamped `now`; until then the target holds no valid log
+/// (the status block of a device is zeroed first), which is where a stop
+/// ([`InitLogOptions::stop`]) leaves it.
 pub fn init_log(
     path: &Path,
     log_size: u64,
@@ -275,6 +283,7 @@ pub fn init_log(
     }
     let claim = Claim::open(path, true)?;
     let target = claim.target();
+    let created = target == Target::Missing;
     let raw = matches!(target, Target::Block(_));
     let base = if raw { RAW_RESERVED } else { 0 };
     let total = base + STATUS_SIZE as u64 + log_size;
@@ -289,18 +298,26 @@ pub fn init_log(
     }
     let overwrite = Overwrite::from_flags(opts.force, opts.replace_rvm);
     check_overwrite(&claim, Role::Log, overwrite, base..total)?;
+    let start = base + STATUS_SIZE as u64;
+    let status = StatusBlock::fresh(start, log_size, now);
+    if opts.dry_run {
+        return Ok(InitLogReport { status, raw, total });
+    }
+    device::check_stop(opts.stop, path)?;
     // Regular files are emptied (rvmutl's O_TRUNC) through the claimed
     // descriptor; a block device stays held O_EXCL until the end.
     let file = claim.into_file(!raw)?;
-    if raw {
-        // Invalidate any old status block first, so that a crash during the
-        // fill never leaves a valid-looking log.
-        device::write_at(&file, path, &[0u8; STATUS_SIZE], base)?;
-    }
-    let start = base + STATUS_SIZE as u64;
-    device::fill(&file, path, start, log_size, 0xFF, progress)?;
+    let filled = (|| {
+        if raw {
+            // Invalidate any old status block first, so that a crash during
+            // the fill never leaves a valid-looking log.
+            device::write_at(&file, path, &[0u8; STATUS_SIZE], base)?;
+        }
+        device::fill(&file, path, start, log_size, 0xFF, progress, opts.stop)?;
+        device::check_stop(opts.stop, path)
+    })();
+    device::interrupted(filled, path, &file, created, raw)?;
     device::sync(&file, path)?;
-    let status = StatusBlock::fresh(start, log_size, now);
     device::write_at(&file, path, &status.encode(), base)?;
     device::sync(&file, path)?;
     Ok(InitLogReport { status, raw, total })

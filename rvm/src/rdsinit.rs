@@ -37,6 +37,14 @@ pub struct InitDataOptions {
     pub replace_rvm: bool,
     /// Regular files: leave the zero areas as holes instead of allocating.
     pub sparse: bool,
+    /// Make every check, write nothing; the report is what would be made.
+    pub dry_run: bool,
+    /// Checked during the zero fill: once set, the build stops with
+    /// [`Error::Interrupted`] before the segment's header page is written
+    /// (so the target holds no valid segment; a file it created is
+    /// removed, an older file emptied) and before the log is touched (it
+    /// stays a valid empty log).
+    pub stop: crate::device::Stop,
 }
 
 /// What [`init_data`] did.
@@ -192,20 +200,51 @@ pub fn init_data(
         });
     }
 
-    // Data segment: zero fill, heap bytes, header page last, sync.
-    let data = claim.into_file(!block)?;
-    if block {
-        device::write_at(&data, data_path, &[0u8; PAGE_SIZE as usize], 0)?;
-    }
-    device::zero_fill(
-        &data,
-        data_path,
-        block,
-        0,
+    let end1 = at + first_len;
+    let end = at + total;
+    final_status(
+        &mut s,
+        num_bytes,
+        at,
+        end1,
+        end,
+        &ts,
+        [4096, layout.hdr_len, 32, 8],
+    );
+    let report = InitDataReport {
+        layout,
+        data_path: abs,
         data_size,
-        opts.sparse && !block,
-        progress,
-    )?;
+        records_at: at,
+        status: s,
+        discarded,
+    };
+    if opts.dry_run {
+        return Ok(report);
+    }
+    let (layout, s) = (&report.layout, &report.status);
+
+    // Data segment: zero fill, heap bytes, header page last, sync. A stop
+    // comes before the header page, the only write that makes it valid.
+    device::check_stop(opts.stop, data_path)?;
+    let created = claim.target() == Target::Missing;
+    let data = claim.into_file(!block)?;
+    let filled = (|| {
+        if block {
+            device::write_at(&data, data_path, &[0u8; PAGE_SIZE as usize], 0)?;
+        }
+        device::zero_fill(
+            &data,
+            data_path,
+            block,
+            0..data_size,
+            opts.sparse && !block,
+            progress,
+            opts.stop,
+        )?;
+        device::check_stop(opts.stop, data_path)
+    })();
+    device::interrupted(filled, data_path, &data, created, block)?;
     for (addr, bytes) in &heap_ranges {
         device::write_at(&data, data_path, bytes, layout.file_offset(*addr))?;
     }
@@ -234,23 +273,12 @@ pub fn init_data(
         bytes = pre;
         write_at = sector;
     }
-    let end1 = at + first_len;
-    let end = at + total;
-    final_status(
-        &mut s,
-        num_bytes,
-        at,
-        end1,
-        end,
-        &ts,
-        [4096, layout.hdr_len, 32, 8],
-    );
     let (data_synced, log_written) = std::thread::scope(|scope| {
         let syncer = scope.spawn(|| device::sync(&data, data_path));
         // The records are informational (the final status says empty), so
         // the status block's own sync covers them too.
         let log_written = device::write_at(log.file(), log_path, &bytes, write_at)
-            .and_then(|()| log.write_status(&s));
+            .and_then(|()| log.write_status(s));
         let data_synced = syncer.join().unwrap_or_else(|_| {
             Err(Error::io(
                 data_path,
@@ -262,14 +290,7 @@ pub fn init_data(
     });
     data_synced?;
     log_written?;
-    Ok(InitDataReport {
-        layout,
-        data_path: abs,
-        data_size,
-        records_at: at,
-        status: s,
-        discarded,
-    })
+    Ok(report)
 }
 
 /// Claims the data target of [`init_data`] (or of a whole `rvm init`,

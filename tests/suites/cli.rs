@@ -17,5 +17,7 @@ mod exit_codes;
 mod help_text;
 #[path = "../tests/man_pages.rs"]
 mod man_pages;
+#[path = "../tests/output_flags.rs"]
+mod output_flags;
 #[path = "../tests/size_flags.rs"]
 mod size_flags;

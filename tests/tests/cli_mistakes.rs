@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use coda_rs_tests::{coda_rs, golden, is_root, scratch};
+use coda_rs_tests::{coda_rs, coda_rs_path, golden, is_root, scratch};
+
+#[path = "interrupt_support/mod.rs"]
+mod interrupt_support;
 
 /// Runs `args` and checks the error: exit `code`, one stderr line that
 /// starts with `coda-rs: SUBJECT: `, says what was `expected` when given,
@@ -33,6 +36,11 @@ fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// A command line as owned strings.
+fn v(a: &[&str]) -> Vec<String> {
+    a.iter().map(|x| x.to_string()).collect()
+}
+
 /// Every command that reads an input file, with `input` in its place;
 /// the output paths are under `out` (which none of them may create).
 fn readers(input: &Path, out: &Path) -> Vec<Vec<String>> {
@@ -41,7 +49,6 @@ fn readers(input: &Path, out: &Path) -> Vec<Vec<String>> {
     let vr = s(&golden("dump", "VRList.sample"));
     let vl = s(&golden("dump", "VolumeList.sample"));
     let o = |n: &str| s(&out.join(n));
-    let v = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     vec![
         v(&["rvm", "status", &i]),
         v(&["rvm", "show", &i]),
@@ -162,6 +169,63 @@ fn a_bad_size_exits_2_naming_it() {
     }
 }
 
+/// Every writer aimed at the directory `root` (which it cannot write
+/// in), with the path each must name: restore, to-tar, merge, create,
+/// copy (of the tree `src`), rvm init-log and init-data, plan dumplists -o.
+fn writer_cases(root: &Path, src: &Path) -> Vec<(Vec<String>, PathBuf)> {
+    let dump = s(&golden("dump", "server-a-full.dump"));
+    let incr = s(&golden("dump", "server-b-incr.dump"));
+    let vr = s(&golden("dump", "VRList.sample"));
+    let vl = s(&golden("dump", "VolumeList.sample"));
+    let src = s(src);
+    let p = |n: &str| root.join(n);
+    vec![
+        (
+            v(&["dump", "restore", &dump, "--into", &s(&p("vol"))]),
+            p("vol"),
+        ),
+        (
+            v(&["dump", "to-tar", &dump, "-o", &s(&p("x.tar"))]),
+            p("x.tar"),
+        ),
+        (
+            v(&["dump", "merge", &s(&p("m.dump")), &dump, &incr]),
+            p("m.dump"),
+        ),
+        (
+            v(&[
+                "dump",
+                "create",
+                &src,
+                "-o",
+                &s(&p("c.dump")),
+                "--volume-id",
+                "1000102",
+                "--volume-name",
+                "c.backup",
+            ]),
+            p("c.dump"),
+        ),
+        (v(&["copy", &src, &s(&p("c"))]), p("c")),
+        (v(&["rvm", "init-log", &s(&p("LOG")), "1M"]), p("LOG")),
+        (
+            v(&[
+                "plan",
+                "dumplists",
+                "--volume-list",
+                &vl,
+                "--vrlist",
+                &vr,
+                "--tape-size",
+                "20G",
+                "-o",
+                &s(&p("dl")),
+            ]),
+            p("dl"),
+        ),
+    ]
+}
+
 /// A read-only target: every writer fails (exit 1) with one line naming
 /// the path and the system's text once.
 #[test]
@@ -184,45 +248,8 @@ fn a_read_only_target_exits_1_from_every_group() {
     mount(&["-t", "tmpfs", "-o", "size=4m", "tmpfs"]);
     std::fs::create_dir(ro.join("empty")).unwrap();
     mount(&["-o", "remount,ro"]);
-    let dump = s(&golden("dump", "server-a-full.dump"));
-    let incr = s(&golden("dump", "server-b-incr.dump"));
-    let vr = s(&golden("dump", "VRList.sample"));
-    let vl = s(&golden("dump", "VolumeList.sample"));
-    let src = s(&coda_rs_tests::repo_root().join("beneath"));
-    let p = |n: &str| ro.join(n);
-    let v = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let cases: Vec<(Vec<String>, PathBuf)> = vec![
-        (
-            v(&["dump", "restore", &dump, "--into", &s(&p("vol"))]),
-            p("vol"),
-        ),
-        (
-            v(&["dump", "to-tar", &dump, "-o", &s(&p("x.tar"))]),
-            p("x.tar"),
-        ),
-        (
-            v(&["dump", "merge", &s(&p("m.dump")), &dump, &incr]),
-            p("m.dump"),
-        ),
-        (v(&["rvm", "init-log", &s(&p("LOG")), "2M"]), p("LOG")),
-        (v(&["copy", &src, &s(&p("c"))]), p("c")),
-        (
-            v(&[
-                "plan",
-                "dumplists",
-                "--volume-list",
-                &vl,
-                "--vrlist",
-                &vr,
-                "--tape-size",
-                "20G",
-                "-o",
-                &s(&p("dl")),
-            ]),
-            p("dl"),
-        ),
-    ];
-    for (args, subject) in &cases {
+    let src = coda_rs_tests::repo_root().join("beneath");
+    for (args, subject) in &writer_cases(&ro, &src) {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = coda_rs().args(&a).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -411,46 +438,10 @@ fn no_root_where_root_is_needed_fails_the_same_way_in_every_group() {
     let root = t.path().join("root");
     std::fs::create_dir(&root).unwrap();
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let dump = s(&golden("dump", "server-a-full.dump"));
-    let vr = s(&golden("dump", "VRList.sample"));
-    let vl = s(&golden("dump", "VolumeList.sample"));
-    let src = s(&coda_rs_tests::repo_root().join("human"));
+    let src = coda_rs_tests::repo_root().join("human");
     // A block device only root may open (loop devices are 0660 root:disk).
     let dev = PathBuf::from("/dev/loop0");
-    let p = |n: &str| root.join(n);
-    let v = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let cases: Vec<(Vec<String>, PathBuf)> = vec![
-        (
-            v(&["dump", "restore", &dump, "--into", &s(&p("r"))]),
-            p("r"),
-        ),
-        (
-            v(&["dump", "to-tar", &dump, "-o", &s(&p("x.tar"))]),
-            p("x.tar"),
-        ),
-        (
-            v(&["dump", "merge", &s(&p("m.dump")), &dump, &dump]),
-            p("m.dump"),
-        ),
-        (v(&["copy", &src, &s(&p("c"))]), p("c")),
-        (v(&["rvm", "init-log", &s(&p("LOG")), "1M"]), p("LOG")),
-        (
-            v(&[
-                "plan",
-                "dumplists",
-                "--volume-list",
-                &vl,
-                "--vrlist",
-                &vr,
-                "--tape-size",
-                "1G",
-                "-o",
-                &s(&p("dl")),
-            ]),
-            p("dl"),
-        ),
-    ];
-    let mut cases = cases;
+    let mut cases = writer_cases(&root, &src);
     if dev.exists() {
         cases.push((v(&["rvm", "status", &s(&dev)]), dev.clone()));
         cases.push((v(&["tape", "ls", &s(&dev)]), dev.clone()));
@@ -475,4 +466,118 @@ fn no_root_where_root_is_needed_fails_the_same_way_in_every_group() {
         assert!(out.stdout.is_empty(), "{what}");
     }
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
+}
+
+/// Ctrl-C, the last row: every long-running command of every group that
+/// writes (dump restore, to-tar, merge, create; copy; rvm init-log,
+/// init-data) stopped by SIGINT at its test pause point exits 130 with one
+/// line of one form, `coda-rs: interrupted by SIGINT; ` and then the
+/// command that continues the work, or what was left and the command that
+/// starts it again, or that nothing was written; and no output file (nor
+/// its temporary) is left.
+#[test]
+fn ctrl_c_stops_every_long_running_group_the_same_way() {
+    let t = scratch();
+    let dump = s(&golden("dump", "server-a-full.dump"));
+    let incr = s(&golden("dump", "server-b-incr.dump"));
+    // Enough data for dump create to write more than once.
+    let tree = coda_rs_tests::repo_root().join("volume-dump");
+    let out = t.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = |n: &str| s(&out.join(n));
+    let log = t.path().join("LOG");
+    coda_rs()
+        .args(["rvm", "init-log", "-q"])
+        .arg(&log)
+        .arg("1M")
+        .assert()
+        .success();
+    let log = s(&log);
+    let bytes = "CODA_RS_TEST_PAUSE_AFTER_BYTES";
+    // (command, pause hook, its value, how the line goes on)
+    let rows: Vec<(Vec<String>, &str, &str, &str)> = vec![
+        (
+            v(&["dump", "restore", &dump, &incr, "--into", &o("r")]),
+            "CODA_RS_TEST_PAUSE_AFTER_VNODES",
+            "20",
+            "to continue: ",
+        ),
+        (
+            v(&["dump", "to-tar", &dump, "-o", &o("x.tar")]),
+            bytes,
+            "1",
+            "nothing was written (run the command again)",
+        ),
+        (
+            v(&["dump", "merge", &o("m.dump"), &dump, &incr]),
+            bytes,
+            "1",
+            "nothing was written (run the command again)",
+        ),
+        (
+            v(&[
+                "dump",
+                "create",
+                &s(&tree),
+                "-o",
+                &o("c.dump"),
+                "--volume-id",
+                "1000102",
+                "--volume-name",
+                "c.backup",
+            ]),
+            bytes,
+            "1",
+            "nothing was written (run the command again)",
+        ),
+        (
+            v(&["copy", "--jobs", "1", &s(&tree), &o("c")]),
+            "CODA_RS_TEST_PAUSE_AFTER_ITEMS",
+            "2",
+            "to continue: ",
+        ),
+        (
+            v(&["rvm", "init-log", &o("LOG"), "16M"]),
+            bytes,
+            "1",
+            "was new and is removed; to start again: ",
+        ),
+        (
+            v(&[
+                "rvm",
+                "init-data",
+                &log,
+                &o("DATA"),
+                "2097152",
+                "0x50000000",
+                "983040",
+                "1048576",
+                "80",
+                "64",
+            ]),
+            bytes,
+            "1",
+            "was new and is removed; to start again: ",
+        ),
+    ];
+    for (args, hook, after, then) in &rows {
+        let mut cmd = std::process::Command::new(coda_rs_path());
+        cmd.args(args).env(hook, after);
+        let (code, err) = interrupt_support::interrupted(cmd, "-INT");
+        let what = format!("{args:?}: {err}");
+        assert_eq!(code, Some(130), "{what}");
+        assert_eq!(err.lines().count(), 1, "{what}");
+        let rest = err
+            .strip_prefix("coda-rs: interrupted by SIGINT; ")
+            .unwrap_or_else(|| panic!("{what}"));
+        assert!(rest.contains(then), "{what}");
+        assert_eq!(
+            interrupt_support::temporaries(&out),
+            Vec::<String>::new(),
+            "{what}"
+        );
+        for gone in ["x.tar", "m.dump", "c.dump", "LOG", "DATA"] {
+            assert!(!out.join(gone).exists(), "{what}: {gone}");
+        }
+    }
 }

@@ -1,61 +1,24 @@
-//! Ctrl-C and SIGTERM (issue 16): a running `dump restore` or `dump
-//! to-tar -o` stopped by a real signal (sent with kill(1) while the
-//! process waits at a test pause point: CODA_RS_TEST_PAUSE_AFTER_VNODES,
-//! CODA_RS_TEST_PAUSE_AFTER_BYTES) exits 130 / 143, leaves no temporary
-//! file, a restore leaves its journal, and the one line it prints holds
-//! the shell-quoted command that continues the work; running that line
-//! gives the golden result.
+//! Ctrl-C and SIGTERM (issue 16): a running `dump restore`, `dump to-tar
+//! -o`, `dump create`, `copy`, `rvm init-log` or `rvm init-data` stopped by
+//! a real signal (sent with kill(1) while the process waits at a test
+//! pause point: CODA_RS_TEST_PAUSE_AFTER_VNODES, _BYTES, _ITEMS) exits
+//! 130 / 143, leaves no temporary or half-written file (a restore leaves
+//! its journal, a formatter no valid RVM structure), and the one line it
+//! prints holds the shell-quoted command that continues the work or
+//! starts it again; running that line gives the golden (or source)
+//! result.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
 use coda_rs_tests::{coda_rs_path, golden, read_golden, scratch};
 
+#[path = "interrupt_support/mod.rs"]
+mod interrupt_support;
 #[path = "restore_support/mod.rs"]
 mod restore_support;
 
-/// Runs `cmd` until it prints the pause line, sends it `signal` with
-/// kill(1) and returns its exit code and what else it printed on stderr.
-fn interrupted(mut cmd: Command, signal: &str) -> (Option<i32>, String) {
-    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no pause: {seen}");
-        if line == "coda-rs: test: paused\n" {
-            break;
-        }
-        seen.push_str(&line);
-    }
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args([signal, &pid]).status().unwrap();
-    assert!(killed.success());
-    let mut rest = String::new();
-    err.read_to_string(&mut rest).unwrap();
-    let status = child.wait().unwrap();
-    (status.code(), seen + &rest)
-}
-
-/// The one line's command, run by a shell.
-fn continue_with(stderr: &str) -> std::process::Output {
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    let (_, cmd) = lines[0]
-        .split_once("; to continue: ")
-        .unwrap_or_else(|| panic!("no command: {stderr}"));
-    Command::new("sh").args(["-c", cmd]).output().unwrap()
-}
-
-/// Names in `dir` that are temporaries (`NAME.tmp.PID.N`).
-fn temporaries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp."))
-        .collect()
-}
+use interrupt_support::{continue_with, expected, interrupted, temporaries};
 
 fn chain() -> [PathBuf; 2] {
     [
@@ -75,7 +38,7 @@ fn interrupted_restore(signal: &str, code: i32, name: &str, after: u64) {
     let (got, err) = interrupted(cmd, signal);
     let what = format!("{signal} after {after} into {name:?}");
     assert_eq!(got, Some(code), "{what}: {err}");
-    let sig = if code == 130 { "SIGINT" } else { "SIGTERM" };
+    let (sig, _) = expected(signal);
     assert!(
         err.starts_with(&format!("coda-rs: interrupted by {sig}; to continue: ")),
         "{what}: {err}"
@@ -122,7 +85,7 @@ fn an_interrupted_to_tar_leaves_no_output_and_the_same_command_makes_it() {
             .env("CODA_RS_TEST_PAUSE_AFTER_BYTES", "1");
         let (got, err) = interrupted(cmd, signal);
         assert_eq!(got, Some(code), "{signal}: {err}");
-        let sig = if code == 130 { "SIGINT" } else { "SIGTERM" };
+        let (sig, _) = expected(signal);
         assert_eq!(
             err,
             format!("coda-rs: interrupted by {sig}; nothing was written (run the command again)\n")
@@ -137,5 +100,213 @@ fn an_interrupted_to_tar_leaves_no_output_and_the_same_command_makes_it() {
             .arg(&out);
         assert!(again.status().unwrap().success());
         assert!(std::fs::read(&out).unwrap() == read_golden("dump", "native-full.tar"));
+    }
+}
+
+/// A tree of `n` files of different sizes (each its own pattern) in
+/// `dir`, two levels deep.
+fn small_tree(dir: &std::path::Path, n: usize) {
+    for i in 0..n {
+        let sub = dir.join(format!("d{}", i % 4));
+        std::fs::create_dir_all(&sub).unwrap();
+        let data: Vec<u8> = (0..(i * 997) % 70_000 + 1)
+            .map(|k| (k * 31 + i) as u8)
+            .collect();
+        std::fs::write(sub.join(format!("f{i:03}")), data).unwrap();
+    }
+}
+
+/// Every file below `dst` is a whole copy of the one below `src` (a
+/// stopped copy leaves no partial file); returns how many there are.
+fn whole_copies(src: &std::path::Path, dst: &std::path::Path) -> usize {
+    let mut n = 0;
+    for d in std::fs::read_dir(dst).unwrap() {
+        let d = d.unwrap();
+        let rel = d.file_name();
+        if d.file_type().unwrap().is_dir() {
+            n += whole_copies(&src.join(&rel), &d.path());
+        } else {
+            let want = std::fs::read(src.join(&rel)).unwrap();
+            assert!(std::fs::read(d.path()).unwrap() == want, "{:?}", d.path());
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn an_interrupted_copy_stops_between_files_and_resumes_with_the_printed_command() {
+    for signal in ["-INT", "-TERM"] {
+        let (sig, code) = expected(signal);
+        let t = scratch();
+        let src = t.path().join("src");
+        small_tree(&src, 60);
+        // The destination's name needs quoting for the shell.
+        let dst = t.path().join("new vol 'x'");
+        let mut cmd = Command::new(coda_rs_path());
+        cmd.args(["copy", "--jobs", "1"])
+            .arg(&src)
+            .arg(&dst)
+            .env("CODA_RS_TEST_PAUSE_AFTER_ITEMS", "10");
+        let (got, err) = interrupted(cmd, signal);
+        assert_eq!(got, Some(code), "{signal}: {err}");
+        assert!(
+            err.starts_with(&format!("coda-rs: interrupted by {sig}; to continue: ")),
+            "{err}"
+        );
+        assert!(err.trim_end().ends_with(" --resume"), "{err}");
+        let copied = whole_copies(&src, &dst);
+        assert!((10..60).contains(&copied), "{signal}: {copied} files");
+        let out = continue_with(&err);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(whole_copies(&src, &dst), 60);
+    }
+}
+
+#[test]
+fn an_interrupted_dump_create_leaves_no_output_and_the_same_command_makes_it() {
+    for signal in ["-INT", "-TERM"] {
+        let (sig, code) = expected(signal);
+        let t = scratch();
+        let tree = t.path().join("tree");
+        small_tree(&tree, 40);
+        let out = t.path().join("t.dump");
+        let args = |c: &mut Command| {
+            c.args(["dump", "create"])
+                .arg(&tree)
+                .arg("-o")
+                .arg(&out)
+                .args(["--volume-id", "1000102", "--volume-name", "t.backup"]);
+        };
+        let mut cmd = Command::new(coda_rs_path());
+        args(&mut cmd);
+        cmd.env("CODA_RS_TEST_PAUSE_AFTER_BYTES", "1");
+        let (got, err) = interrupted(cmd, signal);
+        assert_eq!(got, Some(code), "{signal}: {err}");
+        assert_eq!(
+            err,
+            format!("coda-rs: interrupted by {sig}; nothing was written (run the command again)\n")
+        );
+        assert!(!out.exists(), "{signal}");
+        assert_eq!(temporaries(t.path()), Vec::<String>::new(), "{signal}");
+        let mut again = Command::new(coda_rs_path());
+        args(&mut again);
+        assert!(again.status().unwrap().success());
+        // The dump holds the tree: names, types, data, modes, mtimes.
+        let v = Command::new(coda_rs_path())
+            .args(["dump", "verify", "--acls", "skip"])
+            .arg(&out)
+            .arg("--against")
+            .arg(&tree)
+            .output()
+            .unwrap();
+        assert!(v.status.success(), "{v:?}");
+    }
+}
+
+/// `rvm init-log` stopped during its fill: a log file it created is
+/// removed; an old log it was replacing (--replace-rvm, which truncated
+/// it) is left empty, no log (rvm status refuses it), and the printed
+/// command formats it.
+#[test]
+fn an_interrupted_init_log_leaves_no_valid_log() {
+    for signal in ["-INT", "-TERM"] {
+        let (sig, code) = expected(signal);
+        let t = scratch();
+        let log = t.path().join("LOG");
+        let mut cmd = Command::new(coda_rs_path());
+        cmd.args(["rvm", "init-log"])
+            .arg(&log)
+            .arg("16M")
+            .env("CODA_RS_TEST_PAUSE_AFTER_BYTES", "1");
+        let (got, err) = interrupted(cmd, signal);
+        assert_eq!(got, Some(code), "{signal}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "coda-rs: interrupted by {sig}; {} was new and is removed; to start again: ",
+                log.display()
+            )),
+            "{err}"
+        );
+        assert!(!log.exists(), "{signal}");
+
+        let made = Command::new(coda_rs_path())
+            .args(["rvm", "init-log", "-q"])
+            .arg(&log)
+            .arg("1M")
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut cmd = Command::new(coda_rs_path());
+        cmd.args(["rvm", "init-log", "--replace-rvm"])
+            .arg(&log)
+            .arg("16M")
+            .env("CODA_RS_TEST_PAUSE_AFTER_BYTES", "1");
+        let (got, err) = interrupted(cmd, signal);
+        assert_eq!(got, Some(code), "{signal}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "coda-rs: interrupted by {sig}; {} is empty now (no RVM log or segment); to start again: ",
+                log.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
+        let status = Command::new(coda_rs_path())
+            .args(["rvm", "status"])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(status.status.code(), Some(1), "{status:?}");
+        let out = continue_with(&err);
+        assert!(out.status.success(), "{out:?}");
+        let status = Command::new(coda_rs_path())
+            .args(["rvm", "status", "--json"])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert!(status.status.success());
+        // The record area as asked: 16 MiB.
+        assert!(String::from_utf8_lossy(&status.stdout).contains("16777216"));
+    }
+}
+
+/// `rvm init-data` stopped: the data file it created is removed and the
+/// log is byte for byte what it was (init-data writes it last).
+#[test]
+fn an_interrupted_init_data_removes_its_file_and_leaves_the_log() {
+    for signal in ["-INT", "-TERM"] {
+        let (sig, code) = expected(signal);
+        let t = scratch();
+        let log = t.path().join("LOG");
+        let data = t.path().join("DATA");
+        let made = Command::new(coda_rs_path())
+            .args(["rvm", "init-log", "-q"])
+            .arg(&log)
+            .arg("1M")
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let before = std::fs::read(&log).unwrap();
+        let mut cmd = Command::new(coda_rs_path());
+        cmd.args(["rvm", "init-data"])
+            .arg(&log)
+            .arg(&data)
+            .args(["2097152", "0x50000000", "983040", "1048576", "80", "64"])
+            .env("CODA_RS_TEST_PAUSE_AFTER_BYTES", "1");
+        let (got, err) = interrupted(cmd, signal);
+        assert_eq!(got, Some(code), "{signal}: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "coda-rs: interrupted by {sig}; {} was new and is removed; to start again: ",
+                data.display()
+            )),
+            "{err}"
+        );
+        assert!(!data.exists());
+        assert!(
+            std::fs::read(&log).unwrap() == before,
+            "{signal}: the log changed"
+        );
     }
 }

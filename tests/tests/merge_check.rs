@@ -252,10 +252,10 @@ fn the_command_still_writes_a_clean_merge_byte_for_byte() {
         "{}",
         String::from_utf8_lossy(&res.stderr)
     );
-    assert!(
-        res.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    // Only the summary line (on stderr, as every command's): no warning.
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert!(res.stdout.is_empty());
     assert!(std::fs::read(&out).unwrap() == read_golden("dump", "merged-a+b.dump"));
 }

@@ -77,30 +77,12 @@ fn flags() -> Vec<Flag> {
         Flag {
             name: "--log-size",
             fraction: false,
-            run: |d, t| {
-                coda_rs()
-                    .args(["rvm", "init", "--log"])
-                    .arg(d.join("LOG"))
-                    .args(["--log-size", t, "--data"])
-                    .arg(d.join("DATA"))
-                    .args(["--data-size", "2M"])
-                    .output()
-                    .unwrap()
-            },
+            run: |d, t| rvm_init(d, t, "2M"),
         },
         Flag {
             name: "--data-size",
             fraction: false,
-            run: |d, t| {
-                coda_rs()
-                    .args(["rvm", "init", "--log"])
-                    .arg(d.join("LOG"))
-                    .args(["--log-size", "1M", "--data"])
-                    .arg(d.join("DATA"))
-                    .args(["--data-size", t])
-                    .output()
-                    .unwrap()
-            },
+            run: |d, t| rvm_init(d, "1M", t),
         },
         Flag {
             name: "DATALEN",
@@ -167,6 +149,18 @@ fn flags() -> Vec<Flag> {
             },
         },
     ]
+}
+
+/// `rvm init` in `d` with the log and data sizes given.
+fn rvm_init(d: &Path, log: &str, data: &str) -> Output {
+    coda_rs()
+        .args(["rvm", "init", "--log"])
+        .arg(d.join("LOG"))
+        .args(["--log-size", log, "--data"])
+        .arg(d.join("DATA"))
+        .args(["--data-size", data])
+        .output()
+        .unwrap()
 }
 
 fn reinit(d: &Path, extra: &[&str]) -> Output {

@@ -166,6 +166,10 @@ pub struct Options {
     /// files of a tool rather than of the tree, such as a restore's
     /// journal. [`Report::left_out`] lists each one left out.
     pub leave_out_root_files: Vec<OsString>,
+    /// Checked before each item: once set (Ctrl-C), no further item is
+    /// started; items under way finish, so no partial file is left, and
+    /// the report counts what was done (a `--resume` run does the rest).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Test hook: opening a source file whose path ends with this fails
     /// with EIO, as an unreadable disk block would.
     #[doc(hidden)]

@@ -534,7 +534,8 @@ impl Copier<'_> {
     /// Runs one step on item `i` unless the run was stopped, and records
     /// its outcome.
     fn guard(&self, i: usize, f: impl FnOnce(&Self) -> Result<u8, Failure>) {
-        if self.stop.load(Ordering::Relaxed) {
+        let asked = self.opts.stop.as_ref();
+        if self.stop.load(Ordering::Relaxed) || asked.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return;
         }
         match f(self) {

@@ -13,12 +13,16 @@ use clap::Args;
 use tree_copy::{Existing, Options, Pair, Preserve, Progress, Report, ReportView, SummaryOptions};
 
 use crate::exit;
+use crate::interrupt;
 use crate::progress;
 
 /// Test hook: fail reading source files whose path ends with this.
 const ENV_FAIL_READ: &str = "CODA_RS_TEST_FAIL_READ";
 /// Test hook: SIGKILL this process after this many items are finished.
 const ENV_KILL_AFTER: &str = "CODA_RS_TEST_KILL_AFTER";
+/// Test hook: wait for a signal after this many items are finished
+/// ([`interrupt::pause`]).
+const ENV_PAUSE_AFTER: &str = "CODA_RS_TEST_PAUSE_AFTER_ITEMS";
 
 /// Arguments of `coda-rs copy`.
 #[derive(Args)]
@@ -84,9 +88,6 @@ pub struct CopyArgs {
     /// Print the outcome as one JSON document on stdout.
     #[arg(long)]
     json: bool,
-    /// No progress bar (the summary line and failures are still printed).
-    #[arg(long, short = 'q')]
-    quiet: bool,
 }
 
 /// Runs `coda-rs copy`.
@@ -128,13 +129,23 @@ pub fn run(args: CopyArgs) -> anyhow::Result<ExitCode> {
         leave_out_root_files: vec![volume_dump::restore::JOURNAL_NAME.into()],
         fail_read_suffix: std::env::var_os(ENV_FAIL_READ).filter(|s| !s.is_empty()),
         hook: tree_copy::TestHook::from_env(),
+        stop: Some(interrupt::flag()),
     };
     raise_open_file_limit();
-    let bar = Bar::new(args.quiet);
+    for p in &pairs {
+        crate::detail!("copy: {} -> {}", p.src.display(), p.dst.display());
+    }
+    // Ctrl-C: no new item starts; `--resume` skips what is complete.
+    interrupt::install();
+    let bar = Bar::new();
     let start = Instant::now();
     let report = tree_copy::copy_pairs(&pairs, &opts, &bar).map_err(missing_root)?;
     bar.meter.finish();
     let elapsed = start.elapsed();
+    if interrupt::requested() && !args.dry_run {
+        interrupt::resumable("--resume");
+        return Err(anyhow::anyhow!("interrupted"));
+    }
     print_outcome(&report, elapsed, &args)?;
     Ok(ExitCode::from(if report.ok() {
         exit::SUCCESS
@@ -193,11 +204,12 @@ struct Bar {
     total_items: AtomicU64,
     bytes: AtomicU64,
     kill_after: Option<u64>,
+    pause_after: Option<u64>,
 }
 
 impl Bar {
-    fn new(quiet: bool) -> Bar {
-        let meter = progress::Meter::new(None, quiet);
+    fn new() -> Bar {
+        let meter = progress::meter(None);
         meter.show(0, || "scanning".into());
         Bar {
             meter,
@@ -205,6 +217,9 @@ impl Bar {
             total_items: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             kill_after: std::env::var(ENV_KILL_AFTER)
+                .ok()
+                .and_then(|s| s.parse().ok()),
+            pause_after: std::env::var(ENV_PAUSE_AFTER)
                 .ok()
                 .and_then(|s| s.parse().ok()),
         }
@@ -223,6 +238,9 @@ impl Progress for Bar {
         self.meter.show(copied, || {
             format!("{done}/{} items", self.total_items.load(Ordering::Relaxed))
         });
+        if self.pause_after == Some(done) {
+            interrupt::pause();
+        }
         if self.kill_after.is_some_and(|n| done >= n) {
             // Test hook: die as `kill -9` would, mid-copy.
             let _ = rustix::process::kill_process(
@@ -246,7 +264,9 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
         resume: args.resume,
         verify: args.verify,
     };
-    let _ = writeln!(err, "{}", r.summary_line(secs, opts));
+    if !crate::verbosity::quiet() {
+        let _ = writeln!(err, "{}", r.summary_line(secs, opts));
+    }
     if args.json {
         let view = ReportView::new(r, secs, args.dry_run);
         let mut out = std::io::stdout().lock();

@@ -50,7 +50,7 @@ pub fn run(args: DrillArgs) -> anyhow::Result<ExitCode> {
         corrupt: std::env::var_os(drill::ENV_CORRUPT).is_some(),
     };
     let report = drill::run(&opts, &mut |s| {
-        if !args.json {
+        if !args.json && !crate::verbosity::quiet() {
             eprintln!("drill: {} done in {:.3} s", s.name, s.seconds);
         }
     })?;

@@ -42,3 +42,13 @@ impl std::fmt::Display for SizeArgError {
 }
 
 impl std::error::Error for SizeArgError {}
+
+/// `-n/--dry-run`, the same on every command that writes: every check and
+/// every read is made, what would be written is reported, nothing is.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct DryRun {
+    /// Make every check and read, print what would be written, write
+    /// nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+}

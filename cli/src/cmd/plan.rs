@@ -137,8 +137,7 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    let _ = writeln!(
-        std::io::stderr(),
+    crate::verbosity::summary(format_args!(
         "coda-rs: planned {} volumes ({} replicas of replicated volumes), {} on {} tape(s) of {}; skipped {} backup/restored volume(s)",
         plan.selection.units.len(),
         plan.replicas(),
@@ -146,7 +145,7 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
         plan.tapes.len(),
         human::size(tape_bytes),
         plan.selection.skipped.len()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,60 +36,22 @@ pub(crate) fn restore<R: Read>(
     let mut reader = DumpReader::with_options(full, opts.read)?;
     let source = SourceId::new(reader.header(), incs);
     let overlay = Overlay::new(reader.header(), incs, opts.check_stamps)?;
+    if opts.dry_run {
+        return super::dry_run::count(&mut reader, &overlay, into, &source, opts);
+    }
     // The admin's own path may pass through symlinks; nothing below it may.
     std::fs::create_dir_all(into)
         .map_err(|e| RestoreError::target(None, into, "creating the target directory", e))?;
     let root = Root::open(into).map_err(|e| RestoreError::beneath(None, e))?;
     let old = Journal::load(&root)?;
-    let mut skip = 0;
-    let existing = match (&old, opts.resume) {
-        (Some(j), true) => {
-            if j.source != source {
-                return Err(RestoreError::Refused(format!(
-                    "{}: the journal is of another dump chain (volume {:#010x}, backup date {}); \
-                     refusing to resume with volume {:#010x}, backup date {}",
-                    into.display(),
-                    j.source.full.volume_id,
-                    j.source.full.backup_date,
-                    source.full.volume_id,
-                    source.full.backup_date
-                )));
-            }
-            if j.phase == "complete" {
-                // Left by a coda-rs that kept the journal of a finished
-                // restore: the tree is complete; the journal goes.
-                remove_journal(&root)?;
-                return Ok(RestoreSummary {
-                    already_complete: true,
-                    ..RestoreSummary::default()
-                });
-            }
-            skip = j.completed_objects;
-            Existing::Verify
-        }
-        _ => {
-            let empty = root
-                .top()
-                .is_empty()
-                .map_err(|e| RestoreError::beneath(None, e))?;
-            if !opts.force && !empty {
-                let hint = if opts.resume {
-                    "it holds no restore journal to resume from: a finished restore removes \
-                     its journal, dump verify --against compares the tree with the dump"
-                } else {
-                    "use --resume to continue an interrupted restore"
-                };
-                return Err(RestoreError::Refused(format!(
-                    "{}: the target directory is not empty ({hint}; --force restores over it)",
-                    into.display()
-                )));
-            }
-            if opts.force {
-                Existing::Replace
-            } else {
-                Existing::Fresh
-            }
-        }
+    let Some((existing, skip)) = existing(&root, into, old.as_ref(), &source, opts)? else {
+        // Left by a coda-rs that kept the journal of a finished restore:
+        // the tree is complete; the journal goes.
+        remove_journal(&root)?;
+        return Ok(RestoreSummary {
+            already_complete: true,
+            ..RestoreSummary::default()
+        });
     };
     if existing != Existing::Fresh {
         remove_stale_temporaries(&root)?;
@@ -156,6 +118,61 @@ pub(crate) fn restore<R: Read>(
     let (summary, pool) = (w.summary, w.pool);
     pool.shutdown();
     Ok(summary)
+}
+
+/// What the target `into` (opened as `root`, holding the journal `old`
+/// if any) allows a restore of `source` to do: how to treat what is there
+/// and how many objects are done already; `None` when the journal says
+/// the restore is complete. Refuses a journal of another chain, and a
+/// non-empty target without `force` or (with its journal) `resume`.
+pub(super) fn existing(
+    root: &Root,
+    into: &Path,
+    old: Option<&Journal>,
+    source: &SourceId,
+    opts: &RestoreOptions,
+) -> Result<Option<(Existing, u64)>, RestoreError> {
+    if let (Some(j), true) = (old, opts.resume) {
+        if j.source != *source {
+            return Err(RestoreError::Refused(format!(
+                "{}: the journal is of another dump chain (volume {:#010x}, backup date {}); \
+                 refusing to resume with volume {:#010x}, backup date {}",
+                into.display(),
+                j.source.full.volume_id,
+                j.source.full.backup_date,
+                source.full.volume_id,
+                source.full.backup_date
+            )));
+        }
+        if j.phase == "complete" {
+            return Ok(None);
+        }
+        return Ok(Some((Existing::Verify, j.completed_objects)));
+    }
+    let empty = root
+        .top()
+        .is_empty()
+        .map_err(|e| RestoreError::beneath(None, e))?;
+    if !opts.force && !empty {
+        let hint = if opts.resume {
+            "it holds no restore journal to resume from: a finished restore removes \
+             its journal, dump verify --against compares the tree with the dump"
+        } else {
+            "use --resume to continue an interrupted restore"
+        };
+        return Err(RestoreError::Refused(format!(
+            "{}: the target directory is not empty ({hint}; --force restores over it)",
+            into.display()
+        )));
+    }
+    Ok(Some((
+        if opts.force {
+            Existing::Replace
+        } else {
+            Existing::Fresh
+        },
+        0,
+    )))
 }
 
 /// The process's umask, when new files in a fresh target get exactly

@@ -50,6 +50,7 @@
 
 mod against;
 mod coda;
+mod dry_run;
 mod error;
 mod fs;
 mod journal;
@@ -201,6 +202,9 @@ pub struct RestoreOptions {
     /// Test hook: kill the process with SIGKILL right after
     /// this many objects of the small index were handed out.
     pub abort_after_objects: Option<u64>,
+    /// Check the target and read the whole chain as a restore does, and
+    /// count what it would make (the summary); create and write nothing.
+    pub dry_run: bool,
 }
 
 impl Default for RestoreOptions {
@@ -219,6 +223,7 @@ impl Default for RestoreOptions {
             sync: false,
             stop: None,
             abort_after_objects: None,
+            dry_run: false,
         }
     }
 }

@@ -12,8 +12,11 @@ use volume_dump::create::{create_dump, CreateOptions};
 use volume_dump::incremental::{write_incremental_from, IncrementalOptions};
 use volume_dump::volume_type;
 
+use crate::cmd::DryRun;
 use crate::exit;
+use crate::interrupt;
 use crate::output;
+use crate::verbosity;
 
 /// `coda-rs dump create`.
 #[derive(Args)]
@@ -62,6 +65,8 @@ pub struct CreateArgs {
     /// Overwrite OUT if it exists.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub dry: DryRun,
 }
 
 fn parse_hex_id(s: &str) -> std::result::Result<u32, String> {
@@ -72,9 +77,19 @@ fn parse_hex_id(s: &str) -> std::result::Result<u32, String> {
     u32::from_str_radix(t, 16).map_err(|_| format!("`{s}` is not a hexadecimal volume id"))
 }
 
-/// Runs `coda-rs dump create`.
+/// Runs `coda-rs dump create`. A dry run makes every check and reads the
+/// whole tree as the real run does, encoding the dump into nothing, and
+/// reports what OUT would hold. Ctrl-C (SIGINT, SIGTERM) stops at the next
+/// write: a file OUT never appears (its temporary is removed); a dump on
+/// stdout stops short, and the signal's line says so.
 pub fn run(a: CreateArgs) -> Result<ExitCode> {
     let date = a.date.unwrap_or_else(super::now);
+    let out_name = a.output.display();
+    let (would, done) = if a.dry.dry_run {
+        ("dry run: would write ", "; nothing written")
+    } else {
+        ("", "")
+    };
     if let Some(base) = &a.incremental_from {
         let opts = IncrementalOptions {
             level: a.level.unwrap_or(1),
@@ -96,10 +111,9 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
         for w in &r.warnings {
             eprintln!("coda-rs: warning: {w}");
         }
-        eprintln!(
-            "{}: level {} incremental relative to {}: {} directories and {} files/symlinks sent, \
-             {} unchanged left out, {} removed, {} bytes",
-            a.output.display(),
+        verbosity::summary(format_args!(
+            "{out_name}: {would}level {} incremental relative to {}: {} directories and {} \
+             files/symlinks sent, {} unchanged left out, {} removed, {} bytes{done}",
             opts.level,
             base.display(),
             r.sent[0],
@@ -107,7 +121,7 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
             r.unchanged[0] + r.unchanged[1],
             r.removed[0] + r.removed[1],
             r.bytes
-        );
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     if a.level.is_some() {
@@ -140,28 +154,56 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
     for w in &report.warnings {
         eprintln!("coda-rs: warning: {w}");
     }
-    eprintln!(
-        "{}: full dump of {} ({:08x}): {} directories, {} files/symlinks, {} bytes",
-        a.output.display(),
-        volume_name,
-        volume_id,
-        report.directories,
-        report.files,
-        report.bytes
-    );
+    verbosity::summary(format_args!(
+        "{out_name}: {would}full dump of {volume_name} ({volume_id:08x}): {} directories, {} \
+         files/symlinks, {} bytes{done}",
+        report.directories, report.files, report.bytes
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `write` on OUT: stdout, or a new file (refused if it exists,
-/// unless --force; never inside DIR) that appears only once complete.
+/// unless --force; never inside DIR) that appears only once complete; in
+/// a dry run, after the same checks, on nothing.
 fn write_output(a: &CreateArgs, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    if a.output == Path::new("-") {
+    let to_stdout = a.output == Path::new("-");
+    if to_stdout && !a.dry.dry_run {
         crate::output::binary_stdout("a volume dump")?;
+    }
+    if !to_stdout {
+        check_output(a)?;
+    }
+    interrupt::install();
+    if a.dry.dry_run {
+        crate::detail!(
+            "{}: dry run: the dump is encoded and dropped",
+            a.output.display()
+        );
+        return write(&mut interrupt::Checked::new(io::sink()));
+    }
+    if to_stdout {
+        interrupt::left("the dump written to stdout is incomplete");
         let stdout = io::stdout();
-        let mut lock = stdout.lock();
+        let mut lock = interrupt::Checked::new(stdout.lock());
         write(&mut lock)?;
         return lock.flush().context("stdout");
     }
+    crate::detail!(
+        "{}: written under a temporary name beside it, renamed when complete",
+        a.output.display()
+    );
+    let mut out = output::create(&a.output, a.force)?;
+    let mut w = BufWriter::new(interrupt::Checked::new(&mut out));
+    write(&mut w)?;
+    w.into_inner()
+        .map_err(|e| anyhow::Error::new(e.into_error()))
+        .with_context(|| a.output.display().to_string())?;
+    output::commit(out, &a.output, "exists (use --force to overwrite)")
+}
+
+/// OUT as a file: refused if it exists (unless --force) or lies inside
+/// the tree being dumped.
+fn check_output(a: &CreateArgs) -> Result<()> {
     if !a.force && a.output.symlink_metadata().is_ok() {
         return Err(exit::refused(format!(
             "{}: exists (use --force to overwrite)",
@@ -181,11 +223,5 @@ fn write_output(a: &CreateArgs, write: impl FnOnce(&mut dyn Write) -> Result<()>
             )));
         }
     }
-    let mut out = output::create(&a.output, a.force)?;
-    let mut w = BufWriter::new(&mut out);
-    write(&mut w)?;
-    w.into_inner()
-        .map_err(|e| anyhow::Error::new(e.into_error()))
-        .with_context(|| a.output.display().to_string())?;
-    output::commit(out, &a.output, "exists (use --force to overwrite)")
+    Ok(())
 }

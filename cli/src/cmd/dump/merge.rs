@@ -39,6 +39,10 @@ pub struct MergeArgs {
     /// with a warning.
     #[arg(long)]
     pub force: bool,
+    /// The merge is made and checked in OUT's temporary file, which is
+    /// then removed instead of renamed to OUT.
+    #[command(flatten)]
+    pub dry: crate::cmd::DryRun,
 }
 
 /// Runs `coda-rs dump merge`.
@@ -61,7 +65,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     let input = Source::file(&a.full)
         .open()
         .with_context(|| a.full.display().to_string())?;
-    let meter = progress::Meter::new(progress::file_total(&a.full), false);
+    let meter = progress::meter(progress::file_total(&a.full));
     let input = progress::Counting::new(input, &meter);
     interrupt::install();
     let input = interrupt::Checked::new(input);
@@ -100,7 +104,16 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
             a.out.display()
         );
     }
-    output::commit(out, &a.out, "exists; merge never overwrites its output")?;
-    println!("{}", report.line(&a.out));
+    if a.dry.dry_run {
+        // Dropping the output removes its temporary file.
+        drop(out);
+        crate::verbosity::summary(format_args!(
+            "{}; dry run: nothing written",
+            report.line(&a.out)
+        ));
+    } else {
+        output::commit(out, &a.out, "exists; merge never overwrites its output")?;
+        crate::verbosity::summary(report.line(&a.out));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -94,12 +94,12 @@ pub struct RestoreArgs {
     /// Accept fields in any order.
     #[arg(long)]
     pub lenient: bool,
-    /// No progress bar (the summary line and errors are still printed).
-    #[arg(long)]
-    pub quiet: bool,
     /// The summary as one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The target is checked and the whole chain read; nothing is created.
+    #[command(flatten)]
+    pub dry: crate::cmd::DryRun,
 }
 
 impl RestoreArgs {
@@ -150,6 +150,7 @@ impl RestoreArgs {
             abort_after_objects: std::env::var(ENV_ABORT_AFTER)
                 .ok()
                 .and_then(|s| s.parse().ok()),
+            dry_run: self.dry.dry_run,
             ..RestoreOptions::default()
         })
     }
@@ -168,13 +169,26 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     };
     let input = source.open().context(subject.clone())?;
     let opts = a.options()?;
+    crate::detail!(
+        "{}: restoring {subject} and {} incremental(s), ACLs {}, {} writer thread(s)",
+        a.into.display(),
+        incs.len(),
+        match opts.acls {
+            AclMode::Yaml => "into ..CodaACLs.yaml",
+            AclMode::Skip => "not restored",
+            AclMode::Set(_) => "set through venus",
+        },
+        opts.workers
+    );
     interrupt::install();
-    interrupt::resumable("--resume");
+    if !a.dry.dry_run {
+        interrupt::resumable("--resume");
+    }
     let input = interrupt::Checked::new(input);
     let mut pause_after: Option<u64> = std::env::var(ENV_PAUSE_AFTER)
         .ok()
         .and_then(|s| s.parse().ok());
-    let meter = progress::Meter::new(total, a.quiet);
+    let meter = progress::meter(total);
     let start = Instant::now();
     let mut on_progress = |p: &Progress| {
         meter.show(p.stream_bytes, || format!("{} objects", p.objects));
@@ -198,8 +212,24 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     }
     if a.json {
         print_json(&mut io::stdout().lock(), &view)?;
+    } else if a.dry.dry_run {
+        crate::verbosity::summary(format_args!(
+            "{}: dry run: would restore {} directories, {} files, {} symlinks, {} hard links, \
+             {} bytes{}; nothing written",
+            a.into.display(),
+            s.directories,
+            s.files,
+            s.symlinks,
+            s.hard_links,
+            s.bytes,
+            if s.resumed_objects > 0 {
+                format!(" ({} objects already done)", s.resumed_objects)
+            } else {
+                String::new()
+            }
+        ));
     } else {
-        eprintln!("{}", view.line());
+        crate::verbosity::summary(view.line());
     }
     Ok(ExitCode::SUCCESS)
 }

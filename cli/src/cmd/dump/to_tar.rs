@@ -62,15 +62,15 @@ pub struct ToTarArgs {
     /// Print the summary as JSON on stdout (needs -o FILE).
     #[arg(long)]
     pub json: bool,
-    /// No summary line on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// The whole dump is read and converted, the tar dropped.
+    #[command(flatten)]
+    pub dry: crate::cmd::DryRun,
 }
 
 /// Runs `coda-rs dump to-tar`.
 pub fn run(a: ToTarArgs) -> Result<ExitCode> {
     let to_file = a.output.as_deref().filter(|p| *p != Path::new("-"));
-    if to_file.is_none() {
+    if to_file.is_none() && !a.dry.dry_run {
         if a.json {
             return Err(exit::usage(
                 "--json: the summary needs stdout; write the tar with -o FILE",
@@ -84,7 +84,7 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
     let subject = a.dump.display().to_string();
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
-    let meter = progress::Meter::new(progress::file_total(&a.dump), a.quiet);
+    let meter = progress::meter(progress::file_total(&a.dump));
     let input = progress::Counting::new(input, &meter);
     interrupt::install();
     let input = interrupt::Checked::new(input);
@@ -98,8 +98,12 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
         acl_mtime: a.acl_mtime.unwrap_or_else(super::now),
     };
     let summary = match to_file {
+        _ if a.dry.dry_run => {
+            write_tar(&mut reader, &mut io::sink(), &opts).context(subject.clone())?
+        }
         Some(out) => to_tar_file(&mut reader, out, &opts, a.force, &subject)?,
         None => {
+            interrupt::left("the tar written to stdout is incomplete");
             let mut w = BufWriter::with_capacity(OUT_BUF, io::stdout().lock());
             let s = write_tar(&mut reader, &mut w, &opts).context(subject.clone())?;
             w.flush().context("stdout")?;
@@ -113,9 +117,12 @@ pub fn run(a: ToTarArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&mut io::stdout().lock(), &view)?;
     }
-    if !a.quiet {
-        eprintln!("{}", view.line());
-    }
+    let dry = if a.dry.dry_run {
+        "; dry run: nothing written"
+    } else {
+        ""
+    };
+    crate::verbosity::summary(format_args!("{}{dry}", view.line()));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -66,7 +66,7 @@ pub fn run(a: VerifyArgs) -> Result<ExitCode> {
     let subject = a.dump.display().to_string();
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
-    let meter = progress::Meter::new(progress::file_total(&a.dump), false);
+    let meter = progress::meter(progress::file_total(&a.dump));
     let input = progress::Counting::new(input, &meter);
     let opts = VerifyOptions {
         read: ReadOptions { lenient: a.lenient },
@@ -101,7 +101,7 @@ fn against(a: &VerifyArgs, dir: &Path) -> Result<ExitCode> {
     }
     exit::input_file(&a.dump, super::DUMP_FILE)?;
     let input = Source::file(&a.dump).open().context(subject.clone())?;
-    let meter = progress::Meter::new(progress::file_total(&a.dump), false);
+    let meter = progress::meter(progress::file_total(&a.dump));
     let input = progress::Counting::new(input, &meter);
     let acls = match a.acls {
         AclsArg::Auto if on_coda(dir) => venus_acl_reader(dir)?,

@@ -40,7 +40,7 @@ pub struct RunArgs {
     #[arg(long)]
     yes: bool,
     /// Print what would run; run and record nothing.
-    #[arg(long)]
+    #[arg(short = 'n', long)]
     dry_run: bool,
     /// With --all: how to run a step on another host, e.g.
     /// 'ssh -oBatchMode=yes' (given the host, then the command line).

@@ -8,10 +8,14 @@ use std::time::Instant;
 use clap::Args;
 use rvm::heap::HeapParams;
 use rvm::init::{InitOptions, InitPlan, InitSizes};
+use rvm::{InitDataOptions, InitLogOptions};
 use rvm::{InitDataReport, InitLogReport, Timeval};
 
+use crate::cmd::DryRun;
 use crate::exit;
+use crate::interrupt;
 use crate::progress;
+use crate::verbosity;
 
 /// What a formatter may overwrite, and what it reports (every formatter).
 #[derive(Args)]
@@ -22,9 +26,8 @@ pub struct FormatArgs {
     /// Re-format RVM only: overwrite a log target only if it is all zero or already holds a valid RVM log, and a data target only if it is all zero or holds a valid RVM segment header; anything else (a filesystem, other data) is refused before anything is written. Unlike --force, it never overwrites user data.
     #[arg(long)]
     replace_rvm: bool,
-    /// No progress bar and no summary line on stderr.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    dry: DryRun,
 }
 
 /// `coda-rs rvm init-log`.
@@ -97,14 +100,14 @@ pub struct InitArgs {
 }
 
 /// Runs one formatting step with a progress bar on stderr (only on a
-/// terminal, never with `quiet`); returns its result and its duration.
+/// terminal, never with `-q`); returns its result and its duration.
 fn timed<T>(
     label: &str,
-    quiet: bool,
     step: impl FnOnce(&mut dyn FnMut(u64, u64)) -> rvm::Result<T>,
 ) -> rvm::Result<(T, f64)> {
-    let meter = progress::Meter::new(None, quiet);
+    let meter = progress::meter(None);
     let mut known = None;
+    let mut pause_after = interrupt::pause_after_bytes();
     let start = Instant::now();
     let r = step(&mut |done, total| {
         if known != Some(total) {
@@ -112,8 +115,13 @@ fn timed<T>(
             known = Some(total);
         }
         meter.show(done, || label.to_string());
-    })?;
+        if pause_after.is_some_and(|n| done >= n) {
+            pause_after = None;
+            interrupt::pause();
+        }
+    });
     meter.finish();
+    let r = r?;
     Ok((r, start.elapsed().as_secs_f64()))
 }
 
@@ -122,65 +130,126 @@ fn rate(bytes: u64, secs: f64) -> String {
     human::rate(bytes, secs).map_or_else(String::new, |r| format!(", {r}"))
 }
 
-fn log_summary(path: &Path, r: &InitLogReport, secs: f64) {
-    eprintln!(
-        "{}: RVM log formatted: {} log, {} bytes of records, {} bytes in all ({secs:.3} s{})",
-        path.display(),
+/// The summary of a log format; `secs`: how long it took, `None` for a
+/// dry run (nothing written).
+fn log_summary(path: &Path, r: &InitLogReport, secs: Option<f64>) {
+    let what = format!(
+        "{} log, {} bytes of records, {} bytes in all",
         if r.raw { "raw-partition" } else { "file" },
         r.status.log_size,
-        r.total,
-        rate(r.total, secs)
+        r.total
     );
+    crate::detail!(
+        "{}: status block at byte {}, records from byte {}",
+        path.display(),
+        r.total - r.status.log_size - rvm::status::STATUS_SIZE as u64,
+        r.status.log_start
+    );
+    match secs {
+        Some(secs) => verbosity::summary(format_args!(
+            "{}: RVM log formatted: {what} ({secs:.3} s{})",
+            path.display(),
+            rate(r.total, secs)
+        )),
+        None => verbosity::summary(format_args!(
+            "{}: dry run: would format an RVM log: {what}; nothing written",
+            path.display()
+        )),
+    }
 }
 
-fn data_summary(
-    log: &Path,
-    data: &Path,
-    p: &HeapParams,
-    r: &InitDataReport,
-    secs: f64,
-    quiet: bool,
-) {
+/// The summary of a data segment build; `secs` as for [`log_summary`].
+fn data_summary(log: &Path, data: &Path, p: &HeapParams, r: &InitDataReport, secs: Option<f64>) {
     if r.discarded {
+        let (now, will) = match secs {
+            Some(_) => ("were", ""),
+            None => ("would be", " (dry run)"),
+        };
         eprintln!(
-            "coda-rs: {}: warning: pending log records were discarded (--force)",
+            "coda-rs: {}: warning: pending log records {now} discarded (--force){will}",
             log.display()
         );
     }
-    if quiet {
-        return;
-    }
-    eprintln!(
-        "{}: RDS data segment built: {} bytes, heap {} bytes at {:#x} ({} free chunks of {}), statics {} bytes; log head = tail = {} ({secs:.3} s{})",
-        data.display(),
+    let what = format!(
+        "{} bytes, heap {} bytes at {:#x} ({} free chunks of {}), statics {} bytes; log head = tail = {}",
         r.data_size,
         p.heaplen,
         p.saddr,
         r.layout.n_chunks,
         p.chunk,
         p.staticlen,
-        r.status.log_tail,
-        rate(r.data_size, secs)
+        r.status.log_tail
     );
+    crate::detail!(
+        "{}: rdsinit's records at byte {} of {}",
+        data.display(),
+        r.records_at,
+        log.display()
+    );
+    match secs {
+        Some(secs) => verbosity::summary(format_args!(
+            "{}: RDS data segment built: {what} ({secs:.3} s{})",
+            data.display(),
+            rate(r.data_size, secs)
+        )),
+        None => verbosity::summary(format_args!(
+            "{}: dry run: would build an RDS data segment: {what}; nothing written",
+            data.display()
+        )),
+    }
+}
+
+/// Ctrl-C (SIGINT, SIGTERM) stops a formatter: it is told through its
+/// stop flag, and the signal's line says what the target holds then
+/// ([`interrupt::left`]). A log or data file the run created is removed;
+/// one that existed (`--force`, `--replace-rvm`; the run had truncated it)
+/// is emptied, so the same command starts again; a device holds no valid
+/// RVM structure (its status block or header page is written last), so
+/// no server takes it for one.
+fn stoppable() -> rvm::device::Stop {
+    interrupt::install();
+    Some(interrupt::stop_flag())
+}
+
+/// Says what an interrupted formatter left (see [`stoppable`]).
+fn left_by(e: rvm::Error) -> anyhow::Error {
+    if let rvm::Error::Interrupted { path, left } = &e {
+        let path = path.display();
+        match left {
+            rvm::Left::Removed => interrupt::left(format!("{path} was new and is removed")),
+            rvm::Left::Emptied => {
+                interrupt::left(format!("{path} is empty now (no RVM log or segment)"))
+            }
+            rvm::Left::Invalid => interrupt::left(format!("{path}: {}", left.describe())),
+            rvm::Left::Untouched => {}
+        }
+    }
+    e.into()
+}
+
+/// `secs` for the summaries: `None` in a dry run.
+fn took(f: &FormatArgs, secs: f64) -> Option<f64> {
+    (!f.dry.dry_run).then_some(secs)
 }
 
 /// `rvm init-log`.
 pub fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
     let size = rvm::size::log_size_argument("SIZE", &a.size)?;
-    if size > LARGE_LOG && !a.yes {
+    let f = &a.format;
+    if size > LARGE_LOG && !a.yes && !f.dry.dry_run {
         confirm_large_log(&a.log, size)?;
     }
-    let f = &a.format;
-    let opts = rvm::InitLogOptions {
+    let opts = InitLogOptions {
         force: f.force,
         replace_rvm: f.replace_rvm,
+        dry_run: f.dry.dry_run,
+        stop: stoppable(),
     };
-    let (r, secs) = timed("formatting log", f.quiet, |progress| {
+    let (r, secs) = timed("formatting log", |progress| {
         rvm::init_log(&a.log, size, opts, Timeval::now(), progress)
-    })?;
-    if !f.quiet {
-        log_summary(&a.log, &r, secs);
-    }
+    })
+    .map_err(left_by)?;
+    log_summary(&a.log, &r, took(f, secs));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -195,15 +264,18 @@ pub fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
         &a.chunk,
     ])?;
     let f = &a.format;
-    let opts = rvm::InitDataOptions {
+    let opts = InitDataOptions {
         force: f.force,
         replace_rvm: f.replace_rvm,
         sparse: a.sparse,
+        dry_run: f.dry.dry_run,
+        stop: stoppable(),
     };
-    let (r, secs) = timed("zero-filling data segment", f.quiet, |progress| {
+    let (r, secs) = timed("zero-filling data segment", |progress| {
         rvm::init_data(&a.log, &a.data, &p, opts, progress)
-    })?;
-    data_summary(&a.log, &a.data, &p, &r, secs, f.quiet);
+    })
+    .map_err(left_by)?;
+    data_summary(&a.log, &a.data, &p, &r, took(f, secs));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -233,7 +305,9 @@ fn confirm_large_log(log: &Path, size: u64) -> anyhow::Result<()> {
     }
 }
 
-/// `rvm init`.
+/// `rvm init`. A dry run checks both targets as the two steps would and
+/// reports the log it would format; the data segment's report needs the
+/// formatted log, so the dry run names only its target and size.
 pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     let sizes = InitSizes::parse(("--log-size", &a.log_size), ("--data-size", &a.data_size))?;
     let f = &a.format;
@@ -241,18 +315,36 @@ pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
         force: f.force,
         replace_rvm: f.replace_rvm,
         sparse: a.sparse,
+        stop: stoppable(),
     };
     let plan = InitPlan::check(&a.log, &a.data, sizes, opts)?;
-    let (l, secs) = timed("formatting log", f.quiet, |progress| {
-        plan.init_log(Timeval::now(), progress)
-    })?;
-    if !f.quiet {
-        log_summary(&a.log, &l, secs);
+    if f.dry.dry_run {
+        let opts = InitLogOptions {
+            force: f.force,
+            replace_rvm: f.replace_rvm,
+            dry_run: true,
+            stop: None,
+        };
+        let r = rvm::init_log(&a.log, sizes.log_size, opts, Timeval::now(), &mut |_, _| {})?;
+        log_summary(&a.log, &r, None);
+        verbosity::summary(format_args!(
+            "{}: dry run: would build an RDS data segment of {} bytes (heap {} bytes); nothing written",
+            a.data.display(),
+            sizes.data_size,
+            sizes.heap.heaplen
+        ));
+        return Ok(ExitCode::SUCCESS);
     }
-    let (d, secs) = timed("zero-filling data segment", f.quiet, |progress| {
+    let (l, secs) = timed("formatting log", |progress| {
+        plan.init_log(Timeval::now(), progress)
+    })
+    .map_err(left_by)?;
+    log_summary(&a.log, &l, Some(secs));
+    let (d, secs) = timed("zero-filling data segment", |progress| {
         plan.init_data(progress)
-    })?;
-    data_summary(&a.log, &a.data, &plan.sizes().heap, &d, secs, f.quiet);
+    })
+    .map_err(left_by)?;
+    data_summary(&a.log, &a.data, &plan.sizes().heap, &d, Some(secs));
     let conf = plan.server_conf(&d)?;
     let mut out = std::io::stdout().lock();
     if a.json {

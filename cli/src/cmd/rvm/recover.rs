@@ -23,7 +23,7 @@ pub struct RecoverArgs {
     #[arg(long, value_name = "OLD=NEW")]
     map: Vec<String>,
     /// Report what would change; write nothing.
-    #[arg(long)]
+    #[arg(short = 'n', long)]
     dry_run: bool,
     /// Apply the ranges even to a target that is not an RVM data segment (no valid segment header in its first page, regions past its end, and no header written by the log itself). Never to a target in use.
     #[arg(long)]
