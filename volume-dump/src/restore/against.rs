@@ -10,9 +10,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::coda::{is_copy, maybe_mount, mount_volume};
+use super::coda::{maybe_mount, mount_volume};
 use super::journal::is_journal_file;
-use super::plan::{join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
+use super::plan::{is_copy, join, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::RestoreError;
 use crate::model::Dump;

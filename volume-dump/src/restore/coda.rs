@@ -30,12 +30,6 @@ pub(crate) fn maybe_mount(obj: &ObjectInfo) -> bool {
     obj.kind == Kind::Symlink && obj.mode == 0o644
 }
 
-/// True when the name `p` of an object whose first name is `first` lies
-/// in another directory: on a Coda target it is a copy, not a hard link.
-pub(crate) fn is_copy(first: &Path, p: &Path) -> bool {
-    first.parent() != p.parent()
-}
-
 /// Calls `f` with `dir` (at `rel` beneath the target) as a [`HeldDir`].
 pub(crate) fn with_held<T>(
     ctx: &Ctx,

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use beneath::{FileKind, Root};
 
-use super::coda::{check_mounts_done, is_copy, make_mounts, maybe_mount, mount_volume, with_held};
+use super::coda::{check_mounts_done, make_mounts, maybe_mount, mount_volume, with_held};
 use super::journal::{Journal, SourceId, JOURNAL_NAME};
-use super::plan::{walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
+use super::plan::{is_copy, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::pool::{Mark, Pool};
 use super::reserved::{ACL_FILE, LOST_FOUND};
 use super::target::{Ctx, Existing, Source};

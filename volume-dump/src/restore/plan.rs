@@ -415,6 +415,13 @@ fn object_info(
     })
 }
 
+/// True when the name `p` of an object whose first name is `first` lies
+/// in another directory: on a Coda target it is a copy, not a hard link
+/// (Coda keeps hard links inside one directory).
+pub(crate) fn is_copy(first: &Path, p: &Path) -> bool {
+    first.parent() != p.parent()
+}
+
 /// `root` joined with a target-relative path.
 pub(crate) fn join(root: &Path, rel: &Path) -> PathBuf {
     if rel.as_os_str().is_empty() {

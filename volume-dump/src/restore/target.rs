@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use beneath::{Access, Dir, FileKind, Root};
 
-use super::coda::is_copy;
-use super::plan::{DirInfo, Kind, ObjectInfo, Payload};
+use super::plan::{is_copy, DirInfo, Kind, ObjectInfo, Payload};
 use super::RestoreError;
 use crate::tree::Fid;
 
@@ -40,7 +39,7 @@ pub(crate) struct Ctx {
     /// A refused chown is not an error (Coda mounts).
     pub owners_best_effort: bool,
     /// Hard links only inside one directory: a name elsewhere is a copy
-    /// (Coda mounts, [`super::coda::is_copy`]).
+    /// (Coda mounts, [`super::plan::is_copy`]).
     pub links_in_one_dir: bool,
     /// Some chown was refused.
     pub owner_refused: AtomicBool,
