@@ -232,9 +232,9 @@ impl Dir {
     fn open_regular(&self, name: &OsStr, acc: OFlags) -> Result<(File, Stat), Error> {
         let name = self.check(name, "opening a file")?;
         let at = || self.at(name, "opening a file");
-        let fd = openat(self.fd.as_fd(), name, acc | regular_flags(), Mode::empty())
-            .map_err(|e| at().errno(e))?;
-        checked_regular(fd, at)
+        let flags = acc | regular_flags();
+        let fd = openat(self.fd.as_fd(), name, flags, Mode::empty()).map_err(|e| at().errno(e))?;
+        checked_regular(fd, flags, at)
     }
 
     /// Creates the symlink `name` pointing at `target` (which is only
@@ -384,10 +384,13 @@ pub(crate) fn regular_flags() -> OFlags {
     OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC
 }
 
-/// Checks that `fd`, opened with [`regular_flags`], is a regular file,
-/// clears `O_NONBLOCK` again, and returns it with its status.
+/// Checks that `fd`, opened with `flags` (which hold [`regular_flags`]),
+/// is a regular file, clears `O_NONBLOCK` again (one `F_SETFL` with the
+/// status flags it was opened with, less that one), and returns it with
+/// its status.
 pub(crate) fn checked_regular<'a>(
     fd: OwnedFd,
+    flags: OFlags,
     at: impl Fn() -> At<'a>,
 ) -> Result<(File, Stat), Error> {
     let st = fstat(&fd).map_err(|e| at().errno(e))?;
@@ -395,8 +398,7 @@ pub(crate) fn checked_regular<'a>(
         FileKind::File => {}
         k => return Err(at().wrong_type(k.describe(), "regular file")),
     }
-    let fl = rustix::fs::fcntl_getfl(&fd).map_err(|e| at().errno(e))?;
-    rustix::fs::fcntl_setfl(&fd, fl - OFlags::NONBLOCK).map_err(|e| at().errno(e))?;
+    rustix::fs::fcntl_setfl(&fd, flags - OFlags::NONBLOCK).map_err(|e| at().errno(e))?;
     Ok((File::from(fd), st))
 }
 

@@ -41,6 +41,7 @@
 
 mod atomic;
 mod cache;
+mod copy;
 mod dir;
 mod error;
 mod kind;
@@ -63,6 +64,7 @@ use rustix::io::Errno;
 
 pub use atomic::{is_own_temp, is_temp_of, AtomicFile, AtomicOptions};
 pub use cache::DEFAULT_CAPACITY;
+pub use copy::{CopyError, RangeCopy, COPY_BUFFER};
 pub use dir::{Access, Dir, Entries, Entry, Special};
 pub use error::Error;
 pub use kind::FileKind;
@@ -220,14 +222,14 @@ impl Root {
         }
         let open = |extra| {
             let flags = OFlags::RDONLY | extra | dir::regular_flags();
-            resolve::open_path(sh.fd.as_fd(), rel, flags, sh.resolver)
+            resolve::open_path(sh.fd.as_fd(), rel, flags, sh.resolver).map(|fd| (fd, flags))
         };
-        let fd = match open(OFlags::NOATIME) {
+        let (fd, flags) = match open(OFlags::NOATIME) {
             Err(Errno::PERM) => open(OFlags::empty()),
             r => r,
         }
         .map_err(|e| at().errno(e))?;
-        dir::checked_regular(fd, at)
+        dir::checked_regular(fd, flags, at)
     }
 
     /// Splits `rel` into its parent directory (resolved as by
