@@ -9,6 +9,8 @@ mod new_file_modes;
 mod restore_attacks;
 #[path = "../tests/restore_checkpoints.rs"]
 mod restore_checkpoints;
+#[path = "../tests/restore_direct.rs"]
+mod restore_direct;
 #[path = "../tests/restore_golden.rs"]
 mod restore_golden;
 #[path = "../tests/restore_memory.rs"]

@@ -3,8 +3,9 @@
 
 use std::io::{self, Read};
 
-/// Buffer size: large sequential reads, few syscalls.
-const BUF_SIZE: usize = 256 * 1024;
+/// Buffer size: large sequential reads, few syscalls (a whole pipe's
+/// buffer, see [`crate::direct::PIPE_SIZE`]).
+const BUF_SIZE: usize = 1 << 20;
 
 pub(crate) struct Input<R> {
     inner: R,
@@ -23,6 +24,25 @@ impl<R> Input<R> {
 
     pub(crate) fn into_inner(self) -> R {
         self.inner
+    }
+
+    /// Bytes received from the inner reader so far (the stream offset
+    /// just past the buffer).
+    pub(crate) fn received(&self) -> u64 {
+        self.base + self.end as u64
+    }
+
+    /// How many unread bytes the buffer holds.
+    pub(crate) fn buffered(&self) -> usize {
+        self.end - self.pos
+    }
+
+    /// Consumes the buffer and `n` further bytes that the caller moved the
+    /// inner reader past itself.
+    pub(crate) fn skip_unbuffered(&mut self, n: u64) {
+        self.base += self.end as u64 + n;
+        self.pos = 0;
+        self.end = 0;
     }
 }
 

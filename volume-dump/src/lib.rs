@@ -56,6 +56,7 @@
 pub mod acl;
 pub mod create;
 mod data;
+pub mod direct;
 pub mod dirpage;
 mod end;
 mod error;
@@ -93,7 +94,7 @@ pub use field::VersionVector;
 pub use header::DumpHeader;
 pub use index::{IndexHeader, VnodeClass};
 pub use model::{Data, Dump, Index, IndexEntry};
-pub use reader::{DataReader, DumpReader, Entry, ReadOptions, VnodeEntry};
+pub use reader::{DataRange, DataReader, DumpReader, Entry, ReadOptions, VnodeEntry};
 pub use vnode::{vnode_type, Vnode};
 pub use volume::{volume_type, VolumeDiskData};
 pub use writer::DumpWriter;

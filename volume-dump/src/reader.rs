@@ -3,8 +3,10 @@
 //! §9.3 that span records, and streams vnode data through [`DataCursor`].
 
 use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
 
 use crate::data::{read_mark, DataCursor, Step};
+use crate::direct::{Direct, SpliceInto};
 use crate::end::DumpEnd;
 use crate::error::{Error, Record, Result};
 use crate::field::FieldReader;
@@ -254,6 +256,93 @@ impl<R: Read> DumpReader<R> {
         Ok(total)
     }
 
+    /// Passes over the rest of the current vnode's file data without
+    /// reading it, when this reader's stream is `direct`'s regular file
+    /// and every byte read from it so far has reached this reader: returns
+    /// the data's place in that file (for `copy_file_range`), the stream
+    /// then being past it. `None` (nothing consumed) when that cannot be:
+    /// a pipe, bytes held back between the file and this reader, the rest
+    /// already in the read buffer, or a file too short to hold the data
+    /// (then reading it reports where the dump ends).
+    pub fn take_data_range(&mut self, direct: &Direct) -> Result<Option<DataRange>> {
+        if !matches!(self.data, DataCursor::File { .. }) {
+            return Ok(None);
+        }
+        let Step::Bytes(left) = self.data.step() else {
+            return Ok(None);
+        };
+        let offset = self.offset();
+        let input = self.r.input();
+        let buffered = input.buffered() as u64;
+        let Some(file_offset) = direct.file_offset(offset) else {
+            return Ok(None);
+        };
+        if direct.pulled() != input.received() || left <= buffered {
+            return Ok(None);
+        }
+        let size = direct
+            .size()
+            .map_err(|source| Error::Io { offset, source })?;
+        if file_offset.checked_add(left).is_none_or(|end| end > size) {
+            return Ok(None);
+        }
+        direct
+            .seek_forward(left - buffered)
+            .map_err(|source| Error::Io { offset, source })?;
+        self.r.input().skip_unbuffered(left - buffered);
+        self.data.advance(left);
+        Ok(Some(DataRange {
+            stream_offset: offset,
+            file_offset,
+            len: left,
+        }))
+    }
+
+    /// Moves the rest of the current vnode's file data into `out` without
+    /// it passing through user space, when this reader's stream is
+    /// `direct`'s pipe and every byte read from it so far has reached this
+    /// reader: what the read buffer holds is written, the rest spliced out
+    /// of the pipe. Returns the bytes moved; the caller copies what is
+    /// left ([`DumpReader::copy_data`]: everything when this cannot be,
+    /// the rest when splice is refused).
+    pub fn splice_data<W: SpliceInto>(&mut self, direct: &Direct, out: &mut W) -> Result<u64> {
+        if !direct.is_pipe() || !matches!(self.data, DataCursor::File { .. }) {
+            return Ok(0);
+        }
+        if direct.pulled() != self.r.input().received() {
+            return Ok(0);
+        }
+        let mut moved = 0;
+        while let Step::Bytes(left) = self.data.step() {
+            let offset = self.offset();
+            let n = if self.r.input().buffered() > 0 {
+                let input = self.r.input();
+                let avail = input
+                    .fill_buf()
+                    .map_err(|source| Error::Io { offset, source })?;
+                let n = (avail.len() as u64).min(left) as usize;
+                out.write_all(&avail[..n])
+                    .map_err(|source| Error::Io { offset, source })?;
+                input.consume(n);
+                n as u64
+            } else {
+                let want = left.min(1 << 30) as usize;
+                let n = match out.splice_from(direct.file().as_fd(), want) {
+                    Ok(0) => return Err(self.r.truncated(&self.data.missing())),
+                    Ok(n) => n as u64,
+                    Err(e) if crate::direct::splice_unsupported(&e) => return Ok(moved),
+                    Err(source) => return Err(Error::Io { offset, source }),
+                };
+                direct.spliced(n);
+                self.r.input().skip_unbuffered(n);
+                n
+            };
+            self.data.advance(n);
+            moved += n;
+        }
+        Ok(moved)
+    }
+
     /// Skips the rest of the current vnode's data.
     pub fn skip_data(&mut self) -> Result<()> {
         while let Step::Bytes(left) = self.data_step()? {
@@ -323,6 +412,18 @@ impl<R: Read> DumpReader<R> {
         }
         Ok(())
     }
+}
+
+/// Where the data a reader passed over lies
+/// ([`DumpReader::take_data_range`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataRange {
+    /// Stream offset of the data's first byte (for messages).
+    pub stream_offset: u64,
+    /// Offset of the data's first byte in the [`Direct`] file.
+    pub file_offset: u64,
+    /// Bytes of data.
+    pub len: u64,
 }
 
 /// [`Read`] over the current vnode's data; see [`DumpReader::data`].

@@ -4,9 +4,11 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
+use std::os::fd::AsFd;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
+use crate::direct::Direct;
 use crate::kind::{self, Kind, Sniffed};
 use crate::restore::tape::{DeviceTape, TapeReader};
 use crate::tar::TarStream;
@@ -57,15 +59,49 @@ impl Source {
     /// (a tape that cannot space forward names `MTFSF`, a missing member
     /// its name).
     pub fn open(&self) -> io::Result<Box<dyn Read>> {
-        let input: Box<dyn Read> = match (&self.tape, self.is_stdin()) {
+        self.open_direct().map(|(r, _)| r)
+    }
+
+    /// [`Source::open`], and the descriptor the dump is read straight
+    /// from when it is an uncompressed dump in a regular file or a pipe
+    /// (not a tape, not a tar member): large file data can then be moved
+    /// by the kernel ([`Direct`]). A pipe gets a larger buffer either way.
+    pub fn open_direct(&self) -> io::Result<(Box<dyn Read>, Option<Direct>)> {
+        let (input, direct): (Box<dyn Read>, _) = match (&self.tape, self.is_stdin()) {
             (Some(t), _) => {
                 let dev = DeviceTape::open(&self.path)?;
                 let r = TapeReader::at_file(dev, t.file, t.block_size).map_err(io::Error::other)?;
-                Box::new(r)
+                (Box::new(r), None)
             }
-            (None, true) => Box::new(io::stdin().lock()),
-            (None, false) => Box::new(File::open(&self.path)?),
+            (None, stdin) => {
+                let file = if stdin {
+                    // Unbuffered (no 8 KiB layer of std's Stdin between
+                    // the descriptor and the reader's own buffer); a
+                    // closed stdin reads as std reads it (empty).
+                    match io::stdin().as_fd().try_clone_to_owned() {
+                        Ok(fd) => File::from(fd),
+                        Err(_) => return self.finish_open(Box::new(io::stdin().lock()), None),
+                    }
+                } else {
+                    File::open(&self.path)?
+                };
+                match Direct::new(file) {
+                    Ok((d, r)) => (Box::new(r), Some(d)),
+                    Err(file) => (Box::new(file), None),
+                }
+            }
         };
+        self.finish_open(input, direct)
+    }
+
+    /// The rest of [`Source::open_direct`]: the kind of the stream opened
+    /// as `input` (read from `direct`, if any), decompressed, the tar
+    /// member found.
+    fn finish_open(
+        &self,
+        input: Box<dyn Read>,
+        direct: Option<Direct>,
+    ) -> io::Result<(Box<dyn Read>, Option<Direct>)> {
         let Sniffed {
             kind,
             gzip,
@@ -80,7 +116,7 @@ impl Source {
             return Err(io::Error::new(io::ErrorKind::InvalidData, why));
         }
         let Some(name) = &self.tar_member else {
-            return Ok(input);
+            return Ok((input, direct.filter(|_| !gzip)));
         };
         let input: Box<dyn Read> = if self.tape.is_some() {
             input
@@ -89,7 +125,7 @@ impl Source {
         };
         let mut tar = TarStream::new(input);
         tar.find(name)?;
-        Ok(Box::new(Member(tar)))
+        Ok((Box::new(Member(tar)), None))
     }
 }
 

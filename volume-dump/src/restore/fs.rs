@@ -18,7 +18,7 @@ use super::journal::{Journal, SourceId, JOURNAL_NAME};
 use super::plan::{is_copy, walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
 use super::pool::{Mark, Pool};
 use super::reserved::{ACL_FILE, LOST_FOUND};
-use super::target::{Ctx, Existing, Source};
+use super::target::{Ctx, Existing};
 use super::SMALL_FILE_LIMIT;
 use super::{AclMode, CodaTarget, Progress, RestoreError, RestoreOptions, RestoreSummary};
 use crate::acl::yaml;
@@ -77,6 +77,8 @@ pub(crate) fn restore<R: Read>(
         owners_best_effort: coda,
         links_in_one_dir: opts.coda.is_some(),
         owner_refused: AtomicBool::new(false),
+        direct: opts.direct.clone(),
+        sync: opts.sync,
     });
     let mut w = FsWriter {
         pool: Pool::new(ctx.clone(), opts.workers.max(1)),
@@ -530,10 +532,7 @@ impl Sink for FsWriter<'_> {
                 Payload::Bad => Ok(()),
             })?;
         } else {
-            // The writers work on what is queued while this thread copies
-            // the large file with large writes.
-            self.pool.flush_all()?;
-            self.ctx.write_object(obj, Source::Big(data))?;
+            self.pool.write_large(obj, data)?;
         }
         self.object_done(obj, len)
     }

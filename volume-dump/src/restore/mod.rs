@@ -18,7 +18,10 @@
 //!    name; further names become hard links. Files up to
 //!    [`SMALL_FILE_LIMIT`] are handed to a bounded pool of writer threads
 //!    while the stream is read on; larger files are copied with large
-//!    writes on the reading thread. Objects no directory lists go to
+//!    writes on the reading thread, or, when the dump is a file read
+//!    directly ([`RestoreOptions::direct`]), by the writers with
+//!    `copy_file_range` while the stream seeks past them. Objects no
+//!    directory lists go to
 //!    `lost+found/%08x.%08x`.
 //! 5. directories get mode, owner and mtime, deepest first (after their
 //!    children), and the ACLs are written (`..CodaACLs.yaml`, spec §11.5).
@@ -205,6 +208,11 @@ pub struct RestoreOptions {
     /// Check the target and read the whole chain as a restore does, and
     /// count what it would make (the summary); create and write nothing.
     pub dry_run: bool,
+    /// The descriptor the full dump is read straight from
+    /// ([`crate::source::Source::open_direct`]): large files are then
+    /// copied out of a dump file by the kernel, by the writer threads,
+    /// while the stream is read on.
+    pub direct: Option<crate::direct::Direct>,
 }
 
 impl Default for RestoreOptions {
@@ -224,6 +232,7 @@ impl Default for RestoreOptions {
             stop: None,
             abort_after_objects: None,
             dry_run: false,
+            direct: None,
         }
     }
 }

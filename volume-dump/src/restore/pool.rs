@@ -15,21 +15,28 @@
 //!   batches handed over at most [`IN_FLIGHT_BYTES`] (the reader waits),
 //!   whatever the dump's size and the number of writers.
 //!
+//! - a large file whose data can be copied by the kernel out of the dump
+//!   file ([`Pool::submit_range`]) goes to the least busy writer at once,
+//!   whatever its directory: its entry is little work beside its data, and
+//!   the writers copy several such files at a time while the stream is
+//!   read on.
+//!
 //! A checkpoint ([`Pool::mark`], [`Pool::reached`]) names a point of the
 //! stream; it is reached when every object handed over before it is
 //! written, without stopping the writers.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use super::plan::ObjectInfo;
+use super::plan::{ObjectInfo, Payload};
 use super::target::{Ctx, Source};
 use super::RestoreError;
+use crate::reader::DataRange;
 
 /// Objects per batch.
 pub(crate) const BATCH_OBJECTS: usize = 64;
@@ -43,16 +50,32 @@ pub(crate) const IN_FLIGHT_BYTES: u64 = 16 << 20;
 /// metadata), so that batches of empty files are bounded too.
 const OBJECT_CHARGE: u64 = 512;
 
-/// Objects for one writer, their data in one buffer.
+/// Where the data of an object in a batch is.
+enum Held {
+    /// `data[start..end]` of the batch.
+    Bytes(usize, usize),
+    /// In the dump file, copied by the kernel.
+    Range(DataRange),
+}
+
+/// Objects for one writer, their data in one buffer (or in the dump file).
 #[derive(Default)]
 struct Batch {
-    objects: Vec<(ObjectInfo, usize, usize)>,
+    objects: Vec<(ObjectInfo, Held)>,
     data: Vec<u8>,
+    /// Bytes of the objects whose data stays in the dump file.
+    ranged: u64,
 }
 
 impl Batch {
+    /// What the batch holds in memory.
     fn charge(&self) -> u64 {
         self.data.len() as u64 + OBJECT_CHARGE * self.objects.len() as u64
+    }
+
+    /// What the batch gives its writer to do.
+    fn work(&self) -> u64 {
+        self.charge() + self.ranged
     }
 }
 
@@ -67,7 +90,7 @@ struct Shared {
     failed: AtomicBool,
     /// Per writer: batches written.
     done: Vec<AtomicU64>,
-    /// Per writer: charge handed over and not yet written.
+    /// Per writer: work handed over and not yet done.
     load: Vec<AtomicU64>,
 }
 
@@ -98,6 +121,7 @@ pub(crate) struct Mark(Vec<u64>);
 
 /// The writer threads and the batches being filled for them.
 pub(crate) struct Pool {
+    ctx: Arc<Ctx>,
     senders: Vec<Sender<Batch>>,
     handles: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
@@ -131,17 +155,22 @@ impl Pool {
             handles.push(std::thread::spawn(move || {
                 while let Ok(batch) = rx.recv() {
                     if !shared.failed.load(Ordering::Acquire) {
-                        for (obj, start, end) in &batch.objects {
-                            let src = Source::<io::Empty>::Bytes(&batch.data[*start..*end]);
+                        for (obj, held) in &batch.objects {
+                            let src = match held {
+                                Held::Bytes(start, end) => {
+                                    Source::<io::Empty>::Bytes(&batch.data[*start..*end])
+                                }
+                                Held::Range(r) => Source::Range(*r),
+                            };
                             if let Err(e) = ctx.write_object(obj, src) {
                                 shared.fail(e);
                                 break;
                             }
                         }
                     }
-                    let charge = batch.charge();
+                    let (charge, work) = (batch.charge(), batch.work());
                     drop(batch);
-                    shared.load[w].fetch_sub(charge, Ordering::Relaxed);
+                    shared.load[w].fetch_sub(work, Ordering::Relaxed);
                     shared.done[w].fetch_add(1, Ordering::Release);
                     *shared.lock_flight() -= charge;
                     shared.written.notify_all();
@@ -149,6 +178,7 @@ impl Pool {
             }));
         }
         Pool {
+            ctx,
             senders,
             handles,
             shared,
@@ -167,8 +197,7 @@ impl Pool {
                 return w;
             }
         }
-        let busy = |w: usize| self.shared.load[w].load(Ordering::Relaxed) + self.open[w].charge();
-        let w = (0..self.open.len()).min_by_key(|&w| busy(w)).unwrap_or(0);
+        let w = self.least_busy();
         match self.owner.get_mut(dir) {
             Some(o) => o.0 = w,
             None => {
@@ -176,6 +205,53 @@ impl Pool {
             }
         }
         w
+    }
+
+    /// The writer with the least work handed over or queued.
+    fn least_busy(&self) -> usize {
+        let busy = |w: usize| self.shared.load[w].load(Ordering::Relaxed) + self.open[w].work();
+        (0..self.open.len()).min_by_key(|&w| busy(w)).unwrap_or(0)
+    }
+
+    /// Hands `obj`, whose data is `range` of the dump file, to the least
+    /// busy writer at once (see the module doc).
+    pub(crate) fn submit_range(
+        &mut self,
+        obj: ObjectInfo,
+        range: DataRange,
+    ) -> Result<(), RestoreError> {
+        if let Some(e) = self.shared.take_error() {
+            return Err(e);
+        }
+        let w = self.least_busy();
+        let batch = &mut self.open[w];
+        batch.objects.push((obj, Held::Range(range)));
+        batch.ranged += range.len;
+        self.flush(w)
+    }
+
+    /// Writes `obj`, a file too large for a batch: a writer copies it out
+    /// of the dump file when the kernel can ([`Pool::submit_range`]),
+    /// else this thread writes it with large writes while the writers
+    /// work on what is queued.
+    pub(crate) fn write_large<R: Read>(
+        &mut self,
+        obj: &ObjectInfo,
+        mut data: Payload<'_, R>,
+    ) -> Result<(), RestoreError> {
+        let range = match (&mut data, &self.ctx.direct) {
+            (Payload::Stream(r, _), Some(direct)) => {
+                r.take_data_range(direct).map_err(RestoreError::Dump)?
+            }
+            _ => None,
+        };
+        match range {
+            Some(range) => self.submit_range(obj.clone(), range),
+            None => {
+                self.flush_all()?;
+                self.ctx.write_object(obj, Source::Big(data))
+            }
+        }
     }
 
     /// Queues `obj`; `fill` appends its data to the buffer it is given.
@@ -200,7 +276,7 @@ impl Pool {
             return Err(e);
         }
         let end = batch.data.len();
-        batch.objects.push((obj, start, end));
+        batch.objects.push((obj, Held::Bytes(start, end)));
         self.open_bytes += end - start;
         if batch.objects.len() >= BATCH_OBJECTS || batch.data.len() >= BATCH_BYTES {
             self.flush(w)?;
@@ -217,7 +293,7 @@ impl Pool {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.open[w]);
-        let charge = batch.charge();
+        let (charge, work) = (batch.charge(), batch.work());
         self.open_bytes -= batch.data.len();
         {
             let mut flight = self.shared.lock_flight();
@@ -230,7 +306,7 @@ impl Pool {
             }
             *flight += charge;
         }
-        self.shared.load[w].fetch_add(charge, Ordering::Relaxed);
+        self.shared.load[w].fetch_add(work, Ordering::Relaxed);
         self.sent[w] += 1;
         self.senders[w]
             .send(batch)

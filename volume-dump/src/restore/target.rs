@@ -8,14 +8,18 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use beneath::{Access, Dir, FileKind, Root};
+use beneath::{Access, CopyError, Dir, FileKind, RangeCopy, Root, Writeback, WRITEBACK_CHUNK};
 
 use super::plan::{is_copy, DirInfo, Kind, ObjectInfo, Payload};
 use super::RestoreError;
+use crate::direct::{splice_unsupported, Direct, SpliceInto};
+use crate::error::{Error, Record};
+use crate::reader::DataRange;
 use crate::tree::Fid;
 
 /// How entries already in the target are treated.
@@ -49,12 +53,18 @@ pub(crate) struct Ctx {
     /// The umask when every new file's mode is exactly what it is created
     /// with (a fresh target without a default ACL), else `None`.
     pub plain_umask: Option<u32>,
+    /// The dump file that [`Source::Range`]s are in.
+    pub direct: Option<Direct>,
+    /// `--sync`: large files start writeback while they are written.
+    pub sync: bool,
 }
 
 /// Where an object's data comes from when it is written.
 pub(crate) enum Source<'a, R> {
     Bytes(&'a [u8]),
     Big(Payload<'a, R>),
+    /// A range of [`Ctx::direct`], copied by the kernel.
+    Range(DataRange),
 }
 
 fn describe(k: Kind) -> &'static str {
@@ -121,6 +131,15 @@ impl Ctx {
             }
             Err(e) => return Err(b(e)),
         };
+        if self.existing == Existing::Fresh {
+            // Nothing is expected there: one mkdir, and a look only when
+            // something is (a directory made meanwhile, e.g. lost+found).
+            match parent.mkdir(name, 0o700) {
+                Ok(()) => return parent.open_dir(name).map_err(b),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(b(e)),
+            }
+        }
         match parent.kind(name).map_err(b)? {
             None => {}
             Some(FileKind::Dir) => return parent.open_dir(name).map_err(b),
@@ -207,16 +226,28 @@ impl Ctx {
                     Source::Bytes(d) | Source::Big(Payload::Bytes(d)) => {
                         f.write_all(d).map_err(|e| t("writing file data", e))?
                     }
+                    Source::Range(range) => {
+                        self.copy_range(obj, &range, &f, |e| t("writing file data", e))?
+                    }
                     Source::Big(Payload::Stream(r, _)) => {
                         let mut out = Tracked {
                             file: &mut f,
                             err: None,
+                            written: 0,
+                            writeback: self.sync.then(Writeback::new),
                         };
-                        if let Err(e) = r.copy_data(&mut out) {
+                        let spliced = match &self.direct {
+                            Some(d) => r.splice_data(d, &mut out),
+                            None => Ok(0),
+                        };
+                        if let Err(e) = spliced.and_then(|_| r.copy_data(&mut out)) {
                             return Err(match out.err.take() {
                                 Some(io) => t("writing file data", io),
                                 None => RestoreError::Dump(e),
                             });
+                        }
+                        if let Some(wb) = &mut out.writeback {
+                            wb.finish(out.file.as_fd(), out.written);
                         }
                     }
                     Source::Big(Payload::Bad) => {}
@@ -283,6 +314,62 @@ impl Ctx {
         }
     }
 
+    /// Copies `range` of the dump file into the new file `f` (with
+    /// `--sync`, chunk by chunk, each handed to the device when done).
+    /// Errors of `f` become `target(error)`; a failed read or a short dump
+    /// file is a dump error.
+    fn copy_range(
+        &self,
+        obj: &ObjectInfo,
+        range: &DataRange,
+        f: &File,
+        target: impl Fn(io::Error) -> RestoreError,
+    ) -> Result<(), RestoreError> {
+        let direct = self
+            .direct
+            .as_ref()
+            .expect("ranges are only taken from a direct source");
+        let step = if self.sync {
+            WRITEBACK_CHUNK
+        } else {
+            range.len
+        };
+        let mut copy = RangeCopy::new();
+        let mut writeback = Writeback::new();
+        let mut done = 0;
+        while done < range.len {
+            let want = step.min(range.len - done);
+            let n = copy
+                .copy(direct.file(), range.file_offset + done, f, done, want)
+                .map_err(|e| match e {
+                    CopyError::Write(io) => target(io),
+                    CopyError::Read(source) => RestoreError::Dump(Error::Io {
+                        offset: range.stream_offset + done,
+                        source,
+                    }),
+                })?;
+            done += n;
+            if n < want {
+                // The dump file shrank since the range was taken.
+                return Err(RestoreError::Dump(Error::Truncated {
+                    offset: range.stream_offset + done,
+                    record: Record::Vnode {
+                        vnode: obj.fid.0,
+                        unique: obj.fid.1,
+                    },
+                    expected: format!("{} more bytes of file data", range.len - done),
+                }));
+            }
+            if self.sync {
+                writeback.wrote(f.as_fd(), done);
+            }
+        }
+        if self.sync {
+            writeback.finish(f.as_fd(), done);
+        }
+        Ok(())
+    }
+
     /// The mode to create a file with when that gives it its final mode
     /// (no fchmod needed): no set-id or sticky bit (chown would clear
     /// them), no group or other write bit (nobody may open it for writing
@@ -338,18 +425,45 @@ impl Ctx {
 
 /// A writer that remembers its own failure, to tell target errors from
 /// dump errors after [`crate::reader::DumpReader::copy_data`].
+/// With `--sync` it starts writeback of each finished chunk.
 struct Tracked<'a> {
     file: &'a mut File,
     err: Option<io::Error>,
+    written: u64,
+    writeback: Option<Writeback>,
 }
 
 impl Write for Tracked<'_> {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.file.write(b).inspect_err(|e| {
+        let n = self.file.write(b).inspect_err(|e| {
             self.err = Some(io::Error::new(e.kind(), e.to_string()));
-        })
+        })?;
+        self.wrote(n);
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+impl SpliceInto for Tracked<'_> {
+    fn splice_from(&mut self, pipe: BorrowedFd<'_>, len: usize) -> io::Result<usize> {
+        let n = self.file.splice_from(pipe, len).inspect_err(|e| {
+            // Refused splices are retried as writes, not errors.
+            if !splice_unsupported(e) {
+                self.err = Some(io::Error::new(e.kind(), e.to_string()));
+            }
+        })?;
+        self.wrote(n);
+        Ok(n)
+    }
+}
+
+impl Tracked<'_> {
+    fn wrote(&mut self, n: usize) {
+        self.written += n as u64;
+        if let Some(wb) = &mut self.writeback {
+            wb.wrote(self.file.as_fd(), self.written);
+        }
     }
 }

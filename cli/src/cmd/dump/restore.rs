@@ -1,7 +1,7 @@
 //! `coda-rs dump restore`: a dump chain restored into a directory tree,
 //! resumably (spec §11.7).
 
-use std::io::{self, BufReader};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -167,8 +167,11 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
     } else {
         progress::file_total(&a.source)
     };
-    let input = source.open().context(subject.clone())?;
-    let opts = a.options()?;
+    let (input, direct) = source.open_direct().context(subject.clone())?;
+    let opts = RestoreOptions {
+        direct,
+        ..a.options()?
+    };
     crate::detail!(
         "{}: restoring {subject} and {} incremental(s), ACLs {}, {} writer thread(s)",
         a.into.display(),
@@ -197,13 +200,8 @@ pub fn run(a: RestoreArgs) -> Result<ExitCode> {
             interrupt::pause();
         }
     };
-    let result = restore_chain(
-        BufReader::with_capacity(1 << 20, input),
-        &incs,
-        &a.into,
-        &opts,
-        &mut on_progress,
-    );
+    // The reader buffers (1 MiB reads); no second buffer in between.
+    let result = restore_chain(input, &incs, &a.into, &opts, &mut on_progress);
     meter.finish();
     let s = result.map_err(|e| in_stream(e, &subject))?;
     let view = RestoreView::new(&s, &a.into, start.elapsed().as_secs_f64());
