@@ -1,6 +1,6 @@
 //! The runbook executor: `reinit run --all` carries out every remaining
 //! step in order until only manual steps remain, and `reinit run STEP`
-//! one coda-rs step, both through [`Walk`].
+//! one step by the same rules, both through [`Walk`].
 //!
 //! Before a step starts, the walk decides how it runs ([`Invocation`]):
 //! - where: a step of this host (or of none) runs here; a step of another
@@ -214,20 +214,31 @@ impl Walk<'_> {
         }
     }
 
-    /// `reinit run STEP`: the coda-rs step `id`, here (`force`: the
-    /// guards of [`Progress::start`] are overridden).
+    /// `reinit run STEP`: the step `id` carried out as `--all` carries out
+    /// each step (a coda-rs step directly, an operator step by its quoted
+    /// line after asking unless `--yes`, a step of another host through
+    /// the remote shell or not at all, naming host and command); a manual
+    /// step is refused ([`Error::NotRunnable`], naming the command that
+    /// records it). The guards of [`Progress::start`] (order, done,
+    /// running) come before any question; `force` overrides them.
     pub fn step(&mut self, id: &str, force: bool) -> Result<Finished> {
         let (runbook, journal) = self.state.open()?;
         let step = runbook.find(id)?;
-        if !step.action.is_coda_rs() {
+        if step.action.kind() == Kind::Manual {
             let then = reinit_command("done", Some(&step.id), &self.state.dir);
             return Err(Error::NotRunnable {
                 step: step.id.clone(),
                 command: step.action.command_line(),
-                runs: "coda-rs command",
+                runs: "coda-rs or operator command",
                 then: String::from_utf8_lossy(&then).into_owned(),
             });
         }
+        Progress::new(&runbook, &journal, self.processes).start(
+            step,
+            force,
+            std::process::id(),
+            0,
+        )?;
         self.one(&runbook, &journal, step, force)?;
         Ok(Finished::Ran(step.id.clone()))
     }

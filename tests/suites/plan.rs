@@ -17,6 +17,8 @@ mod plan_reinit_rvm;
 mod plan_scripts;
 #[path = "../tests/reinit_run.rs"]
 mod reinit_run;
+#[path = "../tests/reinit_run_step.rs"]
+mod reinit_run_step;
 #[path = "../tests/reinit_walk.rs"]
 mod reinit_walk;
 

@@ -296,8 +296,8 @@ fn reinit_hints_run_as_printed() {
     run_hint(&reinit_ok(&["next"]), "run it with: ");
     reinit_ok(&["done", "13.1.1"]);
     run_hint(&reinit_ok(&["next"]), "when it is done: ");
-    // `run` of an operator step names the `done` command in its error.
-    let out = reinit(root, &state, &["run", "13.1.2"]);
+    // `run` of a step done by hand names the `done` command in its error.
+    let out = reinit(root, &state, &["run", "13.9.1"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8(out.stderr).unwrap();
     let inner = err
@@ -315,7 +315,7 @@ fn reinit_hints_run_as_printed() {
             call(&["coda-rs", "reinit", "next", "--state", st]),
             call(&["coda-rs", "reinit", "run", "13.1.1", "--state", st]),
             call(&["coda-rs", "reinit", "done", "13.1.2", "--state", st]),
-            call(&["coda-rs", "reinit", "done", "13.1.2", "--state", st]),
+            call(&["coda-rs", "reinit", "done", "13.9.1", "--state", st]),
         ]
     );
     let mut after = entries(root);

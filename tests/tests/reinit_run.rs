@@ -470,13 +470,13 @@ fn an_interrupted_restore_step_resumes_with_run_step() {
     let target = cell.root.join("coda/tmp/inited/proj");
     std::fs::create_dir_all(&target).unwrap();
     let out = cell
-        .command(&["run", &id])
+        .command(&["run", &id, "--host", "cl1"])
         .env(KILL_HOOK, "20")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(target.join(".coda-rs-restore.json").exists());
-    let out = cell.run(&["run", &id]);
+    let out = cell.run(&["run", &id, "--host", "cl1"]);
     assert!(out.status.success(), "{out:?}");
     let err = text(&out.stderr);
     assert!(
@@ -508,7 +508,7 @@ fn an_interrupted_restore_step_resumes_with_run_step() {
         other.join("unrelated"),
     )
     .unwrap();
-    let out = cell.run(&["run", &users]);
+    let out = cell.run(&["run", &users, "--host", "cl1"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = text(&out.stderr);
     assert!(
@@ -581,7 +581,8 @@ fn the_rvm_reformat_asks_on_a_terminal_and_dry_run_does_nothing() {
         "--remote-shell",
         &rsh,
     ];
-    for args in [&["run", "13.2.2", "--dry-run"][..], &all[..]] {
+    let one = ["run", "13.2.2", "--dry-run", "--host", "srv1"];
+    for args in [&one[..], &all[..]] {
         let out = cell.run(args);
         assert!(out.status.success(), "{args:?}: {out:?}");
         let err = text(&out.stderr);
@@ -599,7 +600,7 @@ fn the_rvm_reformat_asks_on_a_terminal_and_dry_run_does_nothing() {
         "{out:?}"
     );
     // Without a terminal: refused, nothing done.
-    let out = cell.run(&["run", "13.2.2"]);
+    let out = cell.run(&["run", "13.2.2", "--host", "srv1"]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(
         text(&out.stderr).contains("no terminal to ask on (give --yes)"),
@@ -609,7 +610,7 @@ fn the_rvm_reformat_asks_on_a_terminal_and_dry_run_does_nothing() {
     assert_eq!(cell.journal(), before);
     // On a terminal it asks; "n" leaves everything as it was.
     for answer in ["n\n", "\n", "no\n"] {
-        let out = on_a_terminal(&cell, &["run", "13.2.2"], answer);
+        let out = on_a_terminal(&cell, &["run", "13.2.2", "--host", "srv1"], answer);
         let shown = text(&out.stdout);
         assert!(
             shown.contains(
@@ -622,7 +623,7 @@ fn the_rvm_reformat_asks_on_a_terminal_and_dry_run_does_nothing() {
         assert!(!rvm_files(&cell));
         assert_eq!(cell.journal(), before);
     }
-    let out = on_a_terminal(&cell, &["run", "13.2.2"], "y\n");
+    let out = on_a_terminal(&cell, &["run", "13.2.2", "--host", "srv1"], "y\n");
     assert!(out.status.success(), "{out:?}");
     assert!(rvm_files(&cell));
     assert_eq!(cell.status()["next"], "13.2.3");

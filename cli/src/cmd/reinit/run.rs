@@ -1,5 +1,5 @@
-//! `coda-rs reinit run`: one coda-rs step, or (`--all`) every remaining
-//! step until only manual steps remain. The executor is
+//! `coda-rs reinit run`: one step, or (`--all`) every remaining step
+//! until only manual steps remain, by the same rules. The executor is
 //! `recovery_plan::walk`; this module parses, asks on the terminal and
 //! prints.
 
@@ -21,7 +21,9 @@ use crate::exit;
 /// Arguments of `reinit run`.
 #[derive(Args)]
 pub struct RunArgs {
-    /// Step id, e.g. 13.2.2 (a coda-rs step; run here).
+    /// Step id, e.g. 13.2.2: carried out as --all carries out each step
+    /// (operator steps asked about unless --yes, other hosts' steps
+    /// through --remote-shell).
     #[arg(
         value_name = "STEP",
         required_unless_present = "all",
@@ -42,13 +44,13 @@ pub struct RunArgs {
     /// Print what would run; run and record nothing.
     #[arg(short = 'n', long)]
     dry_run: bool,
-    /// With --all: how to run a step on another host, e.g.
-    /// 'ssh -oBatchMode=yes' (given the host, then the command line).
-    #[arg(long, value_name = "CMD", requires = "all")]
+    /// How to run a step on another host, e.g. 'ssh -oBatchMode=yes'
+    /// (given the host, then the command line).
+    #[arg(long, value_name = "CMD")]
     remote_shell: Option<String>,
-    /// With --all: this machine's host name in the runbook [default: the
-    /// system's node name].
-    #[arg(long, value_name = "NAME", requires = "all")]
+    /// This machine's host name in the runbook [default: the system's
+    /// node name].
+    #[arg(long, value_name = "NAME")]
     host: Option<String>,
     /// STEP only: run it even though earlier steps are not done, again
     /// when done, or while the journal names a live process for it.
@@ -116,8 +118,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
     let here = match &args.host {
         Some(h) => Some(HostName::new(h).map_err(|e| exit::usage(format!("--host: {e}")))?),
-        None if args.all => HostName::this_machine(),
-        None => None,
+        None => HostName::this_machine(),
     };
     let options = Options {
         yes: args.yes,
