@@ -73,7 +73,7 @@ pub use name::name_problem;
 pub use resolve::Resolver;
 pub use rustix::fs::{Stat, Timespec, Timestamps};
 pub use writeback::{Writeback, WRITEBACK_CHUNK};
-pub use xattr::{read_fd as read_xattrs, write_fd as write_xattrs, Xattr};
+pub use xattr::{read_fd as read_xattrs, write_fd as write_xattrs, Xattr, DEFAULT_ACL};
 
 use error::At;
 use name::{path_problem, PathProblem};

@@ -23,6 +23,11 @@ pub struct Xattr {
     pub value: Vec<u8>,
 }
 
+/// The attribute that holds a directory's default ACL: entries created in
+/// such a directory get modes from it, not their creation mode less the
+/// umask.
+pub const DEFAULT_ACL: &[u8] = b"system.posix_acl_default";
+
 /// Calls a size-query-then-fill pair until the value fits (it may grow
 /// between the two calls).
 fn fetch(
@@ -121,6 +126,20 @@ impl Dir {
                 .at(self.rel().into(), "reading extended attributes")
                 .io(e)
         })
+    }
+
+    /// Whether this directory has a default ACL ([`DEFAULT_ACL`]), which
+    /// the entries created in it inherit. A file system without extended
+    /// attributes has none.
+    pub fn has_default_acl(&self) -> Result<bool, Error> {
+        match rustix::fs::fgetxattr_query(self.raw(), DEFAULT_ACL) {
+            Ok(_) => Ok(true),
+            Err(Errno::NODATA | Errno::OPNOTSUPP | Errno::NOSYS) => Ok(false),
+            Err(e) => Err(self
+                .shared()
+                .at(self.rel().into(), "reading extended attributes")
+                .errno(e)),
+        }
     }
 
     /// Sets extended attributes on this directory itself.

@@ -433,10 +433,7 @@ fn born(target: &beneath::Root, existing: Existing, umask: u32) -> crate::meta::
     if st.st_gid == gid {
         b.owner = Some((uid, gid));
     }
-    let default_acl = beneath::read_xattrs(&top).map_or(true, |attrs| {
-        attrs.iter().any(|a| a.name == b"system.posix_acl_default")
-    });
-    if !default_acl {
+    if !top.has_default_acl().unwrap_or(true) {
         b.umask = Some(umask);
     }
     b

@@ -186,8 +186,7 @@ fn plain_umask(root: &Root, existing: Existing, coda: bool) -> Option<u32> {
     if existing != Existing::Fresh || coda {
         return None;
     }
-    let attrs = beneath::read_xattrs(root.top()).ok()?;
-    if attrs.iter().any(|a| a.name == b"system.posix_acl_default") {
+    if root.top().has_default_acl().unwrap_or(true) {
         return None;
     }
     // Read without setting it (Linux 4.7 and later; else no shortcut).
