@@ -199,14 +199,12 @@ impl Failure {
     /// A failure from a system error.
     pub fn io(path: impl Into<PathBuf>, op: Op, err: &io::Error) -> Failure {
         let errno = err.raw_os_error();
-        let mut message = err.to_string();
-        if let Some(n) = errno {
-            // `io::Error` appends " (os error N)"; keep only the words.
-            if let Some(cut) = message.find(" (os error") {
-                message.truncate(cut);
-            }
-            message.push_str(&format!(" (errno {n})"));
-        }
+        // A system error reads as the system's words for its errno, then
+        // the number (` (errno 5)`); any other error as its text.
+        let message = match errno {
+            Some(n) => format!("{} (errno {n})", errno::Errno(n)),
+            None => err.to_string(),
+        };
         Failure {
             path: path.into(),
             op,
@@ -260,5 +258,22 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_system_error_reads_as_the_systems_words_and_its_errno() {
+        // glibc's strerror(5) and strerror(28).
+        let f = Failure::io("/s/f", Op::Read, &io::Error::from_raw_os_error(5));
+        assert_eq!(f.errno, Some(5));
+        assert_eq!(f.to_string(), "/s/f: read: Input/output error (errno 5)");
+        let f = Failure::io("/s/f", Op::Read, &io::Error::from_raw_os_error(28));
+        assert_eq!(f.message, "No space left on device (errno 28)");
+        let f = Failure::io("/s/f", Op::Read, &io::Error::other("short read"));
+        assert_eq!((f.errno, f.message.as_str()), (None, "short read"));
     }
 }
