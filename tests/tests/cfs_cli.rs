@@ -2,17 +2,7 @@
 //! Everything that talks to venus is proven through the real kernel in
 //! `cfs_qemu.rs`.
 
-use coda_rs_tests::{coda_rs, scratch};
-
-/// Entries of a directory, sorted.
-fn entries(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
+use coda_rs_tests::{coda_rs, names, scratch};
 
 #[test]
 fn flushes_need_yes_when_stdin_is_not_a_terminal() {
@@ -39,7 +29,7 @@ fn flushes_need_yes_when_stdin_is_not_a_terminal() {
         );
         assert!(out.stdout.is_empty());
     }
-    assert!(entries(dir.path()).is_empty());
+    assert!(names(dir.path()).is_empty());
 }
 
 #[test]
@@ -78,8 +68,8 @@ fn a_mount_point_that_is_not_coda_is_refused_and_left_untouched() {
             assert!(out.stdout.is_empty());
         }
     }
-    assert_eq!(entries(mnt), vec!["usr"]);
-    assert!(entries(&inside).is_empty());
+    assert_eq!(names(mnt), vec!["usr"]);
+    assert!(names(&inside).is_empty());
 }
 
 #[test]
@@ -105,7 +95,7 @@ fn mount_point_comes_from_venus_conf() {
         err.contains(&format!("{}: not a Coda mount", mnt.display())),
         "{err}"
     );
-    assert!(entries(&mnt).is_empty());
+    assert!(names(&mnt).is_empty());
 }
 
 #[test]
@@ -178,7 +168,7 @@ fn flushes_check_the_mount_before_asking_on_a_terminal() {
         assert!(shown.contains("not a Coda mount"), "{shown}");
         assert!(!shown.contains("DANGER"), "{shown}");
     }
-    assert!(entries(dir.path()).is_empty());
+    assert!(names(dir.path()).is_empty());
 }
 
 #[test]
@@ -235,5 +225,5 @@ fn flushes_prompt_like_cfs_on_a_terminal() {
             format!("VIOC_FLUSHVOLUME path={mnt}/x follow=0 in="),
         ]
     );
-    assert!(entries(&coda).is_empty());
+    assert!(names(&coda).is_empty());
 }

@@ -2,11 +2,9 @@
 //! codadump2tar output `harness-a-full.tar`.
 
 use std::collections::BTreeMap;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use coda_rs_tests::{coda_rs, golden, is_root, read_golden, scratch};
+use coda_rs_tests::{coda_rs, golden, is_root, read_golden, scratch, tree_manifest, Kind};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -22,6 +20,7 @@ fn extract(dir: &Path) {
     assert!(tar.status().expect("run GNU tar").success());
 }
 
+/// SHA-256 of `data`, in hex.
 fn hex(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
@@ -29,40 +28,42 @@ fn hex(data: &[u8]) -> String {
         .collect()
 }
 
-/// What the file system says about every path below `root` (named with
-/// `name` as the first component), in the manifest's terms.
-fn walk(root: &Path, name: &str, out: &mut BTreeMap<String, Value>) {
-    let m = std::fs::symlink_metadata(root).unwrap();
-    let mut e = serde_json::json!({
-        "mode": format!("{:o}", m.mode() & 0o7777),
-        "owner": m.uid(),
-        "mtime": m.mtime(),
-    });
-    if m.is_dir() {
-        e["type"] = "dir".into();
-        for child in std::fs::read_dir(root).unwrap() {
-            let child = child.unwrap();
-            let cname = String::from_utf8_lossy(child.file_name().as_bytes()).into_owned();
-            if name == "golden.backup" && cname == "..CodaACLs.yaml" {
-                continue;
+/// The drill's manifest of the tree at `root` (its `..CodaACLs.yaml` left
+/// out), every path named with `name` as the first component, each object
+/// in the terms of `dump ls --json --tree`.
+fn listed_terms(root: &Path, name: &str) -> BTreeMap<String, Value> {
+    let hexed = |b: &[u8; 32]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut out = BTreeMap::new();
+    for (path, m) in tree_manifest(root).iter() {
+        let mut e = serde_json::json!({
+            "mode": format!("{:o}", m.mode),
+            "owner": m.owner,
+            "mtime": m.mtime,
+        });
+        match m.kind {
+            Kind::Dir => e["type"] = "dir".into(),
+            Kind::Symlink => {
+                e["type"] = "symlink".into();
+                e["size"] = m.size.into();
+                e["sha256"] = hexed(m.sha256.as_ref().unwrap()).into();
+                let target = m.target.as_deref().unwrap();
+                e["target"] = String::from_utf8_lossy(target).into_owned().into();
             }
-            walk(&child.path(), &format!("{name}/{cname}"), out);
+            _ => {
+                e["type"] = "file".into();
+                e["size"] = m.size.into();
+                e["sha256"] = hexed(m.sha256.as_ref().unwrap()).into();
+                e["links"] = m.links.into();
+            }
         }
-    } else if m.file_type().is_symlink() {
-        let t = std::fs::read_link(root).unwrap();
-        let t = t.as_os_str().as_bytes();
-        e["type"] = "symlink".into();
-        e["size"] = t.len().into();
-        e["sha256"] = hex(t).into();
-        e["target"] = String::from_utf8_lossy(t).into_owned().into();
-    } else {
-        let data = std::fs::read(root).unwrap();
-        e["type"] = "file".into();
-        e["size"] = data.len().into();
-        e["sha256"] = hex(&data).into();
-        e["links"] = m.nlink().into();
+        let full = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}/{}", String::from_utf8_lossy(path))
+        };
+        out.insert(full, e);
     }
-    out.insert(name.to_string(), e);
+    out
 }
 
 #[test]
@@ -105,8 +106,7 @@ fn create_from_the_extracted_golden_tar_verifies_and_lists_that_tree() {
         .unwrap();
     assert!(out.status.success());
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut want = BTreeMap::new();
-    walk(&tree, "golden.backup", &mut want);
+    let want = listed_terms(&tree, "golden.backup");
     let mut got = BTreeMap::new();
     for e in listed["tree"].as_array().unwrap() {
         got.insert(e["path"].as_str().unwrap().to_string(), e.clone());

@@ -6,7 +6,7 @@
 
 use std::io::Cursor;
 
-use coda_rs_tests::read_golden;
+use coda_rs_tests::{names, read_golden};
 use volume_dump::dirpage::DirBuilder;
 use volume_dump::merge::{merge, MergeOptions, MergeReport};
 use volume_dump::verify::Severity;
@@ -142,16 +142,6 @@ fn crafted_orphans_are_rejected_and_a_consistent_pair_is_not() {
     assert!(r.check.problems.is_empty(), "{:?}", r.check.problems);
 }
 
-/// Names in `dir` (to prove nothing, not even a temporary, was left).
-fn names_in(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 fn write(dir: &std::path::Path, name: &str, d: &Dump) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, d.write(Vec::new()).unwrap()).unwrap();
@@ -202,9 +192,9 @@ fn the_command_writes_nothing_for_a_rejected_result() {
             "{err}"
         );
         assert!(
-            names_in(&out_dir).is_empty(),
+            names(&out_dir).is_empty(),
             "left behind: {:?}",
-            names_in(&out_dir)
+            names(&out_dir)
         );
 
         // --force writes it, with the findings as warnings.
@@ -219,7 +209,7 @@ fn the_command_writes_nothing_for_a_rejected_result() {
         assert_eq!(res.status.code(), Some(0), "{err}");
         assert!(err.contains(&format!("warning: {why}")), "{err}");
         assert!(err.contains("warning: written with --force"), "{err}");
-        assert_eq!(names_in(&out_dir), ["merged.dump"]);
+        assert_eq!(names(&out_dir), ["merged.dump"]);
         // What was written is what the library merge makes.
         let mut want = Cursor::new(Vec::new());
         let inc = Dump::read(&std::fs::read(incr).unwrap()[..], ReadOptions::default()).unwrap();

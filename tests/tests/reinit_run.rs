@@ -132,22 +132,31 @@ impl Cell {
         self.command(args).output().unwrap()
     }
 
-    /// `reinit run --all --yes --host cl1 --remote-shell 'STUB_SSH -oBatchMode=yes'`.
+    /// The remote shell of the runs: `STUB_SSH -oBatchMode=yes`.
+    fn rsh(&self) -> String {
+        format!("{} -oBatchMode=yes", self.stubs.dir.join("ssh").display())
+    }
+
+    /// `reinit run --all ARGS --remote-shell RSH` ([`Cell::rsh`]).
+    fn run_all_rsh(&self, args: &[&str]) -> Command {
+        let rsh = self.rsh();
+        let all = [&["run", "--all"][..], args, &["--remote-shell", &rsh]].concat();
+        self.command(&all)
+    }
+
+    /// `reinit run --all --yes --host cl1 --remote-shell RSH`, with `env`.
     fn run_all(&self, env: &[(&str, &str)]) -> Output {
-        let rsh = format!("{} -oBatchMode=yes", self.stubs.dir.join("ssh").display());
-        let mut c = self.command(&[
-            "run",
-            "--all",
-            "--yes",
-            "--host",
-            "cl1",
-            "--remote-shell",
-            &rsh,
-        ]);
+        let mut c = self.run_all_rsh(&["--yes", "--host", "cl1"]);
         for (k, v) in env {
             c.env(k, v);
         }
         c.output().unwrap()
+    }
+
+    /// `reinit run --all --host cl1` through the remote shell, without
+    /// `--yes` and without a terminal.
+    fn run_all_unasked(&self) -> Output {
+        self.run_all_rsh(&["--host", "cl1"]).output().unwrap()
     }
 
     fn status(&self) -> Value {
@@ -211,6 +220,12 @@ impl Cell {
             })
             .collect()
     }
+}
+
+/// The run stopped before doing anything (exit 3), saying `msg`.
+fn assert_stops(out: &Output, msg: &str) {
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(text(&out.stderr).contains(msg), "{msg}: {out:?}");
 }
 
 fn text(out: &[u8]) -> String {
@@ -571,7 +586,7 @@ fn the_rvm_reformat_asks_on_a_terminal_and_dry_run_does_nothing() {
     let before = cell.journal();
     let rvm_files = |c: &Cell| c.root.join("LOG").exists() || c.root.join("DATA").exists();
     // Dry run: says what it would do, touches nothing.
-    let rsh = format!("{} -oBatchMode=yes", cell.stubs.dir.join("ssh").display());
+    let rsh = cell.rsh();
     let all = [
         "run",
         "--all",
@@ -601,11 +616,7 @@ fn the_rvm_reformat_asks_on_a_terminal_and_dry_run_does_nothing() {
     );
     // Without a terminal: refused, nothing done.
     let out = cell.run(&["run", "13.2.2", "--host", "srv1"]);
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    assert!(
-        text(&out.stderr).contains("no terminal to ask on (give --yes)"),
-        "{out:?}"
-    );
+    assert_stops(&out, "no terminal to ask on (give --yes)");
     assert!(!rvm_files(&cell));
     assert_eq!(cell.journal(), before);
     // On a terminal it asks; "n" leaves everything as it was.
@@ -666,11 +677,7 @@ fn steps_into_a_non_coda_path_refuse_before_writing() {
         vec!["run", restore.as_str(), "--force"],
     ] {
         let out = cell.run(&args);
-        assert_eq!(out.status.code(), Some(3), "{out:?}");
-        assert!(
-            text(&out.stderr).contains("is venus running? is /coda mounted?"),
-            "{out:?}"
-        );
+        assert_stops(&out, "is venus running? is /coda mounted?");
         assert_eq!(std::fs::read_dir(inited.join("proj")).unwrap().count(), 0);
         assert_eq!(cell.journal(), before);
     }
@@ -687,11 +694,7 @@ fn steps_into_a_non_coda_path_refuse_before_writing() {
         .env_remove("CODA_RS_TEST_CODA_MOUNT")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    assert!(
-        text(&out.stderr).contains("is venus running? is /coda mounted?"),
-        "{out:?}"
-    );
+    assert_stops(&out, "is venus running? is /coda mounted?");
     assert_eq!(
         std::fs::read_dir(cell.root.join("coda")).unwrap().count(),
         0
@@ -717,26 +720,16 @@ fn the_run_stops_where_the_operator_is_needed() {
     assert_eq!(cell.status()["next"], "13.1.2");
     assert!(cell.calls().is_empty());
     // Without --yes and without a terminal: the operator step is not run.
-    let rsh = format!("{} -oBatchMode=yes", cell.stubs.dir.join("ssh").display());
-    let out = cell.run(&["run", "--all", "--host", "cl1", "--remote-shell", &rsh]);
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    assert!(
-        text(&out.stderr).contains("step 13.1.2: asks before it runs"),
-        "{out:?}"
-    );
+    let out = cell.run_all_unasked();
+    assert_stops(&out, "step 13.1.2: asks before it runs");
     assert!(cell.calls().is_empty());
     // This machine is srv1 and has no volutil: the run stops with the
     // command to run by hand; the client's step went through ssh.
     std::fs::remove_file(cell.stubs.dir.join("volutil")).unwrap();
-    let out = cell.run(&[
-        "run",
-        "--all",
-        "--yes",
-        "--host",
-        "srv1",
-        "--remote-shell",
-        &rsh,
-    ]);
+    let out = cell
+        .run_all_rsh(&["--yes", "--host", "srv1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert_eq!(
         text(&out.stderr).lines().last().unwrap(),
@@ -747,15 +740,7 @@ fn the_run_stops_where_the_operator_is_needed() {
     );
     assert_eq!(cell.status()["steps"][1]["state"], "pending");
     // A missing program on the remote host (exit status 127) too.
-    let out = cell.run(&[
-        "run",
-        "--all",
-        "--yes",
-        "--host",
-        "cl1",
-        "--remote-shell",
-        &rsh,
-    ]);
+    let out = cell.run_all(&[]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
         text(&out.stderr).contains(&format!(
@@ -783,13 +768,8 @@ fn an_interrupted_operator_step_is_re_run_only_with_yes() {
     });
     std::fs::write(&path, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
     assert_eq!(cell.status()["steps"][1]["state"], "interrupted");
-    let rsh = format!("{} -oBatchMode=yes", cell.stubs.dir.join("ssh").display());
-    let out = cell.run(&["run", "--all", "--host", "cl1", "--remote-shell", &rsh]);
-    assert_eq!(out.status.code(), Some(3), "{out:?}");
-    assert!(
-        text(&out.stderr).contains("step 13.1.2: was started and never finished"),
-        "{out:?}"
-    );
+    let out = cell.run_all_unasked();
+    assert_stops(&out, "step 13.1.2: was started and never finished");
     assert!(cell.calls().is_empty());
     let out = cell.run_all(&[]);
     assert!(out.status.success(), "{out:?}");

@@ -9,7 +9,7 @@ use crate::restore_support;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 
-use coda_rs_tests::{coda_rs, scratch};
+use coda_rs_tests::{coda_rs, names, scratch};
 use restore_support::{golden_dump, manifest_differences, snapshot};
 
 const HOOK: &str = "CODA_RS_TEST_ABORT_AFTER_VNODES";
@@ -56,11 +56,7 @@ fn killed_then_resumed(after: u64, stdin: bool) {
     );
     let done = snapshot(&into);
     assert_eq!(done, snapshot(&reference), "killed after {after}");
-    assert_eq!(
-        root_names(&into),
-        root_names(&reference),
-        "killed after {after}"
-    );
+    assert_eq!(names(&into), names(&reference), "killed after {after}");
     assert!(!into.join(JOURNAL).exists(), "killed after {after}");
     let out = restore_cmd(&into, &["--resume"], stdin).assert().code(3);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -73,16 +69,6 @@ fn killed_then_resumed(after: u64, stdin: bool) {
 }
 
 const JOURNAL: &str = ".coda-rs-restore.json";
-
-/// The names in `dir`'s root, sorted.
-fn root_names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn killed_early() {
@@ -132,13 +118,13 @@ fn resume_on_a_finished_restore_is_refused_and_changes_nothing() {
     let into = t.path().join("x");
     restore_cmd(&into, &[], false).assert().success();
     let before = snapshot(&into);
-    let names = root_names(&into);
+    let listed = names(&into);
     let out = restore_cmd(&into, &["--resume"], false).assert().code(3);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.starts_with("coda-rs: "), "{err}");
     assert!(err.contains("holds no restore journal"), "{err}");
     assert_eq!(snapshot(&into), before);
-    assert_eq!(root_names(&into), names);
+    assert_eq!(names(&into), listed);
 }
 
 /// A journal that says `complete` (as earlier versions left them): the

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use coda_rs_tests::{coda_rs, golden, read_golden, scratch};
+use coda_rs_tests::{coda_rs, golden, names, read_golden, scratch};
 
 const BLOCK: usize = 512;
 
@@ -82,15 +82,6 @@ fn reads_stdin_and_writes_stdout() {
     );
 }
 
-fn dir_names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn bad_inode_dumps_fail_and_leave_no_output() {
     for (name, what) in [
@@ -112,10 +103,7 @@ fn bad_inode_dumps_fail_and_leave_no_output() {
         assert!(stderr.contains("vnode 0x2.0x2"), "{name}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
         assert!(!out.exists(), "{name}: partial OUT left behind");
-        assert!(
-            dir_names(dir.path()).is_empty(),
-            "{name}: temporary file left"
-        );
+        assert!(names(dir.path()).is_empty(), "{name}: temporary file left");
     }
 }
 
@@ -148,7 +136,7 @@ fn refuses_to_replace_an_existing_output_without_force() {
         .arg(dir.path())
         .assert()
         .code(3);
-    assert_eq!(dir_names(dir.path()), vec!["keep.tar"]);
+    assert_eq!(names(dir.path()), vec!["keep.tar"]);
 }
 
 #[test]
