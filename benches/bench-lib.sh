@@ -1,7 +1,8 @@
 # Helpers shared by restore-bench.sh and copy-bench.sh (sourced, not run).
 #
-# The caller sets WORK (scratch directory), PAIRS (alternating rounds) and
-# defines `reset`, which prepares a fresh destination before every run.
+# The caller calls `bench_setup NAME "$@"` (WORK, the scratch directory,
+# and PAIRS, the alternating rounds) and defines `reset`, which prepares a
+# fresh destination before every run.
 
 need=()
 [ -x /usr/bin/time ] || need+=(time)
@@ -20,6 +21,15 @@ coda_rs_bin() {
         BIN=${CARGO_TARGET_DIR:-target}/release/coda-rs
     fi
     [ -x "$BIN" ] || { echo "no $BIN" >&2; exit 1; }
+}
+
+# bench_setup NAME [WORKDIR] [PAIRS]: WORK=WORKDIR (default
+# /tmp/coda-rs-NAME-bench), made; PAIRS (default 7); BIN (coda_rs_bin).
+bench_setup() {
+    WORK=${2:-/tmp/coda-rs-$1-bench}
+    PAIRS=${3:-7}
+    coda_rs_bin
+    mkdir -p "$WORK"
 }
 
 # timed SHELL-CMD: `reset`, sync, run the command (stdout discarded), sync;

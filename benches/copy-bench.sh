@@ -25,16 +25,19 @@
 # Prints a Markdown section for benches/README.md on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WORK=${1:-/tmp/coda-rs-copy-bench}
-PAIRS=${2:-7}
 . benches/bench-lib.sh
-coda_rs_bin
-mkdir -p "$WORK"
+bench_setup copy "$@"
 
-make_small() {
-    [ -e "$WORK/small.done" ] && return
-    rm -rf "$WORK/small"; mkdir -p "$WORK/small"
-    python3 - "$WORK/small" <<'PY'
+# data_set NAME MAKE: the data set $WORK/NAME, filled by `MAKE DIR` once
+# ($WORK/NAME.done marks it complete; later runs reuse it).
+data_set() {
+    [ -e "$WORK/$1.done" ] && return
+    rm -rf "${WORK:?}/$1"; mkdir -p "$WORK/$1"
+    "$2" "$WORK/$1"
+    touch "$WORK/$1.done"
+}
+small_files() { # DIR
+    python3 - "$1" <<'PY'
 import os, random, sys
 root = sys.argv[1]
 rng = random.Random(7)
@@ -45,20 +48,14 @@ for d in range(200):
         with open(os.path.join(sub, "file%03d" % f), "wb") as fh:
             fh.write(rng.randbytes(rng.randint(1024, 16384)))
 PY
-    touch "$WORK/small.done"
 }
-make_large() {
-    [ -e "$WORK/large.done" ] && return
-    rm -rf "$WORK/large"; mkdir -p "$WORK/large"
+large_files() { # DIR
     for i in $(seq -w 1 20); do
-        head -c $((64 << 20)) /dev/urandom > "$WORK/large/file$i"
+        head -c $((64 << 20)) /dev/urandom > "$1/file$i"
     done
-    touch "$WORK/large.done"
 }
-make_sparse() {
-    [ -e "$WORK/sparse.done" ] && return
-    rm -rf "$WORK/sparse"; mkdir -p "$WORK/sparse"
-    python3 - "$WORK/sparse" <<'PY'
+sparse_tree() { # DIR
+    python3 - "$1" <<'PY'
 import os, random, sys
 root = sys.argv[1]
 rng = random.Random(12)
@@ -77,7 +74,6 @@ for i in range(0, 4000, 97):
     os.link(src, os.path.join(root, "d%d" % ((i + 1) % 37), "link%d" % i))
     os.symlink("../d%d/e%d/f%d" % (i % 37, i % 11, i), os.path.join(root, "d%d" % ((i + 2) % 37), "sym%d" % i))
 PY
-    touch "$WORK/sparse.done"
 }
 
 DST=$WORK/dst
@@ -117,9 +113,9 @@ bench_set() {
         "tar / coda-rs $(ratio coda-t tar)x."
 }
 
-make_small
-make_large
-make_sparse
+data_set small small_files
+data_set large large_files
+data_set sparse sparse_tree
 echo "### copy (\`bash benches/copy-bench.sh\`)"
 echo
 run_line

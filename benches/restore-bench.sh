@@ -29,12 +29,8 @@
 # Prints a Markdown section for benches/README.md on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WORK=${1:-/tmp/coda-rs-restore-bench}
-PAIRS=${2:-7}
-
 . benches/bench-lib.sh
-coda_rs_bin
-mkdir -p "$WORK"
+bench_setup restore "$@"
 
 make_set() { # name dirs files_per_dir big_files big_mib
     local name=$1
