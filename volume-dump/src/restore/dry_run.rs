@@ -10,9 +10,9 @@ use std::path::Path;
 
 use beneath::Root;
 
-use super::fs::existing;
 use super::journal::{Journal, SourceId};
 use super::plan::{walk, Kind, ObjectInfo, Overlay, Payload, Sink, Tree};
+use super::target::existing;
 use super::{RestoreError, RestoreOptions, RestoreSummary};
 use crate::reader::DumpReader;
 

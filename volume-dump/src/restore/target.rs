@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use beneath::{Access, CopyError, Dir, FileKind, RangeCopy, Root, Writeback, WRITEBACK_CHUNK};
 
+use super::journal::{Journal, SourceId};
 use super::plan::{is_copy, DirInfo, Kind, ObjectInfo, Payload};
-use super::RestoreError;
+use super::{RestoreError, RestoreOptions};
 use crate::direct::{splice_unsupported, Direct, SpliceInto};
 use crate::error::{Error, Record};
 use crate::reader::DataRange;
@@ -33,6 +34,61 @@ pub(crate) enum Existing {
     /// `--resume`: only what the journal says this restore made is
     /// accepted (and rewritten); anything else is an error naming it.
     Verify,
+}
+
+/// What the target `into` (opened as `root`, holding the journal `old`
+/// if any) allows a restore of `source` to do: how to treat what is there
+/// and how many objects are done already; `None` when the journal says
+/// the restore is complete. Refuses a journal of another chain, and a
+/// non-empty target without `force` or (with its journal) `resume`.
+pub(crate) fn existing(
+    root: &Root,
+    into: &Path,
+    old: Option<&Journal>,
+    source: &SourceId,
+    opts: &RestoreOptions,
+) -> Result<Option<(Existing, u64)>, RestoreError> {
+    if let (Some(j), true) = (old, opts.resume) {
+        if j.source != *source {
+            return Err(RestoreError::Refused(format!(
+                "{}: the journal is of another dump chain (volume {:#010x}, backup date {}); \
+                 refusing to resume with volume {:#010x}, backup date {}",
+                into.display(),
+                j.source.full.volume_id,
+                j.source.full.backup_date,
+                source.full.volume_id,
+                source.full.backup_date
+            )));
+        }
+        if j.phase == "complete" {
+            return Ok(None);
+        }
+        return Ok(Some((Existing::Verify, j.completed_objects)));
+    }
+    let empty = root
+        .top()
+        .is_empty()
+        .map_err(|e| RestoreError::beneath(None, e))?;
+    if !opts.force && !empty {
+        let hint = if opts.resume {
+            "it holds no restore journal to resume from: a finished restore removes \
+             its journal, dump verify --against compares the tree with the dump"
+        } else {
+            "use --resume to continue an interrupted restore"
+        };
+        return Err(RestoreError::Refused(format!(
+            "{}: the target directory is not empty ({hint}; --force restores over it)",
+            into.display()
+        )));
+    }
+    Ok(Some((
+        if opts.force {
+            Existing::Replace
+        } else {
+            Existing::Fresh
+        },
+        0,
+    )))
 }
 
 /// What every writer needs to know.
