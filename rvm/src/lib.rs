@@ -6,7 +6,7 @@
 //! [`record`] (log records, §5), [`reader`] (tail location, §6),
 //! [`segment`] and [`heap`] (the data segment, §7), [`rdsinit`] (§8),
 //! [`log_device`] (files and raw partitions, §3, §10), [`text`] (rvmutl's
-//! output, §12). Every writer writes through a [`claim`]: targets in use
+//! output, §12) and [`view`] (the `--json` documents). Every writer writes through a [`claim`]: targets in use
 //! ([`in_use`]) are never written, and [`contents`] decides what may be
 //! overwritten. [`size`] is the one grammar of RVM sizes; [`init`] is
 //! `rvm init` with its pre-flight. Every `unsafe` call is in [`sys`].
@@ -39,6 +39,7 @@ pub mod status;
 pub mod sys;
 pub mod text;
 pub mod uname;
+pub mod view;
 pub mod writer;
 
 pub use error::Left;

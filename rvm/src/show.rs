@@ -235,7 +235,7 @@ pub fn show_all_text(s: &StatusBlock, v: &LogView<'_>) -> String {
 #[derive(Clone, Debug, Serialize)]
 pub struct RangeJson {
     /// Range number.
-    pub range_num: u64,
+    pub range_number: u64,
     /// Segment code.
     pub seg_code: i64,
     /// Offset in the data segment.
@@ -252,15 +252,15 @@ pub struct RangeJson {
 #[derive(Clone, Debug, Serialize)]
 pub struct RecordJson {
     /// Record number.
-    pub rec_num: u64,
+    pub record_number: u64,
     /// "transaction", "log_seg" or "wrap".
     pub kind: &'static str,
     /// Log offset.
     pub offset: u64,
     /// Record timestamp.
-    pub timestamp: crate::uname::Timeval,
-    /// rec_length.
-    pub rec_length: u64,
+    pub timestamp: crate::view::Time,
+    /// Bytes of the record (`rec_length`).
+    pub record_length: u64,
     /// Transactions: "flush" or "no_flush".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_mode: Option<&'static str>,
@@ -275,7 +275,7 @@ pub struct RecordJson {
     pub seg_code: Option<i64>,
     /// log_seg: segment path.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<String>,
+    pub segment_path: Option<String>,
     /// log_seg: segment length.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_length: Option<u64>,
@@ -335,16 +335,16 @@ pub fn show_json(
                 (RecordKind::Wrap, Some(_)) => ("wrap", None),
             };
             let mut j = RecordJson {
-                rec_num: r.header.rec_num,
+                record_number: r.header.rec_num,
                 kind: "wrap",
                 offset: r.at,
-                timestamp: r.header.timestamp,
-                rec_length: r.header.rec_length,
+                timestamp: r.header.timestamp.into(),
+                record_length: r.header.rec_length,
                 commit_mode: None,
                 uname: None,
                 flags: None,
                 seg_code: None,
-                segment: None,
+                segment_path: None,
                 segment_length: None,
                 ranges: Vec::new(),
                 recovery,
@@ -355,7 +355,7 @@ pub fn show_json(
                 RecordKind::LogSeg(seg) => {
                     j.kind = "log_seg";
                     j.seg_code = Some(seg.seg_code);
-                    j.segment = Some(String::from_utf8_lossy(&seg.name).into_owned());
+                    j.segment_path = Some(String::from_utf8_lossy(&seg.name).into_owned());
                     j.segment_length = Some(seg.num_bytes);
                 }
                 RecordKind::Transaction(t, ranges) => {
@@ -366,7 +366,7 @@ pub fn show_json(
                     j.ranges = ranges
                         .iter()
                         .map(|x| RangeJson {
-                            range_num: x.range.range_num,
+                            range_number: x.range.range_num,
                             seg_code: x.range.seg_code,
                             offset: x.range.offset,
                             length: x.range.length,

@@ -1,16 +1,16 @@
 //! What `status` prints: rvmutl's text (spec §12: time stamps and the
-//! `status` listing) and the JSON view of the same log.
+//! `status` listing), and the log it is printed for (its JSON view is
+//! [`crate::view::StatusJson`]).
 
 use std::fmt::Write;
 use std::path::Path;
-
-use serde::Serialize;
 
 use crate::error::Result;
 use crate::log_device::LocatedLog;
 use crate::reader::ChecksumRule;
 use crate::status::{StatusBlock, STATUS_SIZE};
 use crate::uname::Timeval;
+use crate::view::StatusJson;
 
 const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wen", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] = [
@@ -149,55 +149,9 @@ impl StatusView {
         status_text(&log.status, &ctx)
     }
 
-    /// Every status field, with the figures `status` derives from them.
-    pub fn json(&self) -> StatusJson<'_> {
-        let log = &self.log;
-        let s = &log.status;
-        let used = s.space_used(log.num_bytes);
-        StatusJson {
-            path: self.path.clone(),
-            raw: log.device.is_raw(),
-            status_offset: log.device.status_offset(),
-            total_log_size: log.num_bytes,
-            space_used: used,
-            space_available: s.log_size.wrapping_sub(used),
-            first_record_number: s.first_rec_num,
-            last_record_number: s.next_rec_num.wrapping_sub(1),
-            disk_log_head: log.disk.log_head,
-            disk_log_tail: log.disk.log_tail,
-            disk_prev_log_tail: log.disk.prev_log_tail,
-            status: s,
-        }
+    /// Every status field under designed names, with the figures
+    /// `status` derives from them ([`StatusJson`]).
+    pub fn json(&self) -> StatusJson {
+        StatusJson::new(&self.log, &self.path)
     }
-}
-
-/// `status --json`: the status block after tail location (its fields
-/// flattened in), the figures rvmutl prints, and the pointers as on disk.
-#[derive(Debug, Serialize)]
-pub struct StatusJson<'a> {
-    /// Absolute log path.
-    pub path: String,
-    /// Raw-partition layout.
-    pub raw: bool,
-    /// Offset of the status block (0 or 8192).
-    pub status_offset: u64,
-    /// End of the record area.
-    pub total_log_size: u64,
-    /// Bytes held by records (spec §12.1).
-    pub space_used: u64,
-    /// Record-area bytes not held by records.
-    pub space_available: u64,
-    /// First record number of the epoch.
-    pub first_record_number: u64,
-    /// Last record number written.
-    pub last_record_number: u64,
-    /// `log_head` as on disk.
-    pub disk_log_head: u64,
-    /// `log_tail` as on disk.
-    pub disk_log_tail: u64,
-    /// `prev_log_tail` as on disk.
-    pub disk_prev_log_tail: u64,
-    /// The status after tail location.
-    #[serde(flatten)]
-    pub status: &'a StatusBlock,
 }

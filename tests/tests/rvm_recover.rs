@@ -245,7 +245,15 @@ fn dry_run_writes_nothing() {
     assert_eq!(code, 0, "{err}");
     let j: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["applied"], serde_json::json!([6, 7, 8, 9]));
-    assert_eq!(j["tail"], 32_136);
+    assert_eq!(j["log_tail"], 32_136);
+    assert_eq!(j["dry_run"], true);
+    // A dry run reports what it would do, not a state it did not reach:
+    // no log_empty claim; the truncation a real run writes is the one of
+    // crash1.log.after.status.txt (head = tail = 32136, last record 9).
+    assert!(j.get("log_empty").is_none(), "{j}");
+    assert_eq!(j["truncation"]["log_head"], 32_136);
+    assert_eq!(j["truncation"]["log_tail"], 32_136);
+    assert_eq!(j["truncation"]["next_record_number"], 10);
     assert_eq!(
         j["segments"][0]["bytes_changed"], 20_156,
         "README (c): 20156 data bytes change"

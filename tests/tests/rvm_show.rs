@@ -64,11 +64,11 @@ fn show_json_says_what_recovery_does() {
     let j: serde_json::Value = serde_json::from_str(&show(&big4, true)).unwrap();
     let recs = j["records"].as_array().unwrap();
     // README (c): #5 log_seg at 9328, #6 the 261657-byte range real RVM drops.
-    assert_eq!(recs[0]["rec_num"], 5);
+    assert_eq!(recs[0]["record_number"], 5);
     assert_eq!(recs[0]["kind"], "log_seg");
     assert_eq!(recs[0]["recovery"], "dictionary");
-    assert_eq!(recs[0]["segment"], "/tmp/rvmgold/crashbig4/data");
-    assert_eq!(recs[1]["rec_num"], 6);
+    assert_eq!(recs[0]["segment_path"], "/tmp/rvmgold/crashbig4/data");
+    assert_eq!(recs[1]["record_number"], 6);
     assert_eq!(recs[1]["recovery"], "drop");
     assert!(recs[1]["reason"].as_str().unwrap().contains("Q1"));
     assert_eq!(recs[1]["ranges"][0]["length"], 261_657);
@@ -80,7 +80,7 @@ fn show_json_says_what_recovery_does() {
     let recs = j["records"].as_array().unwrap();
     let nums: Vec<u64> = recs
         .iter()
-        .map(|r| r["rec_num"].as_u64().unwrap())
+        .map(|r| r["record_number"].as_u64().unwrap())
         .collect();
     assert_eq!(&nums[..5], &[5, 6, 7, 8, 9]);
     for r in &recs[1..5] {
@@ -99,7 +99,7 @@ fn show_json_says_what_recovery_does() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["rec_num"] == 23)
+        .find(|r| r["record_number"] == 23)
         .unwrap();
     assert_eq!(r23["recovery"], "skip");
     assert!(r23["reason"].as_str().unwrap().contains("split"));

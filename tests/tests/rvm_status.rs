@@ -116,7 +116,7 @@ pub fn check_status(dir: &Path, name: &str, raw: bool) {
         "{name}"
     );
     assert_eq!(
-        num("first_rec_num").to_string(),
+        num("first_record_number").to_string(),
         field(&want, "first record number:"),
         "{name}"
     );

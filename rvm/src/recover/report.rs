@@ -31,6 +31,7 @@ pub struct SegmentReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct SkippedRecord {
     /// Record number.
+    #[serde(rename = "record_number")]
     pub rec_num: u64,
     /// Log offset.
     pub offset: u64,
@@ -38,8 +39,9 @@ pub struct SkippedRecord {
     pub reason: String,
 }
 
-/// Outcome of [`recover`](super::recover).
-#[derive(Clone, Debug, Serialize)]
+/// Outcome of [`recover`](super::recover) (its JSON view is
+/// [`crate::view::RecoverJson`]).
+#[derive(Clone, Debug)]
 pub struct RecoverReport {
     /// Nothing was written.
     pub dry_run: bool,
@@ -52,7 +54,6 @@ pub struct RecoverReport {
     /// Transactions of the epoch not applied.
     pub skipped: Vec<SkippedRecord>,
     /// The committed transaction real RVM drops by quirk Q1 (default mode).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dropped: Option<DroppedRecordJson>,
     /// Transactions applied only thanks to `rescue`.
     pub rescued: Vec<DroppedRecordJson>,
@@ -66,10 +67,12 @@ pub struct RecoverReport {
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct DroppedRecordJson {
     /// Record number.
+    #[serde(rename = "record_number")]
     pub rec_num: u64,
     /// Log offset.
     pub offset: u64,
     /// Bytes including the end marker.
+    #[serde(rename = "bytes")]
     pub size: u64,
 }
 

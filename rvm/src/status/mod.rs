@@ -3,7 +3,6 @@
 
 use std::mem::offset_of;
 
-use serde::Serialize;
 use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
@@ -69,7 +68,8 @@ fn cstr_field(s: &str) -> [u8; 128] {
 
 /// The status block, every field of spec §4.2 (offsets are the low words
 /// of RVM `offset` values; high words are always 0 on 64-bit builds).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// Its JSON view, under designed names, is [`crate::view::StatusJson`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)] // field meanings: spec §4.2, same names
 pub struct StatusBlock {
     pub struct_id: u32,

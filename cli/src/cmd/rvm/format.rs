@@ -43,6 +43,9 @@ pub struct InitLogArgs {
     /// size that large is more often a slip, `20G` for `20M`).
     #[arg(long, short)]
     yes: bool,
+    /// Print what was formatted as one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Above this a log size is asked about (or needs `--yes`).
@@ -72,6 +75,9 @@ pub struct InitDataArgs {
     /// Leave the zero-filled parts of a regular file as holes.
     #[arg(long)]
     sparse: bool,
+    /// Print what was built as one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `coda-rs rvm init`.
@@ -250,6 +256,10 @@ pub fn init_log(a: InitLogArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(left_by)?;
     log_summary(&a.log, &r, took(f, secs));
+    if a.json {
+        let view = rvm::view::InitLogJson::new(&r, &a.log, secs);
+        crate::cmd::print_json(&mut std::io::stdout().lock(), &view)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -276,6 +286,10 @@ pub fn init_data(a: InitDataArgs) -> anyhow::Result<ExitCode> {
     })
     .map_err(left_by)?;
     data_summary(&a.log, &a.data, &p, &r, took(f, secs));
+    if a.json {
+        let view = rvm::view::InitDataJson::new(&r, &p, &a.log, secs);
+        crate::cmd::print_json(&mut std::io::stdout().lock(), &view)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -348,8 +362,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     let conf = plan.server_conf(&d)?;
     let mut out = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &conf)?;
-        writeln!(out)?;
+        crate::cmd::print_json(&mut out, &conf)?;
     } else {
         out.write_all(conf.text().as_bytes())?;
     }

@@ -16,7 +16,7 @@ use super::LogArgs;
 pub struct StatusArgs {
     #[command(flatten)]
     log: LogArgs,
-    /// Print every status field as JSON.
+    /// Print the status as one JSON document (README: JSON output).
     #[arg(long)]
     json: bool,
 }
@@ -45,14 +45,11 @@ pub struct ShowArgs {
     json: bool,
 }
 
-/// Prints `json` as a pretty JSON document, or `text`, on stdout.
+/// Prints `json` as one JSON document, or `text`, on stdout.
 fn print(json: Option<impl Serialize>, text: impl FnOnce() -> String) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match json {
-        Some(j) => {
-            serde_json::to_writer_pretty(&mut out, &j)?;
-            writeln!(out)?;
-        }
+        Some(j) => crate::cmd::print_json(&mut out, &j)?,
         None => out.write_all(text().as_bytes())?,
     }
     Ok(())

@@ -83,8 +83,7 @@ pub fn recover(a: RecoverArgs) -> anyhow::Result<ExitCode> {
     }
     let mut out = std::io::stdout().lock();
     if a.json {
-        serde_json::to_writer_pretty(&mut out, &r)?;
-        writeln!(out)?;
+        crate::cmd::print_json(&mut out, &rvm::view::RecoverJson::new(&r, &a.log.log, secs))?;
     } else {
         out.write_all(r.text(&name, secs).as_bytes())?;
     }
