@@ -2,7 +2,8 @@
 //! (`../shared/spec/cli-conventions.md`): sizes and rates in powers of
 //! 1024 with the binary unit names the size arguments accept
 //! ([`size`], [`rate`]), dates in UTC ([`utc`], with [`now`] for the
-//! clock), durations ([`duration`]), raw bytes as text ([`lossy`]).
+//! clock), durations ([`duration`]), ids in hex ([`hex_id`]), raw bytes as
+//! text ([`lossy`]).
 //!
 //! The crate depends on nothing, so every library of the workspace and the
 //! binary format through it.
@@ -18,6 +19,13 @@ pub use size::{
 };
 pub use time::{duration, now, utc};
 
+/// A 32-bit id (a volume, group or replica id) as Coda prints it: eight
+/// lowercase hex digits (`01000002`), the `_hex` twin of the number in
+/// every `--json` document.
+pub fn hex_id(id: u32) -> String {
+    format!("{id:08x}")
+}
+
 /// Raw bytes (a name, an ACL, a message read from a dump or a device) as
 /// text: UTF-8 where they are, U+FFFD for each byte sequence that is not.
 pub fn lossy(b: &[u8]) -> String {
@@ -27,6 +35,14 @@ pub fn lossy(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_as_coda_prints_them() {
+        assert_eq!(hex_id(0x0100_0002), "01000002");
+        assert_eq!(hex_id(0x7f00_0010), "7f000010");
+        assert_eq!(hex_id(0), "00000000");
+        assert_eq!(hex_id(u32::MAX), "ffffffff");
+    }
 
     #[test]
     fn names_as_text() {

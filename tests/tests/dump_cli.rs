@@ -109,8 +109,8 @@ fn vv_text(vv: &Value) -> String {
     format!(
         "{{[ {} ] [ {:x}.{:x} ] [ {} ]",
         sites.join(" "),
-        vv["store_host"].as_u64().unwrap(),
-        vv["store_unique"].as_u64().unwrap(),
+        vv["store_host_id"].as_u64().unwrap(),
+        vv["store_uniquifier"].as_u64().unwrap(),
         vv["flags"]
     )
 }
@@ -170,7 +170,23 @@ fn ls_json_agrees_with_codareaddump() {
         );
         assert_eq!(
             line("id"),
-            format!("{:08x}", v["id"].as_u64().unwrap()),
+            format!("{:08x}", v["volume_id"].as_u64().unwrap()),
+            "{name}"
+        );
+        // The hex twins are codareaddump's text of the same ids.
+        assert_eq!(
+            v["volume_id_hex"].as_str(),
+            Some(line("id").as_str()),
+            "{name}"
+        );
+        assert_eq!(
+            h["volume_id_hex"].as_str(),
+            line("VolId").split(',').next(),
+            "{name}"
+        );
+        assert_eq!(
+            h["parent_id_hex"].as_str(),
+            line("Parent").split(',').next(),
             "{name}"
         );
         for (rk, jk) in [
@@ -232,7 +248,12 @@ fn ls_json_agrees_with_codareaddump() {
                     continue;
                 }
                 let f = |k: &str| l.fields.iter().find(|(key, _)| key == k).unwrap().1.clone();
-                assert_eq!(f("type"), e["type"].to_string(), "{name} @{}", l.offset);
+                assert_eq!(
+                    f("type"),
+                    e["vnode_type"].to_string(),
+                    "{name} @{}",
+                    l.offset
+                );
                 assert_eq!(
                     f("mode"),
                     e["mode"].as_str().unwrap(),

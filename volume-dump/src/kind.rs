@@ -16,8 +16,10 @@ pub const SNIFF_LEN: usize = 512;
 /// Read size of the gzip decoder's input.
 const GZIP_BUF: usize = 1 << 20;
 
-/// What the first bytes of a stream say it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the first bytes of a stream say it is (in JSON: `volume_dump`,
+/// `tar`, `rvm_log`, `rvm_segment`, `gzip`, …, `empty`, `unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A volume dump stream.
     VolumeDump,

@@ -12,6 +12,12 @@ pub fn utc(secs: u32) -> String {
     human::utc(u64::from(secs))
 }
 
+/// A date's `_utc` twin in the JSON views: [`human::utc`]'s text, `None`
+/// (null) for 0, which Coda writes for "never".
+pub fn utc_json(secs: u32) -> Option<String> {
+    (secs != 0).then(|| human::utc(u64::from(secs)))
+}
+
 /// Raw bytes from a dump (a name, an ACL, a message) as text: UTF-8 where
 /// they are, U+FFFD for each byte sequence that is not.
 pub use human::lossy;

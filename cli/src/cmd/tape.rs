@@ -10,7 +10,7 @@ use crate::exit;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use volume_dump::kind::{self, Kind};
-use volume_dump::restore::tape::inventory::{describe, list_tape};
+use volume_dump::restore::tape::inventory::{read_tape_file, tape_files, write_tape_file};
 use volume_dump::restore::tape::DeviceTape;
 use volume_dump::source::is_char_device;
 
@@ -22,7 +22,8 @@ pub enum TapeCommand {
     #[command(after_help = "Examples:\n  \
         coda-rs tape ls /dev/nst0\n  \
         coda-rs tape ls --block-size 10240 /dev/nst0\n  \
-        coda-rs tape ls backup-file1.tar\n\n\
+        coda-rs tape ls backup-file1.tar\n  \
+        coda-rs tape ls --json /dev/nst0\n\n\
         Use the non-rewinding device (nst). A device is read from its current\n\
         position to the end of data; records are read whole whatever their size.")]
     Ls(LsArgs),
@@ -36,6 +37,9 @@ pub struct LsArgs {
     /// Read records of exactly this many bytes (default: detect).
     #[arg(long, value_name = "BYTES", value_parser = crate::cmd::size_arg)]
     pub block_size: Option<usize>,
+    /// List the tape files as one JSON document (an array) on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs one `coda-rs tape` subcommand.
@@ -49,13 +53,26 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
     let subject = a.source.display().to_string();
     exit::input_file(&a.source, "a tape device or a file holding a tape file")?;
     let mut out = io::stdout().lock();
+    let mut files = Vec::new();
     if is_char_device(&a.source) {
         let mut dev = DeviceTape::open(&a.source).context(subject.clone())?;
-        list_tape(&mut dev, a.block_size, &mut out).context(subject)?;
+        tape_files(&mut dev, a.block_size, |v| {
+            if a.json {
+                files.push(v.clone());
+                Ok(())
+            } else {
+                write_tape_file(&mut out, v)
+            }
+        })
+        .context(subject)?;
     } else {
         let f = File::open(&a.source).context(subject.clone())?;
-        writeln!(out, "file 0:")?;
-        let kind = describe(BufReader::new(f), &mut out).context(subject.clone())?;
+        let view = read_tape_file(BufReader::new(f), 0, None).context(subject.clone())?;
+        if !a.json {
+            write_tape_file(&mut out, &view)?;
+        }
+        let kind = view.kind;
+        files.push(view);
         if !matches!(kind, Kind::Tar | Kind::VolumeDump) {
             out.flush()?;
             // Named as every dump reader names it: ", gzip-compressed"
@@ -70,6 +87,9 @@ fn ls(a: LsArgs) -> Result<ExitCode> {
                 if gz { ", gzip-compressed" } else { "" }
             ));
         }
+    }
+    if a.json {
+        crate::cmd::print_json(&mut out, &files)?;
     }
     Ok(ExitCode::SUCCESS)
 }

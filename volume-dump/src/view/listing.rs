@@ -159,12 +159,12 @@ pub struct VnodeView {
     pub parent_vnode: u32,
     /// Always `vnode`.
     pub record: &'static str,
-    /// The vnode type ([`crate::vnode_type`]).
-    #[serde(rename = "type")]
-    pub vnode_type: u8,
     pub unique: u32,
     pub version_vector: VersionVectorView,
     pub vnode: u32,
+    /// The vnode type (`type`, [`crate::vnode_type`]; `vnode_type`
+    /// because `type` is the manifest's word for an object's kind).
+    pub vnode_type: u8,
 }
 
 impl VnodeView {
@@ -184,10 +184,10 @@ impl VnodeView {
             parent_unique: v.parent_unique,
             parent_vnode: v.parent_vnode,
             record: "vnode",
-            vnode_type: v.vnode_type,
             unique: v.unique,
             version_vector: (&v.version_vector).into(),
             vnode: v.vnode,
+            vnode_type: v.vnode_type,
         }
     }
 }

@@ -55,6 +55,16 @@ pub struct ProblemView {
     pub severity: &'static str,
 }
 
+impl From<&crate::verify::Problem> for ProblemView {
+    fn from(p: &crate::verify::Problem) -> Self {
+        ProblemView {
+            message: p.message.clone(),
+            offset: p.offset,
+            severity: p.severity.name(),
+        }
+    }
+}
+
 impl From<&VerifyReport> for VerifyView {
     fn from(rep: &VerifyReport) -> Self {
         let errors = rep.count(Severity::Error);
@@ -63,15 +73,7 @@ impl From<&VerifyReport> for VerifyView {
             errors,
             header: (&rep.header).into(),
             ok: errors == 0,
-            problems: rep
-                .problems
-                .iter()
-                .map(|p| ProblemView {
-                    message: p.message.clone(),
-                    offset: p.offset,
-                    severity: p.severity.name(),
-                })
-                .collect(),
+            problems: rep.problems.iter().map(ProblemView::from).collect(),
             removed: rep.removed,
             trailing_bytes: rep.trailing_bytes,
             vnodes: VnodeCounts {

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::create::{create_dump, CreateOptions};
 use volume_dump::incremental::{write_incremental_from, IncrementalOptions};
+use volume_dump::view::{CreateView, IncrementalView};
 use volume_dump::volume_type;
 
 use crate::cmd::DryRun;
@@ -67,6 +68,9 @@ pub struct CreateArgs {
     pub force: bool,
     #[command(flatten)]
     pub dry: DryRun,
+    /// Print the summary as one JSON document on stdout (needs -o FILE).
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_hex_id(s: &str) -> std::result::Result<u32, String> {
@@ -84,7 +88,12 @@ fn parse_hex_id(s: &str) -> std::result::Result<u32, String> {
 /// stdout stops short, and the signal's line says so.
 pub fn run(a: CreateArgs) -> Result<ExitCode> {
     let date = a.date.unwrap_or_else(super::now);
-    let out_name = a.output.display();
+    if a.json && a.output == Path::new("-") {
+        return Err(exit::usage(
+            "--json: the summary needs stdout; write the dump with -o FILE",
+        ));
+    }
+        let out_name = a.output.display().to_string();
     let (would, done) = if a.dry.dry_run {
         ("dry run: would write ", "; nothing written")
     } else {
@@ -110,6 +119,12 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
         let r = report.expect("write_output runs the writer or fails");
         for w in &r.warnings {
             eprintln!("coda-rs: warning: {w}");
+        }
+        if a.json {
+            let base = base.display().to_string();
+            let view = IncrementalView::new(&r, &base, opts.level, &out_name);
+            crate::cmd::print_json(&mut io::stdout().lock(), &view)?;
+            return Ok(ExitCode::SUCCESS);
         }
         verbosity::summary(format_args!(
             "{out_name}: {would}level {} incremental relative to {}: {} directories and {} \
@@ -153,6 +168,11 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
     let report = report.expect("write_output runs the writer or fails");
     for w in &report.warnings {
         eprintln!("coda-rs: warning: {w}");
+    }
+    if a.json {
+        let view = CreateView::new(&report, &out_name, volume_id, volume_name);
+        crate::cmd::print_json(&mut io::stdout().lock(), &view)?;
+        return Ok(ExitCode::SUCCESS);
     }
     verbosity::summary(format_args!(
         "{out_name}: {would}full dump of {volume_name} ({volume_id:08x}): {} directories, {} \

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use volume_dump::merge::{merge, MergeOptions};
 use volume_dump::source::Source;
+use volume_dump::view::MergeView;
 use volume_dump::ReadOptions;
 
 use crate::exit;
@@ -43,6 +44,9 @@ pub struct MergeArgs {
     /// then removed instead of renamed to OUT.
     #[command(flatten)]
     pub dry: crate::cmd::DryRun,
+    /// Print the summary as one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs `coda-rs dump merge`.
@@ -114,6 +118,10 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     } else {
         output::commit(out, &a.out, "exists; merge never overwrites its output")?;
         crate::verbosity::summary(report.line(&a.out));
+    }
+    if a.json {
+        let view = MergeView::new(&report, &a.out.display().to_string());
+        crate::cmd::print_json(&mut std::io::stdout().lock(), &view)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,27 +4,63 @@
 
 use std::io::{self, Read, Write};
 
+use serde::Serialize;
+
 use super::{TapeDevice, TapeReader};
 use crate::kind::{self, Kind};
 use crate::tar::TarStream;
-use crate::text::{lossy, utc};
-use crate::DumpReader;
+use crate::text::utc;
+use crate::view::HeaderView;
+use crate::{DumpHeader, DumpReader};
 
 /// The most bytes of a `TAPELABEL` member shown.
 const MAX_LABEL: u64 = 4096;
 
-/// Writes the inventory of every tape file of `dev` from its current
-/// position to the end of data: `file N: block size B`, then what the file
-/// holds ([`describe`]). `block_size` forces the read size (see
-/// [`TapeReader::new`]).
+/// What one tape file holds (`tape ls --json` lists these).
+#[derive(Debug, Clone, Serialize)]
+pub struct TapeFileView {
+    /// The size of its records (read from a tape device; `None` for a
+    /// tape file saved as a file).
+    pub block_size: Option<usize>,
+    /// The header of the dump it is, when it is one.
+    pub dump: Option<HeaderView>,
+    /// Its number on the tape, from 0.
+    pub file_number: usize,
+    /// The data is gzip-compressed (and was decoded to be listed).
+    pub gzip: bool,
+    /// What the data is (`volume_dump`, `tar`, `rvm_log`, `gzip`, …,
+    /// `empty`, `unknown`).
+    pub kind: Kind,
+    /// A tar archive's members, in order.
+    pub members: Vec<MemberView>,
+}
+
+/// A member of a tar tape file.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    /// The header of the dump a regular member holds.
+    pub dump: Option<HeaderView>,
+    /// A `TAPELABEL` member's text (its first 4 KiB).
+    pub label: Option<String>,
+    /// The member's name.
+    pub name: String,
+    /// A regular file (not a directory, link or special member).
+    pub regular: bool,
+    /// Data bytes.
+    pub size: u64,
+}
+
+/// Calls `each` with every tape file of `dev` from its current position
+/// to the end of data ([`read_tape_file`]), as soon as it is read.
+/// `block_size` forces the read size (see [`TapeReader::new`]).
 ///
 /// An empty tape file (two filemarks in a row: the end of the backup) or
 /// the end of data (where `st` returns 0 once) ends the listing; a read
 /// error (EIO) is an error, never taken for the end.
-pub fn list_tape<T: TapeDevice, W: Write>(
+pub fn tape_files<T: TapeDevice>(
     dev: &mut T,
     block_size: Option<usize>,
-    out: &mut W,
+    mut each: impl FnMut(&TapeFileView) -> io::Result<()>,
 ) -> io::Result<()> {
     for n in 0.. {
         let mut r = TapeReader::new(&mut *dev, block_size);
@@ -33,41 +69,98 @@ pub fn list_tape<T: TapeDevice, W: Write>(
             break;
         }
         let bs = r.block_size().unwrap_or(0);
-        writeln!(out, "file {n}: block size {bs}")?;
-        describe(io::Cursor::new(first).chain(&mut r), out)?;
+        let view = read_tape_file(io::Cursor::new(first).chain(&mut r), n, Some(bs))?;
+        each(&view)?;
         r.skip_to_filemark()?;
     }
     Ok(())
 }
 
-/// Writes what one tape file (read from `r` to its end) holds: a tar
-/// archive's members, one line each (a `TAPELABEL`'s text below it, a
-/// regular member's dump header after it); or a dump's header; or what
-/// else it is (`(not a dump: an RVM log)`), `(empty)`. Gzip-compressed
-/// data is decoded on the fly and listed with `(gzip-compressed)` first.
-/// Returns what the data is: [`Kind::Tar`] and [`Kind::VolumeDump`] are
-/// what tape files hold.
-pub fn describe<R: Read, W: Write>(r: R, out: &mut W) -> io::Result<Kind> {
+/// Writes the inventory of every tape file of `dev` ([`tape_files`]) as
+/// text, one file after the other ([`write_tape_file`]).
+pub fn list_tape<T: TapeDevice, W: Write>(
+    dev: &mut T,
+    block_size: Option<usize>,
+    out: &mut W,
+) -> io::Result<()> {
+    tape_files(dev, block_size, |v| write_tape_file(out, v))
+}
+
+/// What one tape file (read from `r` to its end; number `file_number`, read with
+/// records of `block_size`) holds: a tar archive's members (a
+/// `TAPELABEL`'s text, a regular member's dump header), or a dump's
+/// header, or what else it is. Gzip-compressed data is decoded on the
+/// fly. [`Kind::Tar`] and [`Kind::VolumeDump`] are what tape files hold.
+pub fn read_tape_file<R: Read>(
+    r: R,
+    file_number: usize,
+    block_size: Option<usize>,
+) -> io::Result<TapeFileView> {
     let sniffed = kind::decompress(Box::new(r))?;
-    if sniffed.gzip {
-        writeln!(out, "  (gzip-compressed)")?;
-    }
+    let mut view = TapeFileView {
+        block_size,
+        dump: None,
+        file_number,
+        gzip: sniffed.gzip,
+        kind: sniffed.kind,
+        members: Vec::new(),
+    };
     let mut r = sniffed.reader;
     match sniffed.kind {
         Kind::Tar => {
             let mut tar = TarStream::new(r);
             while let Some(m) = tar.next_member()? {
                 let base = m.name.rsplit('/').next().unwrap_or("");
-                write!(out, "  {}  {} bytes", m.name, m.size)?;
+                let regular = m.typeflag == b'0' || m.typeflag == 0;
+                let mut member = MemberView {
+                    dump: None,
+                    label: None,
+                    name: m.name.clone(),
+                    regular,
+                    size: m.size,
+                };
                 if base == "TAPELABEL" {
                     let mut text = Vec::new();
                     tar.data().take(MAX_LABEL).read_to_end(&mut text)?;
+                    member.label = Some(String::from_utf8_lossy(&text).into_owned());
+                } else if regular {
+                    member.dump = dump_header(tar.data()).as_ref().map(HeaderView::from);
+                }
+                view.members.push(member);
+            }
+        }
+        Kind::VolumeDump | Kind::Unknown => {
+            view.dump = dump_header(&mut r).as_ref().map(HeaderView::from);
+        }
+        _ => {}
+    }
+    Ok(view)
+}
+
+/// Writes `v` as `tape ls` prints it: `file N: block size B` (`file N:`
+/// for a saved file), `  (gzip-compressed)` if it was, then a tar's
+/// members one line each (a `TAPELABEL`'s text below it, a regular
+/// member's dump after it), or the dump, or what else it is (`(not a
+/// dump: an RVM log)`, `(empty)`).
+pub fn write_tape_file<W: Write>(out: &mut W, v: &TapeFileView) -> io::Result<()> {
+    match v.block_size {
+        Some(bs) => writeln!(out, "file {}: block size {bs}", v.file_number)?,
+        None => writeln!(out, "file {}:", v.file_number)?,
+    }
+    if v.gzip {
+        writeln!(out, "  (gzip-compressed)")?;
+    }
+    match v.kind {
+        Kind::Tar => {
+            for m in &v.members {
+                write!(out, "  {}  {} bytes", m.name, m.size)?;
+                if let Some(label) = &m.label {
                     writeln!(out, "  label:")?;
-                    for line in String::from_utf8_lossy(&text).lines() {
+                    for line in label.lines() {
                         writeln!(out, "    {line}")?;
                     }
-                } else if m.typeflag == b'0' || m.typeflag == 0 {
-                    writeln!(out, "{}", dump_summary(tar.data()))?;
+                } else if m.regular {
+                    writeln!(out, "{}", dump_summary(m.dump.as_ref()))?;
                 } else {
                     writeln!(out)?;
                 }
@@ -75,32 +168,34 @@ pub fn describe<R: Read, W: Write>(r: R, out: &mut W) -> io::Result<Kind> {
         }
         Kind::Empty => writeln!(out, "  (empty)")?,
         Kind::VolumeDump | Kind::Unknown => {
-            writeln!(out, "  {}", dump_summary(&mut r).trim_start())?
+            writeln!(out, "  {}", dump_summary(v.dump.as_ref()).trim_start())?
         }
         other => writeln!(out, "  (not a dump: {})", other.describe())?,
     }
-    Ok(sniffed.kind)
+    Ok(())
+}
+
+/// The header of the dump `r` starts with, if it does.
+fn dump_header<R: Read>(r: R) -> Option<DumpHeader> {
+    DumpReader::new(r).ok().map(|d| d.header().clone())
 }
 
 /// `  dump of NAME (ID), full|incremental level N, backup DATE`, or
 /// `  (not a dump)`.
-fn dump_summary<R: Read>(r: R) -> String {
-    match DumpReader::new(r) {
-        Ok(d) => {
-            let h = d.header();
-            format!(
-                "  dump of {} ({:08x}), {}, backup {}",
-                lossy(&h.volume_name),
-                h.volume_id,
-                if h.is_full() {
-                    "full".to_string()
-                } else {
-                    format!("incremental level {}", h.incremental)
-                },
-                utc(h.backup_date)
-            )
-        }
-        Err(_) => "  (not a dump)".to_string(),
+fn dump_summary(h: Option<&HeaderView>) -> String {
+    match h {
+        Some(h) => format!(
+            "  dump of {} ({}), {}, backup {}",
+            h.volume_name,
+            h.volume_id_hex,
+            if h.incremental == 0 {
+                "full".to_string()
+            } else {
+                format!("incremental level {}", h.incremental)
+            },
+            utc(h.backup_date)
+        ),
+        None => "  (not a dump)".to_string(),
     }
 }
 
