@@ -146,18 +146,20 @@ impl RecreatePlan {
             .sort_by_key(|c| root_rank(group(c.group_id).map(|g| g.name.as_str()), root));
     }
 
-    /// The plan as the `--json` document of `plan recreate` (ids as `%x`
-    /// text, as the script writes them).
+    /// The plan as the `--json` document of `plan recreate` (ids as
+    /// numbers with their `_hex` twins).
     pub fn view(&self) -> RecreateView {
         RecreateView {
             create_rep: self
                 .create
                 .iter()
                 .map(|c| CreateRepView {
-                    group_id: format!("{:x}", c.group_id),
+                    group_id: c.group_id,
+                    group_id_hex: human::hex_id(c.group_id),
                     name: c.name.to_string(),
                     partition: c.partition.to_string(),
-                    volume_id: format!("{:x}", c.volume_id),
+                    volume_id: c.volume_id,
+                    volume_id_hex: human::hex_id(c.volume_id),
                 })
                 .collect(),
             not_recreated: self
@@ -166,7 +168,8 @@ impl RecreatePlan {
                 .map(|n| NotRecreatedView {
                     name: n.name.to_string(),
                     reason: n.reason.to_string(),
-                    volume_id: format!("{:x}", n.volume_id),
+                    volume_id: n.volume_id,
+                    volume_id_hex: human::hex_id(n.volume_id),
                 })
                 .collect(),
             script: self.script(),
@@ -199,14 +202,18 @@ pub struct RecreateView {
 /// A `create_rep` line, in [`RecreateView`].
 #[derive(Debug, Clone, Serialize)]
 pub struct CreateRepView {
-    /// Group id (hex).
-    pub group_id: String,
+    /// Group id.
+    pub group_id: u32,
+    /// [`CreateRepView::group_id`] in hex.
+    pub group_id_hex: String,
     /// Replica name.
     pub name: String,
     /// Partition.
     pub partition: String,
-    /// Volume id (hex).
-    pub volume_id: String,
+    /// Volume id.
+    pub volume_id: u32,
+    /// [`CreateRepView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 /// A volume without a line, in [`RecreateView`].
@@ -216,8 +223,10 @@ pub struct NotRecreatedView {
     pub name: String,
     /// Why.
     pub reason: String,
-    /// Volume id (hex).
-    pub volume_id: String,
+    /// Volume id.
+    pub volume_id: u32,
+    /// [`NotRecreatedView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 fn classify(v: &VolumeEntry, vrlist: &VrList) -> Result<u32, NotRecreatedReason> {

@@ -86,6 +86,8 @@ pub struct StepStatus {
     pub exit_code: Option<i32>,
     /// When it finished or was marked (Unix seconds).
     pub finished: Option<u64>,
+    /// [`StepStatus::finished`] in UTC ([`human::utc`]).
+    pub finished_utc: Option<String>,
     /// The host that carries it out.
     pub host: Option<String>,
     /// Run or marked.
@@ -98,6 +100,8 @@ pub struct StepStatus {
     pub section: String,
     /// When its run started (Unix seconds).
     pub started: Option<u64>,
+    /// [`StepStatus::started`] in UTC.
+    pub started_utc: Option<String>,
     /// Where it stands ([`crate::progress::Standing::name`]).
     pub state: &'static str,
     /// What it achieves.
@@ -115,16 +119,20 @@ impl StatusReport {
             .iter()
             .map(|s| {
                 let r = progress.journal().steps.get(&s.id);
+                let finished = r.and_then(|r| r.finished);
+                let started = r.and_then(|r| r.started);
                 StepStatus {
                     command: s.action.command_line(),
                     exit_code: r.and_then(|r| r.exit_code),
-                    finished: r.and_then(|r| r.finished),
+                    finished,
+                    finished_utc: finished.map(human::utc),
                     host: s.host.as_ref().map(ToString::to_string),
                     how: r.map(|r| r.how),
                     id: s.id.clone(),
                     kind: s.action.kind(),
                     section: s.section.clone(),
-                    started: r.and_then(|r| r.started),
+                    started,
+                    started_utc: started.map(human::utc),
                     state: progress.standing(&s.id).name(),
                     title: s.title.clone(),
                     volume: s.volume.as_ref().map(ToString::to_string),
@@ -144,8 +152,8 @@ impl StatusReport {
         }
     }
 
-    /// The next step's status.
-    fn next_step(&self) -> Option<&StepStatus> {
+    /// The next step's status (`None` when every step is done).
+    pub fn next_step(&self) -> Option<&StepStatus> {
         let next = self.next.as_ref()?;
         self.steps.iter().find(|s| &s.id == next)
     }

@@ -134,7 +134,6 @@ impl TapePlan {
 
     /// The plan as the `--json` document; files named as in `dir`.
     pub fn view(&self, dir: Option<&Path>) -> TapePlanView {
-        let id = |id: u32| format!("{id:x}");
         TapePlanView {
             schedule: self.schedule.as_str().to_string(),
             skipped: self
@@ -142,9 +141,10 @@ impl TapePlan {
                 .skipped
                 .iter()
                 .map(|s| SkippedView {
-                    id: id(s.id),
                     name: s.name.clone(),
                     reason: s.reason.describe(),
+                    volume_id: s.id,
+                    volume_id_hex: human::hex_id(s.id),
                 })
                 .collect(),
             tape_bytes: self.tape_bytes,
@@ -167,13 +167,15 @@ impl TapePlan {
                                 .map(|v| CountedView {
                                     bytes: v.bytes,
                                     host: v.host.clone(),
-                                    id: id(v.id),
                                     name: v.name.clone(),
+                                    volume_id: v.id,
+                                    volume_id_hex: human::hex_id(v.id),
                                 })
                                 .collect(),
-                            id: id(u.id),
                             name: u.name.clone(),
                             replicated: u.replicated,
+                            volume_id: u.id,
+                            volume_id_hex: human::hex_id(u.id),
                         })
                         .collect(),
                 })
@@ -242,7 +244,8 @@ impl fmt::Display for Summary<'_> {
 }
 
 /// The `--json` document of `plan dumplists` (fields in alphabetical
-/// order, as the document has them; ids as `%x` text, as in the lists).
+/// order, as the document has them; ids as numbers with their `_hex`
+/// twins, as every document has them).
 #[derive(Debug, Clone, Serialize)]
 pub struct TapePlanView {
     /// The schedule.
@@ -260,12 +263,14 @@ pub struct TapePlanView {
 /// A volume left out, in [`TapePlanView`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedView {
-    /// Volume id (hex).
-    pub id: String,
     /// Volume name.
     pub name: String,
     /// Why.
     pub reason: &'static str,
+    /// Volume id.
+    pub volume_id: u32,
+    /// [`SkippedView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 /// A tape, in [`TapePlanView`].
@@ -290,12 +295,14 @@ pub struct UnitView {
     pub bytes: u64,
     /// The volumes counted.
     pub counted: Vec<CountedView>,
-    /// Group or volume id (hex).
-    pub id: String,
     /// Group or volume name.
     pub name: String,
     /// True for a VRList group.
     pub replicated: bool,
+    /// The group's (replicated volume's) or the volume's id.
+    pub volume_id: u32,
+    /// [`UnitView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 /// A counted volume, in [`UnitView`].
@@ -305,10 +312,12 @@ pub struct CountedView {
     pub bytes: u64,
     /// Its host.
     pub host: Option<String>,
-    /// Volume id (hex).
-    pub id: String,
     /// Volume name.
     pub name: String,
+    /// Volume id.
+    pub volume_id: u32,
+    /// [`CountedView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 #[cfg(test)]

@@ -234,7 +234,8 @@ fn replicas_are_counted_and_kept_together() {
     let tapes = doc["tapes"].as_array().unwrap();
     assert_eq!(tapes.len(), 2, "{doc}");
     let big = &tapes[0]["volumes"][0];
-    assert_eq!(big["id"], "7f000010");
+    assert_eq!(big["volume_id"], 0x7f00_0010);
+    assert_eq!(big["volume_id_hex"], "7f000010");
     assert_eq!(big["bytes"], 3 * 700 * 1024);
     assert_eq!(big["counted"].as_array().unwrap().len(), 3);
     assert_eq!(tapes[1]["volumes"][0]["name"], "small");

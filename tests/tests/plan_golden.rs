@@ -261,10 +261,15 @@ fn recreate_json_on_golden_samples() {
     let c = &doc["create_rep"][0];
     assert_eq!(c["partition"], "/vicepa");
     assert_eq!(c["name"], "testvol.0");
-    assert_eq!(c["group_id"], "7f000000");
-    assert_eq!(c["volume_id"], "1000001");
+    // The ids of partial-reinit.output.sample's line, as numbers with
+    // their hex twins (README: JSON output).
+    assert_eq!(c["group_id"], 0x7f00_0000);
+    assert_eq!(c["group_id_hex"], "7f000000");
+    assert_eq!(c["volume_id"], 0x0100_0001);
+    assert_eq!(c["volume_id_hex"], "01000001");
     let skipped = doc["not_recreated"].as_array().unwrap();
     assert_eq!(skipped.len(), 5);
     assert_eq!(skipped[0]["name"], "testvol.0.backup");
-    assert_eq!(skipped[0]["volume_id"], "1000002");
+    assert_eq!(skipped[0]["volume_id"], 0x0100_0002);
+    assert_eq!(skipped[0]["volume_id_hex"], "01000002");
 }

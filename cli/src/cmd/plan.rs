@@ -125,8 +125,7 @@ fn dumplists(args: DumplistsArgs) -> anyhow::Result<ExitCode> {
 
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &plan.view(dir))?;
-        writeln!(out)?;
+        crate::cmd::print_json(&mut out, &plan.view(dir))?;
     } else {
         write!(out, "{}", plan.summary(dir))?;
         if dir.is_none() {
@@ -165,8 +164,7 @@ fn recreate(args: RecreateArgs) -> anyhow::Result<ExitCode> {
     let plan = RecreatePlan::new(&volumes, &vrlist);
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &plan.view())?;
-        writeln!(out)?;
+        crate::cmd::print_json(&mut out, &plan.view())?;
     } else {
         out.write_all(plan.script().as_bytes())?;
     }

@@ -112,6 +112,9 @@ pub struct InitArgs {
     /// (`rvm init --replace-rvm`: only targets that hold RVM or zeros).
     #[arg(long = "reformat-rvm")]
     reformat_rvm: bool,
+    /// Print the runbook as one JSON document (as `reinit status --json`).
+    #[arg(long)]
+    json: bool,
     /// Replace a runbook already in the state directory (its progress is lost).
     #[arg(long)]
     force: bool,
@@ -271,34 +274,38 @@ pub(super) fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     state.create(&runbook, &list_bytes, &vr_bytes)?;
 
     let mut out = std::io::stdout().lock();
-    match &runbook.cell {
-        Some(c) => writeln!(
-            out,
-            "runbook for the cell ({}) in {}: {} replicated volume(s) to recreate, {} steps",
-            c.hosts
-                .iter()
-                .map(|h| h.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            state.dir.display(),
-            c.volumes.len(),
-            runbook.steps.len()
-        )?,
-        None => writeln!(
-            out,
-            "runbook for {} in {}: {} volume(s) to recreate, {} steps",
-            runbook.settings.server.as_deref().unwrap_or("this server"),
-            state.dir.display(),
-            runbook.volumes.len(),
-            runbook.steps.len()
-        )?,
-    }
-    for step in &runbook.steps {
-        match &step.host {
-            Some(h) => writeln!(out, "{:<8} {} (on {h})", step.id, step.title)?,
-            None => writeln!(out, "{:<8} {}", step.id, step.title)?,
+    if args.json {
+        crate::cmd::print_json(&mut out, &super::status_report(&state)?)?;
+    } else {
+        match &runbook.cell {
+            Some(c) => writeln!(
+                out,
+                "runbook for the cell ({}) in {}: {} replicated volume(s) to recreate, {} steps",
+                c.hosts
+                    .iter()
+                    .map(|h| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                state.dir.display(),
+                c.volumes.len(),
+                runbook.steps.len()
+            )?,
+            None => writeln!(
+                out,
+                "runbook for {} in {}: {} volume(s) to recreate, {} steps",
+                runbook.settings.server.as_deref().unwrap_or("this server"),
+                state.dir.display(),
+                runbook.volumes.len(),
+                runbook.steps.len()
+            )?,
         }
-        writeln!(out, "{:<8} {}", "", step.action.command_line())?;
+        for step in &runbook.steps {
+            match &step.host {
+                Some(h) => writeln!(out, "{:<8} {} (on {h})", step.id, step.title)?,
+                None => writeln!(out, "{:<8} {}", step.id, step.title)?,
+            }
+            writeln!(out, "{:<8} {}", "", step.action.command_line())?;
+        }
     }
     out.flush()?;
     let mut err = std::io::stderr().lock();

@@ -110,6 +110,10 @@ pub struct StateArgs {
     /// Print only the step id (nothing when every step is done).
     #[arg(long)]
     id: bool,
+    /// Print the next step as one JSON document (as `reinit status --json`
+    /// lists it; null when every step is done).
+    #[arg(long, conflicts_with = "id")]
+    json: bool,
 }
 
 /// Arguments of `reinit status`.
@@ -174,14 +178,21 @@ pub(crate) fn write_next(
     }
 }
 
+/// The `reinit status` report of the runbook in `state`.
+pub(crate) fn status_report(state: &StateDir) -> anyhow::Result<StatusReport> {
+    let (runbook, journal) = state.open()?;
+    Ok(StatusReport::new(
+        &Progress::new(&runbook, &journal, &ProcTable),
+        &state.dir,
+    ))
+}
+
 fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
-    let (runbook, journal) = state.open()?;
-    let report = StatusReport::new(&Progress::new(&runbook, &journal, &ProcTable), &state.dir);
+    let report = status_report(&state)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+        crate::cmd::print_json(&mut out, &report)?;
     } else {
         write!(out, "{report}")?;
     }
@@ -190,6 +201,11 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
 
 fn next(args: StateArgs) -> anyhow::Result<ExitCode> {
     let state = StateDir::new(&args.state);
+    if args.json {
+        let report = status_report(&state)?;
+        crate::cmd::print_json(&mut std::io::stdout().lock(), &report.next_step())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let (runbook, journal) = state.open()?;
     let progress = Progress::new(&runbook, &journal, &ProcTable);
     let mut out = std::io::stdout().lock();
