@@ -4,7 +4,8 @@
 //!
 //! Fields are declared, and so serialised, in alphabetical order (the key
 //! order of these documents); names and messages venus sent are shown as
-//! text, invalid UTF-8 as U+FFFD.
+//! text, invalid UTF-8 as U+FFFD; volume ids are numbers with a `_hex`
+//! twin ([`human::hex_id`], the README's JSON rules).
 
 use std::path::Path;
 
@@ -83,6 +84,8 @@ pub struct VolumeView {
     pub volume_type: &'static str,
     /// Volume id.
     pub volume_id: u32,
+    /// [`VolumeView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 impl VolumeView {
@@ -102,6 +105,7 @@ impl VolumeView {
             path: path_text(path),
             volume_type: volume_type_name(s.vol_type),
             volume_id: s.vid,
+            volume_id_hex: human::hex_id(s.vid),
         }
     }
 }
@@ -122,7 +126,9 @@ pub struct FidView {
     /// Vnode number.
     pub vnode: u32,
     /// Volume id.
-    pub volume: u32,
+    pub volume_id: u32,
+    /// [`FidView::volume_id`] in hex.
+    pub volume_id_hex: String,
 }
 
 /// A version vector in a [`FidView`].
@@ -153,7 +159,8 @@ impl FidView {
                 versions: r.vv.versions,
             },
             vnode: r.fid.vnode,
-            volume: r.fid.volume,
+            volume_id: r.fid.volume,
+            volume_id_hex: human::hex_id(r.fid.volume),
         }
     }
 }
@@ -207,6 +214,8 @@ pub struct WhereIsView {
     pub path: String,
     /// Replica volume ids in use (non-zero slots).
     pub replica_volume_ids: Vec<u32>,
+    /// [`WhereIsView::replica_volume_ids`] in hex.
+    pub replica_volume_ids_hex: Vec<String>,
     /// Server addresses in use ([`WhereIs::active_servers`]).
     pub servers: Vec<String>,
 }
@@ -214,12 +223,37 @@ pub struct WhereIsView {
 impl WhereIsView {
     /// The view of `w`, the whereis reply for `path`.
     pub fn new(path: &Path, w: &WhereIs) -> Self {
+        let ids: Vec<u32> = w.volumes.iter().copied().filter(|&v| v != 0).collect();
         WhereIsView {
             path: path_text(path),
-            replica_volume_ids: w.volumes.iter().copied().filter(|&v| v != 0).collect(),
+            replica_volume_ids_hex: ids.iter().map(|&v| human::hex_id(v)).collect(),
+            replica_volume_ids: ids,
             servers: w.active_servers().iter().map(ToString::to_string).collect(),
         }
     }
+}
+
+/// `cfs checkservers`: the servers still down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckServersView {
+    /// Their addresses (empty: all servers up).
+    pub down: Vec<String>,
+}
+
+impl CheckServersView {
+    /// The view of `down`, the servers venus reports down.
+    pub fn new(down: &[std::net::Ipv4Addr]) -> Self {
+        CheckServersView {
+            down: down.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// `cfs flushcache`: the cache was flushed (a failure is an error, exit 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlushCacheView {
+    /// Always true.
+    pub flushed: bool,
 }
 
 #[cfg(test)]
@@ -247,6 +281,7 @@ mod tests {
         let w = WhereIs::parse(&[1u8; 64]).unwrap();
         assert_sorted(&WhereIsView::new(p, &w));
         assert_sorted(&DoneView::new(p, Ok(())));
+        assert_sorted(&CheckServersView::new(&[]));
         let e = Error::BadReply {
             op: crate::Opcode::GETFID,
             offset: 3,

@@ -37,7 +37,9 @@ pub struct Check {
 /// The whole drill.
 #[derive(Serialize, Debug)]
 pub struct Report {
-    /// Amount of sample data.
+    /// Amount of sample data (`sample_size`: `size` is a byte count in
+    /// every other document).
+    #[serde(rename = "sample_size")]
     pub size: Size,
     /// The working directory.
     pub dir: String,

@@ -745,14 +745,16 @@ fn cfs_subcommands_through_the_linux_coda_module() {
             Ok(v) => {
                 let want = serde_json::json!([
                     {
-                        "path": "/coda/usr/rep", "volume_id": 0x7f00_0102u32, "name": "rep:projects",
+                        "path": "/coda/usr/rep", "volume_id": 0x7f00_0102u32, "volume_id_hex": "7f000102",
+                        "name": "rep:projects",
                         "type": "Replicated", "connection_state": "Reachable",
                         "min_quota": 0, "max_quota": 500000, "blocks_in_use": 31337,
                         "partition_blocks_available": 750000, "partition_max_blocks": 1000000,
                         "offline_message": "server down", "motd": "restore at 9",
                     },
                     {
-                        "path": "/coda/usr/jan", "volume_id": 0x0100_0001u32, "name": "users:jan",
+                        "path": "/coda/usr/jan", "volume_id": 0x0100_0001u32, "volume_id_hex": "01000001",
+                        "name": "users:jan",
                         "type": "ReadWrite", "connection_state": "Reachable",
                         "min_quota": 0, "max_quota": 0, "blocks_in_use": 123456,
                         "partition_blocks_available": 1000000, "partition_max_blocks": 2000000,
@@ -893,6 +895,7 @@ fn cfs_subcommands_through_the_linux_coda_module() {
                 "path": "/coda/usr/jan",
                 "servers": ["192.0.2.10", "192.0.2.11"],
                 "replica_volume_ids": [0x0100_0002u32, 0x0200_0002u32],
+                "replica_volume_ids_hex": ["01000002", "02000002"],
             }]),
         );
         let v = json_of(&mut c, "checkservers-json");
@@ -908,7 +911,8 @@ fn cfs_subcommands_through_the_linux_coda_module() {
             serde_json::json!([{
                 "path": "/coda/usr/jan",
                 "fid": "1000001.1.1@example.org",
-                "volume": 0x0100_0001u32, "vnode": 1, "unique": 1,
+                "volume_id": 0x0100_0001u32, "volume_id_hex": "01000001",
+                "vnode": 1, "unique": 1,
                 "realm": "example.org",
                 "version_vector": {
                     "versions": [5, 5, 0, 0, 0, 0, 0, 0],

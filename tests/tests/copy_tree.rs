@@ -391,7 +391,7 @@ fn dry_run_counts_and_changes_nothing() {
     assert_eq!(
         (
             &doc["files"],
-            &doc["dirs"],
+            &doc["directories"],
             &doc["hard_links"],
             &doc["symlinks"],
             &doc["bytes"]

@@ -106,7 +106,7 @@ fn json_report_lists_every_step() {
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], true);
-    assert_eq!(v["size"], "small");
+    assert_eq!(v["sample_size"], "small");
     let names: Vec<&str> = v["steps"]
         .as_array()
         .unwrap()

@@ -67,7 +67,9 @@ impl Report {
 #[allow(missing_docs)] // the counters of Report, documented there
 pub struct ReportView {
     pub bytes: u64,
-    pub dirs: u64,
+    /// Directories ([`Report::dirs`]; `directories`, as every document
+    /// calls them).
+    pub directories: u64,
     /// Nothing was changed (`--dry-run`).
     pub dry_run: bool,
     pub failures: Vec<FailureView>,
@@ -112,7 +114,7 @@ impl ReportView {
     pub fn new(r: &Report, seconds: f64, dry_run: bool) -> Self {
         ReportView {
             bytes: r.bytes,
-            dirs: r.dirs,
+            directories: r.dirs,
             dry_run,
             failures: r
                 .failures
@@ -178,7 +180,7 @@ mod tests {
         let text = serde_json::to_string(&ReportView::new(&r, 1.5, false)).unwrap();
         assert_eq!(
             text,
-            "{\"bytes\":0,\"dirs\":0,\"dry_run\":false,\"failures\":[{\"errno\":5,\
+            "{\"bytes\":0,\"directories\":0,\"dry_run\":false,\"failures\":[{\"errno\":5,\
              \"message\":\"Input/output error\",\"op\":\"read\",\"path\":\"/r/u.a/x\"}],\
              \"files\":3,\"hard_links\":0,\"left_out\":[\"/r/u.a/.coda-rs-restore.json\"],\
              \"seconds\":1.5,\"skipped\":0,\"specials\":0,\

@@ -9,10 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use cfs_ioctl::command::PathCommand;
 use cfs_ioctl::servers::cfs_address_list;
-use cfs_ioctl::view::AclView;
+use cfs_ioctl::view::{AclView, CheckServersView, FlushCacheView};
 use cfs_ioctl::{acl, mountpoint, Client, TransportKind};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
 
 use crate::cmd::print_json;
 use crate::exit;
@@ -243,7 +242,7 @@ fn flushcache(common: &Common, c: Confirm) -> Result<ExitCode> {
     let venus = connect_and_confirm(common, Some((c, "flushcache")), &[])?;
     venus.flush_cache().context("flushcache")?;
     if common.json {
-        print_json(&mut io::stdout().lock(), &json!({ "flushed": true }))?;
+        print_json(&mut io::stdout().lock(), &FlushCacheView { flushed: true })?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -360,8 +359,7 @@ fn checkservers(common: &Common, servers: &[Ipv4Addr]) -> Result<ExitCode> {
     let down = venus.check_servers(servers).context("checkservers")?;
     let mut out = io::stdout().lock();
     if common.json {
-        let down: Vec<String> = down.iter().map(ToString::to_string).collect();
-        print_json(&mut out, &json!({ "down": down }))?;
+        print_json(&mut out, &CheckServersView::new(&down))?;
     } else if down.is_empty() {
         writeln!(out, "All servers up")?;
     } else {

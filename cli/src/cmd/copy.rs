@@ -269,9 +269,7 @@ fn print_outcome(r: &Report, elapsed: Duration, args: &CopyArgs) -> anyhow::Resu
     }
     if args.json {
         let view = ReportView::new(r, secs, args.dry_run);
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer(&mut out, &view)?;
-        writeln!(out)?;
+        crate::cmd::print_json(&mut std::io::stdout().lock(), &view)?;
     }
     Ok(())
 }
