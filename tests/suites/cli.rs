@@ -15,6 +15,8 @@ mod drill_cli;
 mod exit_codes;
 #[path = "../tests/help_text.rs"]
 mod help_text;
+#[path = "../tests/json_schema.rs"]
+mod json_schema;
 #[path = "../tests/man_pages.rs"]
 mod man_pages;
 #[path = "../tests/output_flags.rs"]
