@@ -16,7 +16,7 @@
 //!   dump (spec §8).
 //! * [`source`] opens a dump wherever it is (file, pipe, tape, tar member);
 //!   [`readdump`] lists it as text, [`view`] as JSON, [`manifest`] as the
-//!   tree it holds; [`restore::tape::inventory`] says what is on a tape.
+//!   tree it holds; [`inventory`] says what is on a tape.
 //!
 //! Inside, each record of the stream is one module holding its struct, its
 //! fields and its `decode` and `encode` side by side: `header.rs` (§4),
@@ -65,6 +65,7 @@ mod header;
 pub mod incremental;
 mod index;
 mod input;
+pub mod inventory;
 pub mod kind;
 pub mod manifest;
 pub mod merge;

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use crate::exit;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use volume_dump::inventory::{read_tape_file, tape_files, write_tape_file};
 use volume_dump::kind::{self, Kind};
-use volume_dump::restore::tape::inventory::{read_tape_file, tape_files, write_tape_file};
 use volume_dump::restore::tape::DeviceTape;
 use volume_dump::source::is_char_device;
 

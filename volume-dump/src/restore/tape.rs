@@ -33,7 +33,6 @@ fn errno(e: &io::Error) -> Option<Errno> {
 }
 
 mod emulator;
-pub mod inventory;
 pub use emulator::TapeEmulator;
 
 /// What the restore needs of a tape drive.

@@ -6,8 +6,8 @@ use std::io::{self, Read, Write};
 
 use serde::Serialize;
 
-use super::{TapeDevice, TapeReader};
 use crate::kind::{self, Kind};
+use crate::restore::tape::{TapeDevice, TapeReader};
 use crate::tar::TarStream;
 use crate::text::utc;
 use crate::view::HeaderView;
