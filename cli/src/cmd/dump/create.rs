@@ -93,7 +93,7 @@ pub fn run(a: CreateArgs) -> Result<ExitCode> {
             "--json: the summary needs stdout; write the dump with -o FILE",
         ));
     }
-        let out_name = a.output.display().to_string();
+    let out_name = a.output.display().to_string();
     let (would, done) = if a.dry.dry_run {
         ("dry run: would write ", "; nothing written")
     } else {
