@@ -98,9 +98,10 @@ const RVM_SUBCOMMANDS: [&str; 7] = [
 #[test]
 fn bash_completes_rvm_to_its_subcommands() {
     let dir = bash_installed();
-    // bash also offers the group's own flags after it.
+    // bash also offers the group's own flags after it, and the global
+    // -q/--quiet and -v/--verbose (README "Output, dry runs and Ctrl-C").
     let mut want = RVM_SUBCOMMANDS.to_vec();
-    want.extend(["-h", "--help"]);
+    want.extend(["-h", "--help", "-q", "--quiet", "-v", "--verbose"]);
     assert_eq!(bash_complete(dir.path(), "coda-rs rvm "), sorted(&want));
     assert_eq!(
         bash_complete(dir.path(), "coda-rs rvm in"),
